@@ -1,0 +1,80 @@
+namespace Portal.Core.Tenants;
+
+/// <summary>A team that owns clusters; maps one-to-one to a Kubernetes namespace.</summary>
+public sealed class Tenant
+{
+    public Guid Id { get; init; } = Guid.CreateVersion7();
+
+    /// <summary>URL and namespace-safe identifier (DNS-1123 label), unique.</summary>
+    public required string Slug { get; init; }
+
+    public required string DisplayName { get; set; }
+
+    /// <summary>Kubernetes namespace that holds the tenant's clusters.</summary>
+    public required string Namespace { get; init; }
+
+    public TenantQuota Quota { get; set; } = new();
+
+    public TenantPolicy Policy { get; set; } = new();
+
+    /// <summary>Directory group whose members get read-only Kubernetes access to the namespace, if any.</summary>
+    public string? DirectoryGroup { get; set; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>Set when the tenant is being removed; its clusters go first, then the namespace.</summary>
+    public DateTimeOffset? DeletionRequestedAt { get; set; }
+
+    /// <summary>Optimistic concurrency token, bumped on every write; also the API's ETag.</summary>
+    public long Version { get; set; }
+
+    public List<Membership> Members { get; init; } = [];
+}
+
+/// <summary>Resource ceiling for one tenant, mirrored into its namespace's ResourceQuota.</summary>
+public sealed record TenantQuota
+{
+    /// <summary>Total CPU requests and limits, as a Kubernetes quantity.</summary>
+    public string Cpu { get; init; } = "32";
+
+    /// <summary>Total memory requests and limits, as a Kubernetes quantity.</summary>
+    public string Memory { get; init; } = "128Gi";
+
+    public int MaxPods { get; init; } = 100;
+
+    public int MaxClusters { get; init; } = 10;
+}
+
+/// <summary>What a tenant's members may ask for.</summary>
+public sealed record TenantPolicy
+{
+    public TimeSpan DefaultTimeToLive { get; init; } = TimeSpan.FromHours(8);
+
+    public TimeSpan MaxTimeToLive { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>Idle time after which a cluster ends by itself; null disables the idle reaper.</summary>
+    public TimeSpan? IdleTimeout { get; init; }
+
+    public int MaxWorkersPerCluster { get; init; } = 50;
+}
+
+/// <summary>A user's role in one tenant.</summary>
+public sealed class Membership
+{
+    public Guid TenantId { get; init; }
+
+    /// <summary>Stable user id: the OIDC 'sub' claim or the built-in account id.</summary>
+    public required string Subject { get; init; }
+
+    public TenantRole Role { get; set; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+}
+
+/// <summary>Roles inside a tenant, weakest first so they compare.</summary>
+public enum TenantRole
+{
+    Viewer = 0,
+    Member = 1,
+    Admin = 2,
+}
