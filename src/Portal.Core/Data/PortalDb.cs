@@ -1,0 +1,253 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Portal.Core.Audit;
+using Portal.Core.Clusters;
+using Portal.Core.Tenants;
+
+namespace Portal.Core.Data;
+
+/// <summary>
+/// The portal's unit of work over tenants, memberships, clusters, cluster events and the audit log.
+/// </summary>
+/// <remarks>
+/// Abstract because each database provider has its own subclass (<see cref="PostgresPortalDb"/>,
+/// <see cref="SqlitePortalDb"/>) with its own migrations, so <c>dotnet ef</c> never mixes SQL dialects.
+/// Application code depends on this type only. <see cref="SaveChangesAsync(bool, CancellationToken)"/> enforces
+/// three rules no caller can forget: <c>Version</c> is bumped on every modified <see cref="Tenant"/> and
+/// <see cref="Cluster"/> (optimistic concurrency), creation timestamps left unset are stamped from the injected
+/// <see cref="TimeProvider"/>, and <see cref="AuditEntry"/> rows are never modified or deleted.
+/// </remarks>
+public abstract class PortalDb : DbContext
+{
+    static readonly JsonSerializerOptions ConfJson = new(JsonSerializerDefaults.General);
+
+    readonly TimeProvider _time;
+
+    /// <summary>Creates the context; subclasses pass their provider-specific options.</summary>
+    protected PortalDb(DbContextOptions options, TimeProvider timeProvider)
+        : base(options)
+    {
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        _time = timeProvider;
+    }
+
+    /// <summary>All tenants, including those being deleted.</summary>
+    public DbSet<Tenant> Tenants => Set<Tenant>();
+
+    /// <summary>Who belongs to which tenant, keyed by (TenantId, Subject).</summary>
+    public DbSet<Membership> Memberships => Set<Membership>();
+
+    /// <summary>Clusters of every tenant; always filter by TenantId.</summary>
+    public DbSet<Cluster> Clusters => Set<Cluster>();
+
+    /// <summary>Phase history of clusters.</summary>
+    public DbSet<ClusterEvent> ClusterEvents => Set<ClusterEvent>();
+
+    /// <summary>Append-only audit records.</summary>
+    public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
+
+    /// <summary>
+    /// Makes the next save of <paramref name="entity"/> succeed only if its stored version is still
+    /// <paramref name="expectedVersion"/> (an HTTP If-Match), otherwise it throws <see cref="DbUpdateConcurrencyException"/>.
+    /// </summary>
+    public void ExpectVersion(Tenant entity, long expectedVersion) =>
+        Entry(entity).Property(t => t.Version).OriginalValue = expectedVersion;
+
+    /// <inheritdoc cref="ExpectVersion(Tenant, long)"/>
+    public void ExpectVersion(Cluster entity, long expectedVersion) =>
+        Entry(entity).Property(c => c.Version).OriginalValue = expectedVersion;
+
+    /// <inheritdoc/>
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        ApplyRules();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    /// <inheritdoc/>
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        ApplyRules();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    void ApplyRules()
+    {
+        ChangeTracker.DetectChanges();
+        var now = _time.GetUtcNow();
+
+        foreach (var entry in ChangeTracker.Entries())
+        {
+            switch (entry.Entity, entry.State)
+            {
+                case (AuditEntry, EntityState.Modified or EntityState.Deleted):
+                    throw new InvalidOperationException(
+                        "The audit log is append-only: audit entries cannot be modified or deleted.");
+
+                case (Tenant or Cluster, EntityState.Added):
+                    StampCreated(entry, nameof(Tenant.CreatedAt), now);
+                    SetVersion(entry, original: null);
+                    break;
+
+                case (Tenant or Cluster, EntityState.Modified):
+                    SetVersion(entry, original: (long)entry.Property(nameof(Tenant.Version)).OriginalValue!);
+                    break;
+
+                case (Membership, EntityState.Added):
+                    StampCreated(entry, nameof(Membership.CreatedAt), now);
+                    break;
+
+                case (ClusterEvent or AuditEntry, EntityState.Added):
+                    StampCreated(entry, nameof(AuditEntry.At), now);
+                    break;
+            }
+        }
+    }
+
+    // The UPDATE's WHERE clause carries the original version, so a writer that loaded (or was told via If-Match)
+    // an older version affects no row and EF raises DbUpdateConcurrencyException instead of losing a write.
+    static void SetVersion(EntityEntry entry, long? original)
+    {
+        var version = entry.Property(nameof(Tenant.Version));
+        version.CurrentValue = original is { } o ? o + 1 : Math.Max(1L, (long)version.CurrentValue!);
+    }
+
+    static void StampCreated(EntityEntry entry, string property, DateTimeOffset now)
+    {
+        var at = entry.Property(property);
+        if ((DateTimeOffset)at.CurrentValue! == default)
+        {
+            at.CurrentValue = now;
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(configurationBuilder);
+
+        // Strings, not integers: the database stays readable and reordering an enum can't corrupt rows.
+        configurationBuilder.Properties<ClusterPhase>().HaveConversion<string>().HaveMaxLength(32);
+        configurationBuilder.Properties<TenantRole>().HaveConversion<string>().HaveMaxLength(32);
+        configurationBuilder.Properties<AuditOutcome>().HaveConversion<string>().HaveMaxLength(32);
+    }
+
+    /// <inheritdoc/>
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(modelBuilder);
+
+        modelBuilder.Entity<Tenant>(ConfigureTenant);
+        modelBuilder.Entity<Membership>(ConfigureMembership);
+        modelBuilder.Entity<Cluster>(ConfigureCluster);
+        modelBuilder.Entity<ClusterEvent>(ConfigureClusterEvent);
+        modelBuilder.Entity<AuditEntry>(ConfigureAuditEntry);
+    }
+
+    static void ConfigureTenant(EntityTypeBuilder<Tenant> tenant)
+    {
+        tenant.ToTable("Tenants");
+        tenant.HasKey(t => t.Id);
+        tenant.Property(t => t.Id).ValueGeneratedNever();
+        tenant.Property(t => t.Slug).HasMaxLength(63);
+        tenant.Property(t => t.DisplayName).HasMaxLength(200);
+        tenant.Property(t => t.Namespace).HasMaxLength(63);
+        tenant.Property(t => t.DirectoryGroup).HasMaxLength(256);
+        tenant.Property(t => t.Version).IsConcurrencyToken();
+        tenant.HasIndex(t => t.Slug).IsUnique();
+        tenant.HasIndex(t => t.Namespace).IsUnique();
+
+        // Complex types, not JSON: they are plain columns (Quota_Cpu, Policy_MaxTimeToLive, ...) that both
+        // providers can filter on, and records replaced with `with { }` are change-tracked by value.
+        tenant.ComplexProperty(t => t.Quota, quota =>
+        {
+            quota.Property(q => q.Cpu).HasMaxLength(32);
+            quota.Property(q => q.Memory).HasMaxLength(32);
+        });
+        tenant.ComplexProperty(t => t.Policy);
+
+        tenant.HasMany(t => t.Members).WithOne().HasForeignKey(m => m.TenantId).OnDelete(DeleteBehavior.Cascade);
+    }
+
+    static void ConfigureMembership(EntityTypeBuilder<Membership> membership)
+    {
+        membership.ToTable("Memberships");
+        membership.HasKey(m => new { m.TenantId, m.Subject });
+        membership.Property(m => m.Subject).HasMaxLength(256);
+
+        // "Which tenants do I belong to" is asked on every request.
+        membership.HasIndex(m => m.Subject);
+    }
+
+    static void ConfigureCluster(EntityTypeBuilder<Cluster> cluster)
+    {
+        cluster.ToTable("Clusters");
+        cluster.HasKey(c => c.Id);
+        cluster.Property(c => c.Id).ValueGeneratedNever();
+        cluster.Property(c => c.Name).HasMaxLength(63);
+        cluster.Property(c => c.Owner).HasMaxLength(256);
+        cluster.Property(c => c.IdempotencyKey).HasMaxLength(128);
+        cluster.Property(c => c.Version).IsConcurrencyToken();
+        cluster.Ignore(c => c.IsDeleting);
+
+        cluster.HasOne<Tenant>().WithMany().HasForeignKey(c => c.TenantId).OnDelete(DeleteBehavior.Restrict);
+
+        // NOTE: deleted clusters keep their row for history, so a name stays taken within its tenant.
+        cluster.HasIndex(c => new { c.TenantId, c.Name }).IsUnique();
+        cluster.HasIndex(c => new { c.TenantId, c.IdempotencyKey }).IsUnique()
+            .HasFilter("\"IdempotencyKey\" IS NOT NULL");
+        cluster.HasIndex(c => c.ExpiresAt);
+
+        cluster.ComplexProperty(c => c.Spec, spec =>
+        {
+            spec.Property(s => s.SparkVersion).HasMaxLength(32);
+            spec.Property(s => s.Image).HasMaxLength(512);
+            spec.Property(s => s.WorkerCores).HasMaxLength(32);
+            spec.Property(s => s.WorkerMemory).HasMaxLength(32);
+            spec.Property(s => s.MasterCores).HasMaxLength(32);
+            spec.Property(s => s.MasterMemory).HasMaxLength(32);
+
+            // One JSON document: the keys are free-form, and nobody queries by a single conf entry.
+            spec.Property(s => s.SparkConf)
+                .HasConversion(
+                    conf => JsonSerializer.Serialize(conf, ConfJson),
+                    json => JsonSerializer.Deserialize<Dictionary<string, string>>(json, ConfJson) ?? new(),
+                    new ValueComparer<Dictionary<string, string>>(
+                        (a, b) => a!.Count == b!.Count && !a.Except(b).Any(),
+                        conf => conf.Aggregate(0, (hash, kv) => hash ^ HashCode.Combine(kv.Key, kv.Value)),
+                        conf => new Dictionary<string, string>(conf)));
+        });
+
+        cluster.ComplexProperty(c => c.Status, status =>
+        {
+            status.Property(s => s.Reason).HasMaxLength(128);
+            status.Property(s => s.MasterUrl).HasMaxLength(512);
+            status.Property(s => s.MasterUiUrl).HasMaxLength(512);
+            status.Property(s => s.ConnectUrl).HasMaxLength(512);
+        });
+    }
+
+    static void ConfigureClusterEvent(EntityTypeBuilder<ClusterEvent> clusterEvent)
+    {
+        clusterEvent.ToTable("ClusterEvents");
+        clusterEvent.HasKey(e => e.Id);
+        clusterEvent.Property(e => e.Reason).HasMaxLength(128);
+        clusterEvent.HasOne<Cluster>().WithMany().HasForeignKey(e => e.ClusterId).OnDelete(DeleteBehavior.Cascade);
+        clusterEvent.HasIndex(e => new { e.ClusterId, e.At });
+    }
+
+    static void ConfigureAuditEntry(EntityTypeBuilder<AuditEntry> audit)
+    {
+        audit.ToTable("AuditLog");
+        audit.HasKey(a => a.Id);
+        audit.Property(a => a.Actor).HasMaxLength(256);
+        audit.Property(a => a.Action).HasMaxLength(128);
+        audit.Property(a => a.Target).HasMaxLength(512);
+
+        // No foreign key to Tenants: the record of what happened must outlive the tenant it happened to.
+        audit.HasIndex(a => new { a.TenantId, a.At });
+        audit.HasIndex(a => a.At);
+    }
+}

@@ -1,0 +1,40 @@
+using Microsoft.EntityFrameworkCore;
+using Portal.Core.Clusters;
+
+namespace Portal.Core.Data;
+
+/// <summary>
+/// <see cref="PortalDb"/> on PostgreSQL (Npgsql), the production store. Migrations live in Migrations/Postgres.
+/// </summary>
+public sealed class PostgresPortalDb : PortalDb
+{
+    /// <summary>Creates the context; <paramref name="timeProvider"/> stamps creation times.</summary>
+    public PostgresPortalDb(DbContextOptions<PostgresPortalDb> options, TimeProvider timeProvider)
+        : base(options, timeProvider)
+    {
+    }
+
+    /// <summary>Points <paramref name="builder"/> at PostgreSQL with the options every caller must share.</summary>
+    public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder builder, string connectionString)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.UseNpgsql(connectionString);
+    }
+
+    /// <summary>Creates a context outside dependency injection (tools, tests).</summary>
+    public static PostgresPortalDb Create(string connectionString, TimeProvider? timeProvider = null)
+    {
+        var builder = new DbContextOptionsBuilder<PostgresPortalDb>();
+        Configure(builder, connectionString);
+        return new PostgresPortalDb(builder.Options, timeProvider ?? TimeProvider.System);
+    }
+
+    /// <inheritdoc/>
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        base.OnModelCreating(modelBuilder);
+
+        // jsonb rejects malformed documents and lets an operator query conf keys ad hoc.
+        modelBuilder.Entity<Cluster>().ComplexProperty(c => c.Spec).Property(s => s.SparkConf).HasColumnType("jsonb");
+    }
+}
