@@ -1,0 +1,9 @@
+namespace Portal.Core.Tenants;
+
+/// <summary>
+/// Who is making the current request, as far as authorization is concerned. Resolved once per request or Blazor
+/// circuit; services scope every query by the caller's tenant memberships.
+/// </summary>
+/// <param name="Subject">Stable user id, matched against <see cref="Membership.Subject"/>.</param>
+/// <param name="IsPlatformAdmin">May create and change tenants.</param>
+public sealed record Caller(string Subject, bool IsPlatformAdmin);

@@ -1,0 +1,62 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Portal.Web.Features.Health;
+
+/// <summary>
+/// /healthz answers whether the process serves requests at all (liveness: no dependencies, so a database outage
+/// doesn't get every replica restarted); /readyz runs the checks tagged <see cref="ReadyTag"/> (readiness:
+/// database reachable, migrations applied), registered by the features that own those dependencies.
+/// </summary>
+internal static class HealthEndpoints
+{
+    /// <summary>Tag of the health checks /readyz runs.</summary>
+    public const string ReadyTag = "ready";
+
+    public static IServiceCollection AddHealth(this IServiceCollection services)
+    {
+        services.AddHealthChecks();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false })
+            .ExcludeFromDescription();
+        app.MapHealthChecks("/readyz", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(ReadyTag),
+            ResponseWriter = WriteReadinessAsync,
+        }).ExcludeFromDescription();
+        return app;
+    }
+
+    /// <summary>"Healthy" as plain text, or a 503 problem listing each failing check and why.</summary>
+    private static async Task WriteReadinessAsync(HttpContext context, HealthReport report)
+    {
+        if (report.Status != HealthStatus.Unhealthy)
+        {
+            context.Response.ContentType = "text/plain";
+            await context.Response.WriteAsync(report.Status.ToString());
+            return;
+        }
+
+        var problems = context.RequestServices.GetRequiredService<IProblemDetailsService>();
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "The portal is not ready.",
+                Extensions =
+                {
+                    // Descriptions only: exception messages could carry connection details.
+                    ["checks"] = report.Entries
+                        .Where(e => e.Value.Status == HealthStatus.Unhealthy)
+                        .ToDictionary(e => e.Key, e => e.Value.Description ?? e.Value.Status.ToString()),
+                },
+            },
+        });
+    }
+}
