@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Portal.Core.Clusters;
 
 namespace Portal.Core.Data;
@@ -30,6 +31,16 @@ public sealed class PostgresPortalDb : PortalDb
     }
 
     /// <inheritdoc/>
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        base.ConfigureConventions(configurationBuilder);
+
+        // Npgsql refuses to write a DateTimeOffset whose offset isn't zero to timestamptz; normalising here
+        // accepts any offset, as SQLite does, instead of failing at save time.
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<ToUniversalTimeConverter>();
+    }
+
+    /// <inheritdoc/>
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         base.OnModelCreating(modelBuilder);
@@ -37,4 +48,8 @@ public sealed class PostgresPortalDb : PortalDb
         // jsonb rejects malformed documents and lets an operator query conf keys ad hoc.
         modelBuilder.Entity<Cluster>().ComplexProperty(c => c.Spec).Property(s => s.SparkConf).HasColumnType("jsonb");
     }
+
+    sealed class ToUniversalTimeConverter() : ValueConverter<DateTimeOffset, DateTimeOffset>(
+        value => value.ToUniversalTime(),
+        value => value);
 }
