@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The whole test suite, exactly as CI runs it (.ci/run calls this):
+#   1. installs the machine packages the tests need when they are missing (PostgreSQL server binaries for the
+#      throwaway database server the tests start themselves; Chromium for the browser tests),
+#   2. restores the local dotnet tools and builds the solution once,
+#   3. runs every test project (Microsoft.Testing.Platform) with TRX reports,
+#   4. prints "N passed, N failed" as the last line, and exits non-zero if anything failed or no test ran.
+# A missing prerequisite fails loudly with what to install; nothing is skipped silently.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+# Even a run that stops early ends with the summary line, so whoever reads only the last line sees it failed.
+fail() {
+  echo "tests/run.sh: $*" >&2
+  echo "0 passed, 0 failed"
+  exit 1
+}
+
+command -v dotnet >/dev/null ||
+  fail "the .NET SDK is missing: install the SDK pinned in global.json (10.0.1xx or later), see https://dot.net"
+
+missing=()
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+command -v chromium >/dev/null || missing+=(chromium)
+if ((${#missing[@]} > 0)); then
+  echo "Installing missing packages: ${missing[*]}"
+  [[ $(id -u) -eq 0 ]] ||
+    fail "missing packages ${missing[*]}: run 'sudo apt-get install -y ${missing[*]}' (or run this script as root)"
+  command -v apt-get >/dev/null ||
+    fail "missing packages ${missing[*]} and no apt-get: install the PostgreSQL server and Chromium with your package manager"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq || fail "apt-get update failed; cannot install ${missing[*]}"
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+    fail "apt-get install ${missing[*]} failed"
+fi
+
+dotnet tool restore >/dev/null || fail "dotnet tool restore failed (.config/dotnet-tools.json)"
+dotnet build Portal.sln --nologo -clp:ErrorsOnly || fail "the solution does not build (errors above)"
+
+results="$PWD/artifacts/test-results"
+rm -rf "$results"
+
+# Not `set -e` here: failing tests must still reach the summary below. --timeout bounds each test module, so a
+# hung test fails the run instead of eating CI's budget.
+status=0
+dotnet test --solution Portal.sln --no-build --report-trx --results-directory "$results" --timeout 15m || status=$?
+
+# Sum an attribute of the <Counters> element over every TRX file (one per test module).
+count() {
+  local attribute=$1 total=0 file value
+  for file in "$results"/*.trx; do
+    [[ -e $file ]] || continue
+    value=$(grep -o "<Counters [^>]*>" "$file" | grep -o " $attribute=\"[0-9]*\"" | grep -o "[0-9]\+" || echo 0)
+    total=$((total + value))
+  done
+  echo "$total"
+}
+
+passed=$(count passed)
+failed=$(($(count failed) + $(count error) + $(count timeout) + $(count aborted)))
+
+if ((status != 0 && failed == 0)); then
+  echo "dotnet test exited with $status without a failed test: a test module crashed or ran no tests (see above)" >&2
+fi
+if ((passed + failed == 0)); then
+  echo "No tests ran" >&2
+fi
+
+echo "$passed passed, $failed failed"
+((status == 0 && failed == 0 && passed > 0))
