@@ -12,10 +12,10 @@ public static partial class KubernetesNames
     public const int MaxLabelLength = 63;
 
     /// <summary>
-    /// Longest cluster name. Every object of a cluster is named "{name}-{suffix}"; the longest derived name is the
-    /// worker StatefulSet's controller-revision-hash label value "{name}-worker-{hash}" (18 characters after the
-    /// name, the hash being up to 10), which must itself fit a 63-character label. 63 - 18 = 45; 40 leaves room
-    /// for suffixes added later (e.g. "-connect-ui").
+    /// Longest cluster name. Every object of a cluster is named "{name}-{suffix}" (see Portal.Provisioning's
+    /// ClusterManifests). The longest derived name is the worker ReplicaSet "{name}-worker-{pod-template-hash}"
+    /// (up to 18 characters after the name); keeping it within 63 keeps its pods' generated names untruncated and
+    /// every derived name usable as a label value: 63 - 18 = 45. 40 leaves room for suffixes added later.
     /// </summary>
     public const int MaxClusterNameLength = 40;
 

@@ -16,7 +16,11 @@ internal static class CallerExtensions
     /// <summary>Runs every request until identity lands: a platform admin, so tenants can be created too.</summary>
     public static readonly Caller DevelopmentUser = new(DevelopmentSubject, IsPlatformAdmin: true);
 
-    public static IServiceCollection AddCaller(this IServiceCollection services) =>
+    public static IServiceCollection AddCaller(this IServiceCollection services)
+    {
         // Scoped, not singleton: the real resolver will read the request's (or circuit's) user.
         services.AddScoped(_ => DevelopmentUser);
+        services.AddHostedService<DevelopmentMembership>();
+        return services;
+    }
 }

@@ -1,23 +1,19 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Portal.Web.Data;
 
 namespace Portal.Web.Features.Health;
 
 /// <summary>
 /// /healthz answers whether the process serves requests at all (liveness: no dependencies, so a database outage
-/// doesn't get every replica restarted); /readyz runs the checks tagged <see cref="ReadyTag"/> (readiness:
-/// database reachable, migrations applied), registered by the features that own those dependencies.
+/// doesn't get every replica restarted); /readyz runs the checks tagged <see cref="PortalDataExtensions.ReadyTag"/> (readiness:
+/// database reachable, migrations applied), registered by the features that own those dependencies
+/// (<see cref="PortalDataExtensions.AddPortalDataHealthChecks"/>).
 /// </summary>
 internal static class HealthEndpoints
 {
-    /// <summary>Tag of the health checks /readyz runs.</summary>
-    public const string ReadyTag = "ready";
-
-    public static IServiceCollection AddHealth(this IServiceCollection services)
-    {
-        services.AddHealthChecks();
-        return services;
-    }
+    /// <summary>Registers health checks; features add theirs to the returned builder, tagged "ready" for /readyz.</summary>
+    public static IHealthChecksBuilder AddHealth(this IServiceCollection services) => services.AddHealthChecks();
 
     public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
@@ -25,7 +21,7 @@ internal static class HealthEndpoints
             .ExcludeFromDescription();
         app.MapHealthChecks("/readyz", new HealthCheckOptions
         {
-            Predicate = check => check.Tags.Contains(ReadyTag),
+            Predicate = check => check.Tags.Contains(PortalDataExtensions.ReadyTag),
             ResponseWriter = WriteReadinessAsync,
         }).ExcludeFromDescription();
         return app;

@@ -42,7 +42,7 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems
         var problem = bad.InnerException is JsonException json
             ? new HttpValidationProblemDetails(new Dictionary<string, string[]>
             {
-                [FieldOf(json)] = [$"Malformed JSON or a value of the wrong type (line {json.LineNumber + 1}, byte {json.BytePositionInLine + 1})."],
+                [FieldOf(json)] = [$"An unknown field, malformed JSON or a value of the wrong type (line {json.LineNumber + 1}, byte {json.BytePositionInLine + 1})."],
             })
             {
                 Title = "The request body is not valid JSON for this operation.",

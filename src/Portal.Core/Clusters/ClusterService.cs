@@ -1,0 +1,353 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Portal.Core.Audit;
+using Portal.Core.Data;
+using Portal.Core.Tenants;
+
+namespace Portal.Core.Clusters;
+
+/// <summary>A cluster just asked for, or the one an earlier request with the same Idempotency-Key created.</summary>
+/// <param name="Cluster">The cluster.</param>
+/// <param name="Replayed">True when nothing was created because the key had been used for this request before.</param>
+public sealed record ClusterCreated(Cluster Cluster, bool Replayed);
+
+/// <summary>
+/// Everything a caller may do with clusters, for the REST API and the Blazor pages alike. Every operation is scoped
+/// to a tenant the <see cref="Caller"/> belongs to and appends to the audit log, whether it succeeds or not.
+/// </summary>
+/// <remarks>
+/// Uses a short-lived <see cref="PortalDb"/> per operation from the factory, so one instance can serve a
+/// long-lived Blazor circuit as well as a request. Writes only the desired state (spec, deletion request) and the
+/// phase a request implies (Requested, Deleting); the reconciler owns the rest of <see cref="ClusterStatus"/>.
+/// </remarks>
+public sealed partial class ClusterService(
+    IDbContextFactory<PortalDb> contexts,
+    Caller caller,
+    IOptions<ClusterDefaults> defaults,
+    TimeProvider time,
+    ILogger<ClusterService> logger)
+{
+    /// <summary>Longest Idempotency-Key accepted; the column is 128 characters.</summary>
+    public const int MaxIdempotencyKeyLength = 128;
+
+    /// <summary>Largest page number; beyond it paging arithmetic would overflow long before anyone gets there.</summary>
+    public const int MaxPage = 100_000;
+
+    /// <summary>A page of the tenant's clusters, ordered by name, optionally only those in one phase.</summary>
+    public async Task<Outcome<ClusterPage>> ListAsync(string tenant, ClusterQuery query, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Page is < 1 or > MaxPage)
+            return Failure.Invalid("page", $"Must be from 1 to {MaxPage}.");
+        if (query.PageSize is < 1 or > ClusterQuery.MaxPageSize)
+            return Failure.Invalid("pageSize", $"Must be from 1 to {ClusterQuery.MaxPageSize}.");
+
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        if (await TenantAccess.ForMemberAsync(db, caller, tenant, ct) is not { } access)
+            return TenantNotFound(tenant);
+
+        var clusters = db.Clusters.AsNoTracking().Where(c => c.TenantId == access.Tenant.Id);
+        if (query.Phase is { } phase)
+            clusters = clusters.Where(c => c.Status.Phase == phase);
+
+        var total = await clusters.CountAsync(ct);
+        var items = await clusters
+            .OrderBy(c => c.Name)
+            .Skip((query.Page - 1) * query.PageSize)
+            .Take(query.PageSize)
+            .ToListAsync(ct);
+        return new ClusterPage(items, query.Page, query.PageSize, total);
+    }
+
+    /// <summary>One cluster of the tenant, including one being or already deleted.</summary>
+    public async Task<Outcome<Cluster>> GetAsync(string tenant, string name, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        if (await TenantAccess.ForMemberAsync(db, caller, tenant, ct) is not { } access)
+            return TenantNotFound(tenant);
+
+        var cluster = await db.Clusters.AsNoTracking()
+            .SingleOrDefaultAsync(c => c.TenantId == access.Tenant.Id && c.Name == name, ct);
+        return cluster is null ? ClusterNotFound(tenant, name) : cluster;
+    }
+
+    /// <summary>
+    /// Records a new cluster in phase <see cref="ClusterPhase.Requested"/> for the reconciler to build. With an
+    /// <paramref name="idempotencyKey"/> already used in the tenant, returns that cluster instead (a retried call
+    /// must never make a second one), or fails with <see cref="FailureKind.IdempotencyKeyReused"/> when the request differs.
+    /// </summary>
+    public async Task<Outcome<ClusterCreated>> CreateAsync(
+        string tenant, CreateClusterRequest request, string? idempotencyKey, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var target = Target(tenant, request.Name);
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        if (await TenantAccess.ForMemberAsync(db, caller, tenant, ct) is not { } access)
+            return await RefusedAsync("cluster.create", null, target, TenantNotFound(tenant), ct);
+        if (access.Role < TenantRole.Member)
+            return await RefusedAsync("cluster.create", access.Tenant, target, ViewerMayNotChange(tenant), ct);
+        if (idempotencyKey is not null && IdempotencyKeyProblem(idempotencyKey) is { } keyProblem)
+            return await RefusedAsync("cluster.create", access.Tenant, target, Failure.Invalid("Idempotency-Key", keyProblem), ct);
+
+        var spec = ClusterRequestValidator.Resolve(request, defaults.Value, access.Tenant.Policy);
+
+        // The key is checked before the request's validity: a retry must get the original answer even if the
+        // defaults or the tenant's policy changed in between.
+        if (idempotencyKey is not null
+            && await FindByIdempotencyKeyAsync(db, access.Tenant.Id, idempotencyKey, ct) is { } earlier)
+        {
+            return IsSameRequest(earlier, request, spec.Value)
+                ? new ClusterCreated(earlier, Replayed: true)
+                : await RefusedAsync("cluster.create", access.Tenant, target, KeyReused(idempotencyKey, earlier), ct);
+        }
+
+        if (spec.Failure is { } invalid)
+            return await RefusedAsync("cluster.create", access.Tenant, target, invalid, ct);
+        if (await NameTakenAsync(db, access.Tenant.Id, request.Name!, ct))
+            return await RefusedAsync("cluster.create", access.Tenant, target, NameTaken(tenant, request.Name!), ct);
+
+        var active = await db.Clusters.CountAsync(
+            c => c.TenantId == access.Tenant.Id && c.DeletionRequestedAt == null, ct);
+        if (active >= access.Tenant.Quota.MaxClusters)
+            return await RefusedAsync("cluster.create", access.Tenant, target, new Failure(FailureKind.Conflict,
+                "The tenant has reached its cluster quota.",
+                $"Tenant '{tenant}' already has {active} clusters, its quota; delete one first."), ct);
+
+        var now = time.GetUtcNow();
+        var cluster = new Cluster
+        {
+            TenantId = access.Tenant.Id,
+            Name = request.Name!,
+            Owner = caller.Subject,
+            Spec = spec.Value!,
+            CreatedAt = now,
+            ExpiresAt = now + spec.Value!.TimeToLive,
+            IdempotencyKey = idempotencyKey,
+            Status = new ClusterStatus { Phase = ClusterPhase.Requested, PhaseChangedAt = now },
+        };
+        db.Clusters.Add(cluster);
+        db.ClusterEvents.Add(new ClusterEvent
+        {
+            ClusterId = cluster.Id,
+            At = now,
+            Phase = ClusterPhase.Requested,
+            Reason = "Requested",
+            Message = $"Requested by {caller.Subject}",
+        });
+        db.AuditLog.Add(Audit("cluster.create", access.Tenant.Id, target, AuditOutcome.Succeeded,
+            $"workers={cluster.Spec.Workers} image={cluster.Spec.Image}"));
+
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException) when (!ct.IsCancellationRequested)
+        {
+            // A concurrent create won the unique index on (tenant, name) or (tenant, idempotency key): answer as if
+            // this request had arrived second, which it effectively did.
+            await using var again = await contexts.CreateDbContextAsync(ct);
+            if (idempotencyKey is not null
+                && await FindByIdempotencyKeyAsync(again, access.Tenant.Id, idempotencyKey, ct) is { } winner)
+            {
+                return IsSameRequest(winner, request, spec.Value)
+                    ? new ClusterCreated(winner, Replayed: true)
+                    : await RefusedAsync("cluster.create", access.Tenant, target, KeyReused(idempotencyKey, winner), ct);
+            }
+
+            if (await NameTakenAsync(again, access.Tenant.Id, cluster.Name, ct))
+                return await RefusedAsync("cluster.create", access.Tenant, target, NameTaken(tenant, cluster.Name), ct);
+            throw;
+        }
+
+        ClusterRequested(logger, tenant, cluster.Name, cluster.Spec.Workers, caller.Subject);
+        return new ClusterCreated(cluster, Replayed: false);
+    }
+
+    /// <summary>
+    /// Sets the worker count. With <paramref name="expectedVersion"/> (If-Match) the change applies only to that
+    /// version of the cluster. Asking for the current count changes nothing.
+    /// </summary>
+    public async Task<Outcome<Cluster>> ScaleAsync(
+        string tenant, string name, ScaleClusterRequest request, long? expectedVersion, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return await ChangeAsync("cluster.scale", tenant, name, expectedVersion, (cluster, access) =>
+        {
+            if (ClusterRequestValidator.WorkersProblem(request.Workers, access.Tenant.Policy) is { } problem)
+                return Failure.Invalid("workers", problem);
+            if (cluster.IsDeleting)
+                return new Failure(FailureKind.Conflict, "The cluster is being deleted.",
+                    $"Cluster '{name}' is being deleted and can no longer be scaled.");
+            if (cluster.Spec.Workers == request.Workers)
+                return null;
+
+            cluster.Spec = cluster.Spec with { Workers = request.Workers!.Value };
+            cluster.Generation++;
+            return null;
+        }, $"workers={request.Workers}", ct);
+    }
+
+    /// <summary>
+    /// Asks for the cluster to be deleted: its phase becomes <see cref="ClusterPhase.Deleting"/> and the reconciler
+    /// removes its objects; the row stays for history. Deleting a cluster already being deleted changes nothing.
+    /// </summary>
+    public async Task<Outcome<Cluster>> DeleteAsync(string tenant, string name, long? expectedVersion, CancellationToken ct) =>
+        await ChangeAsync("cluster.delete", tenant, name, expectedVersion, (cluster, _) =>
+        {
+            if (cluster.IsDeleting)
+                return null;
+
+            var now = time.GetUtcNow();
+            cluster.DeletionRequestedAt = now;
+            cluster.Status = cluster.Status with
+            {
+                Phase = ClusterPhase.Deleting,
+                Reason = "DeletionRequested",
+                Message = $"Deletion requested by {caller.Subject}",
+                PhaseChangedAt = now,
+            };
+            return new ClusterEvent
+            {
+                ClusterId = cluster.Id,
+                At = now,
+                Phase = ClusterPhase.Deleting,
+                Reason = "DeletionRequested",
+                Message = $"Deletion requested by {caller.Subject}",
+            };
+        }, detail: null, ct);
+
+    /// <summary>
+    /// Loads the cluster for a change by a member, applies <paramref name="change"/> (which returns a failure, an
+    /// event to record, or null) and saves it with the audit entry, turning a lost race into a failure.
+    /// </summary>
+    private async Task<Outcome<Cluster>> ChangeAsync(
+        string action, string tenant, string name, long? expectedVersion,
+        Func<Cluster, TenantAccess, object?> change, string? detail, CancellationToken ct)
+    {
+        var target = Target(tenant, name);
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        if (await TenantAccess.ForMemberAsync(db, caller, tenant, ct) is not { } access)
+            return await RefusedAsync(action, null, target, TenantNotFound(tenant), ct);
+
+        var cluster = await db.Clusters.SingleOrDefaultAsync(c => c.TenantId == access.Tenant.Id && c.Name == name, ct);
+        if (cluster is null)
+            return await RefusedAsync(action, access.Tenant, target, ClusterNotFound(tenant, name), ct);
+        if (access.Role < TenantRole.Member)
+            return await RefusedAsync(action, access.Tenant, target, ViewerMayNotChange(tenant), ct);
+        if (expectedVersion is { } expected && expected != cluster.Version)
+            return await RefusedAsync(action, access.Tenant, target, Stale(name, expected, cluster.Version), ct);
+
+        switch (change(cluster, access))
+        {
+            case Failure failure:
+                return await RefusedAsync(action, access.Tenant, target, failure, ct);
+            case ClusterEvent phaseChange:
+                db.ClusterEvents.Add(phaseChange);
+                break;
+        }
+
+        if (expectedVersion is { } version)
+            db.ExpectVersion(cluster, version);
+        db.AuditLog.Add(Audit(action, access.Tenant.Id, target, AuditOutcome.Succeeded, detail));
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // Someone else wrote the cluster between our read and write. With If-Match that is exactly a stale
+            // precondition; without one, the caller asked for an unconditional change and may simply retry.
+            var failure = expectedVersion is { } stale
+                ? Stale(name, stale, current: null)
+                : new Failure(FailureKind.Conflict, "The cluster changed concurrently.",
+                    $"Cluster '{name}' was changed by another request at the same time; retry.");
+            return await RefusedAsync(action, access.Tenant, target, failure, ct);
+        }
+
+        return cluster;
+    }
+
+    private static async Task<Cluster?> FindByIdempotencyKeyAsync(PortalDb db, Guid tenantId, string key, CancellationToken ct) =>
+        await db.Clusters.AsNoTracking().SingleOrDefaultAsync(c => c.TenantId == tenantId && c.IdempotencyKey == key, ct);
+
+    private static Task<bool> NameTakenAsync(PortalDb db, Guid tenantId, string name, CancellationToken ct) =>
+        db.Clusters.AnyAsync(c => c.TenantId == tenantId && c.Name == name, ct);
+
+    /// <summary>
+    /// Whether a retried create asks for what the earlier one created. Once the cluster has been changed since
+    /// (scaled), its spec no longer shows the original request, so only the name is compared then.
+    /// </summary>
+    private static bool IsSameRequest(Cluster earlier, CreateClusterRequest request, ClusterSpec? spec)
+    {
+        if (earlier.Name != request.Name || spec is null)
+            return false;
+        if (earlier.Generation > 1)
+            return true;
+
+        var stored = earlier.Spec;
+        return stored with { SparkConf = spec.SparkConf } == spec
+            && stored.SparkConf.Count == spec.SparkConf.Count
+            && stored.SparkConf.All(e => spec.SparkConf.TryGetValue(e.Key, out var v) && v == e.Value);
+    }
+
+    /// <summary>Why an Idempotency-Key header value is unusable, or null.</summary>
+    private static string? IdempotencyKeyProblem(string key)
+    {
+        if (key.Length is 0 or > MaxIdempotencyKeyLength)
+            return $"Must be 1 to {MaxIdempotencyKeyLength} characters.";
+        return key.All(c => c is >= '!' and <= '~') ? null : "Must be printable ASCII without spaces.";
+    }
+
+    private async Task<Failure> RefusedAsync(string action, Tenant? tenant, string target, Failure failure, CancellationToken ct)
+    {
+        // A separate context: the refused operation's context may hold changes that must not be saved.
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var outcome = failure.Kind is FailureKind.NotFound or FailureKind.Forbidden ? AuditOutcome.Denied : AuditOutcome.Failed;
+        db.AuditLog.Add(Audit(action, tenant?.Id, target, outcome, failure.Title));
+        await db.SaveChangesAsync(ct);
+        return failure;
+    }
+
+    private AuditEntry Audit(string action, Guid? tenantId, string target, AuditOutcome outcome, string? detail) => new()
+    {
+        At = time.GetUtcNow(),
+        Actor = caller.Subject,
+        TenantId = tenantId,
+        Action = action,
+        Target = target,
+        Outcome = outcome,
+        Detail = detail,
+    };
+
+    // Truncated: the column holds 512 characters and a refused request may carry any name.
+    private static string Target(string tenant, string? name) =>
+        $"tenants/{tenant}/clusters/{name}" is var target && target.Length > 512 ? target[..512] : target;
+
+    private static Failure TenantNotFound(string tenant) =>
+        // Same answer whether the tenant doesn't exist or the caller isn't a member: don't reveal other tenants.
+        new(FailureKind.NotFound, "Tenant not found.", $"No tenant '{tenant}' you are a member of.");
+
+    private static Failure ClusterNotFound(string tenant, string name) =>
+        new(FailureKind.NotFound, "Cluster not found.", $"Tenant '{tenant}' has no cluster '{name}'.");
+
+    private static Failure ViewerMayNotChange(string tenant) =>
+        new(FailureKind.Forbidden, "Viewers may not change clusters.", $"Your role in tenant '{tenant}' is Viewer.");
+
+    private static Failure NameTaken(string tenant, string name) =>
+        new(FailureKind.Conflict, "A cluster with this name exists.",
+            $"Tenant '{tenant}' already has a cluster '{name}' (names of deleted clusters stay taken).");
+
+    private static Failure KeyReused(string key, Cluster earlier) =>
+        new(FailureKind.IdempotencyKeyReused, "The Idempotency-Key was used for a different request.",
+            $"Idempotency-Key '{key}' created cluster '{earlier.Name}' from a different request; use a new key.");
+
+    private static Failure Stale(string name, long expected, long? current) =>
+        new(FailureKind.PreconditionFailed, "The cluster has changed since you read it.",
+            current is null
+                ? $"Cluster '{name}' is no longer at version {expected}; read it again and retry."
+                : $"Cluster '{name}' is at version {current}, not {expected}; read it again and retry.");
+
+    [LoggerMessage(LogLevel.Information, "Requested cluster {Tenant}/{Cluster} with {Workers} workers for {Subject}")]
+    private static partial void ClusterRequested(ILogger logger, string tenant, string cluster, int workers, string subject);
+}

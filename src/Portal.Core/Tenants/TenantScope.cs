@@ -1,0 +1,25 @@
+using Microsoft.EntityFrameworkCore;
+using Portal.Core.Data;
+
+namespace Portal.Core.Tenants;
+
+/// <summary>A tenant as one caller sees it: the row and the caller's role in it.</summary>
+/// <param name="Tenant">The tenant.</param>
+/// <param name="Role">The caller's role, or null for a platform admin who is not a member.</param>
+public sealed record TenantAccess(Tenant Tenant, TenantRole? Role)
+{
+    /// <summary>Finds <paramref name="slug"/> if <paramref name="caller"/> is a member of it, else null.</summary>
+    /// <remarks>
+    /// The single query every tenant-scoped operation starts with: a tenant the caller doesn't belong to is
+    /// indistinguishable from one that doesn't exist, so callers answer 404 either way.
+    /// </remarks>
+    public static async Task<TenantAccess?> ForMemberAsync(PortalDb db, Caller caller, string slug, CancellationToken ct)
+    {
+        var row = await db.Tenants
+            .Where(t => t.Slug == slug && t.DeletionRequestedAt == null)
+            .Join(db.Memberships.Where(m => m.Subject == caller.Subject), t => t.Id, m => m.TenantId,
+                (t, m) => new { Tenant = t, m.Role })
+            .SingleOrDefaultAsync(ct);
+        return row is null ? null : new TenantAccess(row.Tenant, row.Role);
+    }
+}

@@ -1,0 +1,222 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Portal.Core.Audit;
+using Portal.Core.Clusters;
+using Portal.Core.Data;
+
+namespace Portal.Core.Tenants;
+
+/// <summary>
+/// Tenants for the REST API and the Blazor pages: members see theirs; platform admins create and change them.
+/// Every change appends to the audit log.
+/// </summary>
+public sealed partial class TenantService(
+    IDbContextFactory<PortalDb> contexts,
+    Caller caller,
+    TimeProvider time,
+    ILogger<TenantService> logger)
+{
+    /// <summary>Prefix of every tenant's Kubernetes namespace, keeping them apart from system namespaces.</summary>
+    public const string NamespacePrefix = "spark-";
+
+    /// <summary>Longest display name; the column holds 200 characters.</summary>
+    public const int MaxDisplayNameLength = 200;
+
+    /// <summary>The tenants the caller is a member of, by slug.</summary>
+    public async Task<IReadOnlyList<TenantAccess>> ListAsync(CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var rows = await db.Tenants.AsNoTracking()
+            .Where(t => t.DeletionRequestedAt == null)
+            .Join(db.Memberships.Where(m => m.Subject == caller.Subject), t => t.Id, m => m.TenantId,
+                (t, m) => new { Tenant = t, m.Role })
+            .OrderBy(r => r.Tenant.Slug)
+            .ToListAsync(ct);
+        return [.. rows.Select(r => new TenantAccess(r.Tenant, r.Role))];
+    }
+
+    /// <summary>A tenant the caller is a member of; platform admins see every tenant.</summary>
+    public async Task<Outcome<TenantAccess>> GetAsync(string slug, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await FindAsync(db, slug, ct) is { } access ? access : NotFound(slug);
+    }
+
+    /// <summary>Creates a tenant (platform admins only) with the caller as its first admin.</summary>
+    public async Task<Outcome<Tenant>> CreateAsync(CreateTenantRequest request, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var target = $"tenants/{request.Slug}";
+        if (!caller.IsPlatformAdmin)
+            return await RefusedAsync("tenant.create", null, target, OnlyPlatformAdmins(), ct);
+
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        AddProblem(errors, "slug", KubernetesNames.Problem(request.Slug, KubernetesNames.MaxTenantSlugLength));
+        AddProblem(errors, "displayName", DisplayNameProblem(request.DisplayName));
+        ValidateLimits(errors, request.Quota, request.Policy);
+        if (errors.Count > 0)
+            return await RefusedAsync("tenant.create", null, target, Failure.Invalid(errors), ct);
+
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var tenant = new Tenant
+        {
+            Slug = request.Slug!,
+            DisplayName = request.DisplayName!,
+            Namespace = NamespacePrefix + request.Slug,
+            Quota = request.Quota ?? new TenantQuota(),
+            Policy = request.Policy ?? new TenantPolicy(),
+        };
+        if (await db.Tenants.AnyAsync(t => t.Slug == tenant.Slug || t.Namespace == tenant.Namespace, ct))
+            return await RefusedAsync("tenant.create", null, target, SlugTaken(tenant.Slug), ct);
+
+        db.Tenants.Add(tenant);
+        // The creator administers the new tenant until members are managed in their own feature.
+        db.Memberships.Add(new Membership { TenantId = tenant.Id, Subject = caller.Subject, Role = TenantRole.Admin });
+        db.AuditLog.Add(Audit("tenant.create", tenant.Id, target, AuditOutcome.Succeeded, null));
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException) when (!ct.IsCancellationRequested)
+        {
+            // Lost a race on the unique slug or namespace index.
+            await using var again = await contexts.CreateDbContextAsync(ct);
+            if (await again.Tenants.AnyAsync(t => t.Slug == tenant.Slug || t.Namespace == tenant.Namespace, ct))
+                return await RefusedAsync("tenant.create", null, target, SlugTaken(tenant.Slug), ct);
+            throw;
+        }
+
+        TenantCreated(logger, tenant.Slug, caller.Subject);
+        return tenant;
+    }
+
+    /// <summary>Changes a tenant (platform admins only), optionally only if it is still at <paramref name="expectedVersion"/>.</summary>
+    public async Task<Outcome<TenantAccess>> UpdateAsync(
+        string slug, UpdateTenantRequest request, long? expectedVersion, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var target = $"tenants/{slug}";
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        if (await FindAsync(db, slug, ct) is not { } access)
+            return await RefusedAsync("tenant.update", null, target, NotFound(slug), ct);
+        if (!caller.IsPlatformAdmin)
+            return await RefusedAsync("tenant.update", access.Tenant, target, OnlyPlatformAdmins(), ct);
+
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (request.DisplayName is not null)
+            AddProblem(errors, "displayName", DisplayNameProblem(request.DisplayName));
+        ValidateLimits(errors, request.Quota, request.Policy);
+        if (errors.Count > 0)
+            return await RefusedAsync("tenant.update", access.Tenant, target, Failure.Invalid(errors), ct);
+
+        var tenant = access.Tenant;
+        if (expectedVersion is { } expected && expected != tenant.Version)
+            return await RefusedAsync("tenant.update", tenant, target, Stale(slug), ct);
+
+        db.Attach(tenant);
+        tenant.DisplayName = request.DisplayName ?? tenant.DisplayName;
+        tenant.Quota = request.Quota ?? tenant.Quota;
+        tenant.Policy = request.Policy ?? tenant.Policy;
+        if (expectedVersion is { } version)
+            db.ExpectVersion(tenant, version);
+        db.AuditLog.Add(Audit("tenant.update", tenant.Id, target, AuditOutcome.Succeeded, null));
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return await RefusedAsync("tenant.update", tenant, target, Stale(slug), ct);
+        }
+
+        return access;
+    }
+
+    private async Task<TenantAccess?> FindAsync(PortalDb db, string slug, CancellationToken ct)
+    {
+        if (await TenantAccess.ForMemberAsync(db, caller, slug, ct) is { } member)
+        {
+            db.ChangeTracker.Clear();
+            return member;
+        }
+
+        if (!caller.IsPlatformAdmin)
+            return null;
+        var tenant = await db.Tenants.AsNoTracking().SingleOrDefaultAsync(t => t.Slug == slug && t.DeletionRequestedAt == null, ct);
+        return tenant is null ? null : new TenantAccess(tenant, Role: null);
+    }
+
+    private static void ValidateLimits(Dictionary<string, string[]> errors, TenantQuota? quota, TenantPolicy? policy)
+    {
+        if (quota is not null)
+        {
+            if (!KubernetesQuantity.TryParse(quota.Cpu, out var cpu) || cpu <= 0)
+                errors["quota.cpu"] = ["Must be a positive Kubernetes quantity (e.g. \"32\", \"500m\")."];
+            if (!KubernetesQuantity.TryParse(quota.Memory, out var memory) || memory <= 0)
+                errors["quota.memory"] = ["Must be a positive Kubernetes quantity (e.g. \"128Gi\")."];
+            if (quota.MaxPods < 1)
+                errors["quota.maxPods"] = ["Must be at least 1."];
+            if (quota.MaxClusters < 1)
+                errors["quota.maxClusters"] = ["Must be at least 1."];
+        }
+
+        if (policy is not null)
+        {
+            if (policy.MaxTimeToLive < ClusterRequestValidator.MinTimeToLive)
+                errors["policy.maxTimeToLive"] = [$"Must be at least {ClusterRequestValidator.MinTimeToLive:c}."];
+            if (policy.DefaultTimeToLive < ClusterRequestValidator.MinTimeToLive || policy.DefaultTimeToLive > policy.MaxTimeToLive)
+                errors["policy.defaultTimeToLive"] = [$"Must be from {ClusterRequestValidator.MinTimeToLive:c} to maxTimeToLive."];
+            if (policy.IdleTimeout is { } idle && idle <= TimeSpan.Zero)
+                errors["policy.idleTimeout"] = ["Must be positive, or null for none."];
+            if (policy.MaxWorkersPerCluster < 1)
+                errors["policy.maxWorkersPerCluster"] = ["Must be at least 1."];
+        }
+    }
+
+    private static string? DisplayNameProblem(string? displayName) =>
+        string.IsNullOrWhiteSpace(displayName) ? "Required."
+        : displayName.Length > MaxDisplayNameLength ? $"Must be at most {MaxDisplayNameLength} characters."
+        : null;
+
+    private static void AddProblem(Dictionary<string, string[]> errors, string field, string? problem)
+    {
+        if (problem is not null)
+            errors[field] = [problem];
+    }
+
+    private async Task<Failure> RefusedAsync(string action, Tenant? tenant, string target, Failure failure, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var outcome = failure.Kind is FailureKind.NotFound or FailureKind.Forbidden ? AuditOutcome.Denied : AuditOutcome.Failed;
+        db.AuditLog.Add(Audit(action, tenant?.Id, target, outcome, failure.Title));
+        await db.SaveChangesAsync(ct);
+        return failure;
+    }
+
+    private AuditEntry Audit(string action, Guid? tenantId, string target, AuditOutcome outcome, string? detail) => new()
+    {
+        At = time.GetUtcNow(),
+        Actor = caller.Subject,
+        TenantId = tenantId,
+        Action = action,
+        Target = target.Length > 512 ? target[..512] : target,
+        Outcome = outcome,
+        Detail = detail,
+    };
+
+    private static Failure NotFound(string slug) =>
+        new(FailureKind.NotFound, "Tenant not found.", $"No tenant '{slug}' you are a member of.");
+
+    private static Failure OnlyPlatformAdmins() =>
+        new(FailureKind.Forbidden, "Only platform admins may create or change tenants.");
+
+    private static Failure SlugTaken(string slug) =>
+        new(FailureKind.Conflict, "A tenant with this slug exists.", $"Tenant '{slug}' (or its namespace) already exists.");
+
+    private static Failure Stale(string slug) =>
+        new(FailureKind.PreconditionFailed, "The tenant has changed since you read it.",
+            $"Tenant '{slug}' is no longer at the version you sent in If-Match; read it again and retry.");
+
+    [LoggerMessage(LogLevel.Information, "Created tenant {Tenant} for {Subject}")]
+    private static partial void TenantCreated(ILogger logger, string tenant, string subject);
+}

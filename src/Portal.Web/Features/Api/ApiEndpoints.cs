@@ -1,0 +1,53 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.Extensions.Options;
+using Portal.Web.Features.Clusters;
+using Portal.Web.Features.Tenants;
+
+namespace Portal.Web.Features.Api;
+
+/// <summary>Settings of the REST API, bound from the "Api" configuration section.</summary>
+internal sealed class ApiOptions
+{
+    public const string Section = "Api";
+
+    /// <summary>Largest request body the API reads; larger ones get 413. Cluster requests are well under 16 KiB.</summary>
+    [Range(1024, 16 * 1024 * 1024)]
+    public long MaxRequestBodyBytes { get; init; } = 64 * 1024;
+}
+
+/// <summary>The versioned REST API at /api/v1: one group, with the policies every endpoint shares.</summary>
+internal static class ApiEndpoints
+{
+    public static IServiceCollection AddApi(this IServiceCollection services)
+    {
+        services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.ConfigureHttpJsonOptions(options =>
+        {
+            // Phases and roles travel as their names, as the OpenAPI document says.
+            options.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            // A misspelt field ("worker": 3) is an error, not a silently applied default.
+            options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        });
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapApi(this WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<IOptions<ApiOptions>>().Value;
+        var api = app.MapGroup("/api/v1")
+            // Applied by the routing middleware before the body is read; the server answers a larger body with
+            // a BadHttpRequestException(413), which the problem details handler turns into a problem.
+            .WithMetadata(new RequestBodyLimit(options.MaxRequestBodyBytes))
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+
+        api.MapTenants();
+        api.MapClusters();
+        return app;
+    }
+
+    private sealed record RequestBodyLimit(long? MaxRequestBodySize) : IRequestSizeLimitMetadata;
+}

@@ -1,0 +1,149 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Portal.Core.Clusters;
+using Portal.Web.Features.Api;
+
+namespace Portal.Web.Features.Clusters;
+
+/// <summary>
+/// /api/v1/tenants/{tenant}/clusters: notebooks and docs depend on these paths. Handlers only translate HTTP to
+/// <see cref="ClusterService"/> calls and back; the Blazor pages call the same service.
+/// </summary>
+internal static class ClusterEndpoints
+{
+    public static IServiceCollection AddClusters(this IServiceCollection services)
+    {
+        services.AddOptions<ClusterDefaults>().BindConfiguration(ClusterDefaults.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddScoped<ClusterService>();
+        return services;
+    }
+
+    public static RouteGroupBuilder MapClusters(this RouteGroupBuilder api)
+    {
+        var clusters = api.MapGroup("/tenants/{tenant}/clusters").WithTags("Clusters");
+
+        clusters.MapGet("/", List).WithName("ListClusters")
+            .WithSummary("List the tenant's clusters")
+            .WithDescription("Pages are 1-based (`page`, default 1) of `pageSize` clusters (default 50, at most 200), ordered by name; " +
+                             "`totalCount` says how many match. `phase` (Requested, Provisioning, Starting, Running, Failed, Deleting, " +
+                             "Deleted; any case) keeps only clusters in that phase. Deleted clusters stay listed for history.");
+        clusters.MapPost("/", Create).WithName("CreateCluster")
+            .WithSummary("Ask for a cluster")
+            .WithDescription("Only `name` is required; every other field has the default its description names. Answers 202 with " +
+                             "the cluster in phase Requested and its Location; provisioning happens in the background. With an " +
+                             "`Idempotency-Key` header a retried request returns the cluster the first one created (202, same " +
+                             "Location) instead of a second cluster; the same key with a different request is a 422.")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        clusters.MapGet("/{name}", Get).WithName("GetCluster")
+            .WithSummary("Get a cluster")
+            .WithDescription("The ETag header is the cluster's version; send it as If-Match on scale or delete.");
+        clusters.MapPut("/{name}/scale", Scale).WithName("ScaleCluster")
+            .WithSummary("Set the number of workers")
+            .WithDescription("Idempotent: asking for the current count changes nothing. With If-Match, a cluster changed since " +
+                             "that ETag gets 412.")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        clusters.MapDelete("/{name}", Delete).WithName("DeleteCluster")
+            .WithSummary("Delete a cluster")
+            .WithDescription("Answers 202 with the cluster in phase Deleting; its Kubernetes objects go in the background and " +
+                             "the record stays for history (its name stays taken). Deleting again changes nothing.")
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        return clusters;
+    }
+
+    private static async Task<Results<Ok<ClusterPageView>, ProblemHttpResult>> List(
+        string tenant, int? page, int? pageSize, string? phase, ClusterService clusters, CancellationToken ct)
+    {
+        ClusterPhase? onlyPhase = null;
+        if (phase is not null)
+        {
+            // Enum.TryParse alone would accept "3" or "99"; only the names are part of the API.
+            if (int.TryParse(phase, out _) || !Enum.TryParse<ClusterPhase>(phase, ignoreCase: true, out var parsed))
+                return Failure.Invalid("phase", $"Must be one of: {string.Join(", ", Enum.GetNames<ClusterPhase>())}.").ToProblem();
+            onlyPhase = parsed;
+        }
+
+        var outcome = await clusters.ListAsync(tenant,
+            new ClusterQuery(page ?? 1, pageSize ?? ClusterQuery.DefaultPageSize, onlyPhase), ct);
+        if (outcome.Failure is { } failure)
+            return failure.ToProblem();
+
+        var result = outcome.Value!;
+        return TypedResults.Ok(new ClusterPageView(
+            [.. result.Items.Select(c => ClusterView.From(c, tenant))], result.Page, result.PageSize, result.TotalCount));
+    }
+
+    private static async Task<Results<Accepted<ClusterView>, ProblemHttpResult>> Create(
+        string tenant,
+        CreateClusterRequest request,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        ClusterService clusters,
+        HttpResponse response,
+        CancellationToken ct)
+    {
+        var outcome = await clusters.CreateAsync(tenant, request, idempotencyKey, ct);
+        if (outcome.Failure is { } failure)
+            return failure.ToProblem();
+
+        var cluster = outcome.Value!.Cluster;
+        response.Headers.ETag = ETags.For(cluster.Version);
+        return TypedResults.Accepted(Location(tenant, cluster.Name), ClusterView.From(cluster, tenant));
+    }
+
+    private static async Task<Results<Ok<ClusterView>, ProblemHttpResult>> Get(
+        string tenant, string name, ClusterService clusters, HttpResponse response, CancellationToken ct)
+    {
+        var outcome = await clusters.GetAsync(tenant, name, ct);
+        if (outcome.Failure is { } failure)
+            return failure.ToProblem();
+
+        response.Headers.ETag = ETags.For(outcome.Value!.Version);
+        return TypedResults.Ok(ClusterView.From(outcome.Value, tenant));
+    }
+
+    private static async Task<Results<Accepted<ClusterView>, ProblemHttpResult>> Scale(
+        string tenant,
+        string name,
+        ScaleClusterRequest request,
+        [FromHeader(Name = "If-Match")] string? ifMatch,
+        ClusterService clusters,
+        HttpResponse response,
+        CancellationToken ct)
+    {
+        if (!ETags.TryParseIfMatch(ifMatch, out var version))
+            return ETags.Unmatchable(ifMatch);
+
+        var outcome = await clusters.ScaleAsync(tenant, name, request, version, ct);
+        return Changed(outcome, tenant, response);
+    }
+
+    private static async Task<Results<Accepted<ClusterView>, ProblemHttpResult>> Delete(
+        string tenant,
+        string name,
+        [FromHeader(Name = "If-Match")] string? ifMatch,
+        ClusterService clusters,
+        HttpResponse response,
+        CancellationToken ct)
+    {
+        if (!ETags.TryParseIfMatch(ifMatch, out var version))
+            return ETags.Unmatchable(ifMatch);
+
+        var outcome = await clusters.DeleteAsync(tenant, name, version, ct);
+        return Changed(outcome, tenant, response);
+    }
+
+    private static Results<Accepted<ClusterView>, ProblemHttpResult> Changed(Outcome<Cluster> outcome, string tenant, HttpResponse response)
+    {
+        if (outcome.Failure is { } failure)
+            return failure.ToProblem();
+
+        var cluster = outcome.Value!;
+        response.Headers.ETag = ETags.For(cluster.Version);
+        // 202: the change is recorded; Kubernetes catches up in the background.
+        return TypedResults.Accepted(Location(tenant, cluster.Name), ClusterView.From(cluster, tenant));
+    }
+
+    private static string Location(string tenant, string name) =>
+        $"/api/v1/tenants/{Uri.EscapeDataString(tenant)}/clusters/{Uri.EscapeDataString(name)}";
+}

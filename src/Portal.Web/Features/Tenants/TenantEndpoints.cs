@@ -1,0 +1,81 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Portal.Core.Tenants;
+using Portal.Web.Features.Api;
+
+namespace Portal.Web.Features.Tenants;
+
+/// <summary>/api/v1/tenants: members list and read theirs; platform admins create and change them.</summary>
+internal static class TenantEndpoints
+{
+    public static IServiceCollection AddTenants(this IServiceCollection services) =>
+        services.AddScoped<TenantService>();
+
+    public static RouteGroupBuilder MapTenants(this RouteGroupBuilder api)
+    {
+        var tenants = api.MapGroup("/tenants").WithTags("Tenants");
+        tenants.MapGet("/", List).WithName("ListTenants")
+            .WithSummary("List the tenants you are a member of");
+        tenants.MapGet("/{tenant}", Get).WithName("GetTenant")
+            .WithSummary("Get a tenant")
+            .WithDescription("The ETag header is the tenant's version; send it as If-Match on update.");
+        tenants.MapPost("/", Create).WithName("CreateTenant")
+            .WithSummary("Create a tenant (platform admins)")
+            .WithDescription("The caller becomes the tenant's first admin. Its namespace is 'spark-{slug}'.")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        tenants.MapPatch("/{tenant}", Update).WithName("UpdateTenant")
+            .WithSummary("Change a tenant (platform admins)")
+            .WithDescription("Fields left out stay as they are; quota and policy are replaced whole. With If-Match, a tenant " +
+                             "changed since that ETag gets 412.")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        return tenants;
+    }
+
+    private static async Task<Ok<TenantView[]>> List(TenantService tenants, CancellationToken ct) =>
+        TypedResults.Ok((await tenants.ListAsync(ct)).Select(TenantView.From).ToArray());
+
+    private static async Task<Results<Ok<TenantView>, ProblemHttpResult>> Get(
+        string tenant, TenantService tenants, HttpResponse response, CancellationToken ct)
+    {
+        var outcome = await tenants.GetAsync(tenant, ct);
+        if (outcome.Failure is { } failure)
+            return failure.ToProblem();
+
+        response.Headers.ETag = ETags.For(outcome.Value!.Tenant.Version);
+        return TypedResults.Ok(TenantView.From(outcome.Value));
+    }
+
+    private static async Task<Results<Created<TenantView>, ProblemHttpResult>> Create(
+        CreateTenantRequest request, TenantService tenants, HttpResponse response, CancellationToken ct)
+    {
+        var outcome = await tenants.CreateAsync(request, ct);
+        if (outcome.Failure is { } failure)
+            return failure.ToProblem();
+
+        var tenant = outcome.Value!;
+        response.Headers.ETag = ETags.For(tenant.Version);
+        return TypedResults.Created($"/api/v1/tenants/{Uri.EscapeDataString(tenant.Slug)}",
+            TenantView.From(new TenantAccess(tenant, TenantRole.Admin)));
+    }
+
+    private static async Task<Results<Ok<TenantView>, ProblemHttpResult>> Update(
+        string tenant,
+        UpdateTenantRequest request,
+        [FromHeader(Name = "If-Match")] string? ifMatch,
+        TenantService tenants,
+        HttpResponse response,
+        CancellationToken ct)
+    {
+        if (!ETags.TryParseIfMatch(ifMatch, out var version))
+            return ETags.Unmatchable(ifMatch);
+
+        var outcome = await tenants.UpdateAsync(tenant, request, version, ct);
+        if (outcome.Failure is { } failure)
+            return failure.ToProblem();
+
+        response.Headers.ETag = ETags.For(outcome.Value!.Tenant.Version);
+        return TypedResults.Ok(TenantView.From(outcome.Value));
+    }
+}
