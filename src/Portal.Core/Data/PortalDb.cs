@@ -238,9 +238,17 @@ public abstract class PortalDb : DbContext
         clusterEvent.HasIndex(e => new { e.ClusterId, e.At });
     }
 
+    /// <summary>
+    /// Name of the database trigger that refuses UPDATE and DELETE on the audit log, so rows stay put even for
+    /// bulk ExecuteUpdate/ExecuteDelete or hand-written SQL that bypass <see cref="SaveChangesAsync(bool, CancellationToken)"/>.
+    /// </summary>
+    public const string AuditLogAppendOnlyTrigger = "AuditLog_append_only";
+
     static void ConfigureAuditEntry(EntityTypeBuilder<AuditEntry> audit)
     {
-        audit.ToTable("AuditLog");
+        // Declaring the trigger (created by the AuditLogAppendOnly migrations) keeps EF from relying on
+        // RETURNING for this table on SQLite, which triggers can make unreliable.
+        audit.ToTable("AuditLog", table => table.HasTrigger(AuditLogAppendOnlyTrigger));
         audit.HasKey(a => a.Id);
         audit.Property(a => a.Actor).HasMaxLength(256);
         audit.Property(a => a.Action).HasMaxLength(128);

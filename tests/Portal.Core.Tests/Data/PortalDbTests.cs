@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Time.Testing;
 using Portal.Core.Audit;
@@ -353,6 +354,40 @@ public abstract class PortalDbTests : IAsyncLifetime
         var error = await SaveErrorAsync(db => db.AuditLog.Remove(entry));
 
         Assert.IsType<InvalidOperationException>(error);
+    }
+
+    [Fact]
+    public async Task A_bulk_delete_of_the_audit_log_is_refused_by_the_database()
+    {
+        await SaveErrorAsync(db => db.AuditLog.Add(new AuditEntry { Actor = "alice", Action = "signin", Outcome = AuditOutcome.Succeeded }));
+
+        await using var db = NewDb();
+        var error = await Record.ExceptionAsync(() => db.AuditLog.ExecuteDeleteAsync(Ct));
+
+        Assert.IsAssignableFrom<DbException>(error);
+    }
+
+    [Fact]
+    public async Task A_bulk_update_of_the_audit_log_is_refused_by_the_database()
+    {
+        await SaveErrorAsync(db => db.AuditLog.Add(new AuditEntry { Actor = "alice", Action = "signin", Outcome = AuditOutcome.Succeeded }));
+
+        await using var db = NewDb();
+        var error = await Record.ExceptionAsync(() => db.AuditLog.ExecuteUpdateAsync(set => set.SetProperty(e => e.Actor, "mallory"), Ct));
+
+        Assert.IsAssignableFrom<DbException>(error);
+    }
+
+    [Fact]
+    public async Task Audit_entries_are_appended_with_the_current_time()
+    {
+        Time.Advance(TimeSpan.FromSeconds(30));
+
+        var entry = new AuditEntry { Actor = "alice", Action = "cluster.create", Outcome = AuditOutcome.Succeeded };
+        await SaveErrorAsync(db => db.AuditLog.Add(entry));
+
+        await using var db = NewDb();
+        Assert.Equal(Start.AddSeconds(30), (await db.AuditLog.SingleAsync(e => e.Id == entry.Id, Ct)).At);
     }
 
     [Fact]
