@@ -1,0 +1,88 @@
+using System.Net;
+using System.Text.Json;
+
+namespace Portal.Web.Tests.Host;
+
+/// <summary>Probes, OpenAPI, the Blazor shell and the static web root, through the real pipeline.</summary>
+public sealed class HostTests(PortalApp app) : IClassFixture<PortalApp>
+{
+    private readonly HttpClient _client = app.CreateClient();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Healthz_answers_healthy()
+    {
+        var response = await _client.GetAsync("/healthz", Ct);
+
+        Assert.Equal("Healthy", await response.EnsureSuccessStatusCode().Content.ReadAsStringAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Readyz_answers_healthy_once_the_database_is_migrated()
+    {
+        var response = await _client.GetAsync("/readyz", Ct);
+
+        Assert.Equal("Healthy", await response.EnsureSuccessStatusCode().Content.ReadAsStringAsync(Ct));
+    }
+
+    [Fact]
+    public async Task The_OpenAPI_document_describes_the_cluster_paths()
+    {
+        var response = await _client.GetAsync("/openapi/v1.json", Ct);
+
+        using var document = JsonDocument.Parse(await response.EnsureSuccessStatusCode().Content.ReadAsStringAsync(Ct));
+        var paths = document.RootElement.GetProperty("paths");
+        Assert.True(paths.TryGetProperty("/api/v1/tenants/{tenant}/clusters/{name}", out _));
+    }
+
+    [Fact]
+    public async Task The_API_reference_page_is_served()
+    {
+        var response = await _client.GetAsync("/scalar/v1", Ct);
+
+        Assert.Equal("text/html", response.EnsureSuccessStatusCode().Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task The_root_serves_the_Blazor_shell()
+    {
+        var html = await (await _client.GetAsync("/", Ct)).EnsureSuccessStatusCode().Content.ReadAsStringAsync(Ct);
+
+        Assert.Contains("_framework/blazor.web", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_clusters_page_lists_the_clusters_of_the_default_tenant()
+    {
+        await _client.PostAsync("/api/v1/tenants/default/clusters", Json.Body(new { name = "shown-in-ui", workers = 1 }), Ct);
+
+        var html = await (await _client.GetAsync("/clusters", Ct)).EnsureSuccessStatusCode().Content.ReadAsStringAsync(Ct);
+
+        Assert.Contains("shown-in-ui", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_stylesheet_from_the_top_level_wwwroot_is_served()
+    {
+        var response = await _client.GetAsync("/css/portal.css", Ct);
+
+        Assert.Contains(".portal-logo", await response.EnsureSuccessStatusCode().Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_favicon_from_the_top_level_wwwroot_is_served()
+    {
+        var response = await _client.GetAsync("/favicon.ico", Ct);
+
+        Assert.Equal("image/x-icon", response.EnsureSuccessStatusCode().Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task An_unknown_path_is_a_404_problem()
+    {
+        var response = await _client.GetAsync("/api/v1/no-such-thing", Ct);
+
+        Assert.Equal(HttpStatusCode.NotFound, (HttpStatusCode)(await response.ProblemAsync()).Status);
+    }
+}
