@@ -15,8 +15,7 @@ internal sealed partial class PortalDataStartup(
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var directory = Path.GetFullPath(options.Value.DataDirectory);
-        Directory.CreateDirectory(directory);
+        var directory = migrator.PrepareDataDirectory();
         UsingDatabase(logger, database.Provider, directory);
 
         if (options.Value.MigrateOnStartup)

@@ -19,8 +19,17 @@ internal sealed partial class PortalDatabaseMigrator(
     // Any constant works as long as nothing else in the database uses it; this one spells "SPARKMIG".
     const long MigrationLockKey = 0x535041524B4D4947;
 
+    /// <summary>Creates the data directory (and with it the SQLite file's folder) if it is missing; returns its full path.</summary>
+    public string PrepareDataDirectory()
+    {
+        var directory = Path.GetFullPath(options.Value.DataDirectory);
+        Directory.CreateDirectory(directory);
+        return directory;
+    }
+
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
+        PrepareDataDirectory();
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDb>();
 
@@ -59,6 +68,10 @@ internal sealed partial class PortalDatabaseMigrator(
             await db.Database.MigrateAsync(cancellationToken);
             AppliedMigrations(logger, pending.Count, database.Provider, pending[^1]);
         }
+        else
+        {
+            SchemaCurrent(logger, database.Provider);
+        }
 
         if (options.Value.SeedDefaultTenant && !await db.Tenants.AnyAsync(cancellationToken))
         {
@@ -75,6 +88,9 @@ internal sealed partial class PortalDatabaseMigrator(
 
     [LoggerMessage(LogLevel.Information, "Applied {Count} migrations to the {Provider} database, now at {Migration}")]
     static partial void AppliedMigrations(ILogger logger, int count, PortalDatabaseProvider provider, string migration);
+
+    [LoggerMessage(LogLevel.Information, "Found the {Provider} database schema up to date")]
+    static partial void SchemaCurrent(ILogger logger, PortalDatabaseProvider provider);
 
     [LoggerMessage(LogLevel.Information, "Created tenant {Tenant} on the empty database")]
     static partial void SeededTenant(ILogger logger, string tenant);
