@@ -1,0 +1,308 @@
+using System.Net;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Portal.Core.Audit;
+using Portal.Core.Clusters;
+using Portal.Core.Data;
+using Portal.Core.Tenants;
+using Portal.Provisioning.Kubernetes;
+using Portal.Provisioning.Manifests;
+using Portal.Provisioning.WorkQueue;
+
+namespace Portal.Provisioning.Reconciler;
+
+/// <summary>
+/// Drives one cluster from its row in the database to its objects in Kubernetes and back into its status.
+/// Level-triggered: every pass reads the row, applies every manifest (server-side apply, so an unchanged object is
+/// untouched), observes the workloads and writes the phase; it never asks what changed. Any pass can be cut short
+/// at any point and the next one converges from whatever it finds.
+/// </summary>
+public sealed partial class ClusterReconciler
+{
+    readonly IDbContextFactory<PortalDb> _dbs;
+    readonly KubernetesApi _kube;
+    readonly KubernetesOptions _options;
+    readonly TimeProvider _time;
+    readonly ILogger<ClusterReconciler> _logger;
+
+    /// <summary>Creates the reconciler.</summary>
+    public ClusterReconciler(IDbContextFactory<PortalDb> dbs, KubernetesApi kube, IOptions<KubernetesOptions> options,
+        TimeProvider time, ILogger<ClusterReconciler> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _dbs = dbs;
+        _kube = kube;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    TimeSpan Waiting => TimeSpan.FromSeconds(_options.WaitingRequeueSeconds);
+
+    TimeSpan Resync => TimeSpan.FromSeconds(_options.ResyncSeconds);
+
+    /// <summary>One pass for the cluster <paramref name="clusterId"/>.</summary>
+    public async Task<ReconcileResult> ReconcileAsync(Guid clusterId, CancellationToken ct)
+    {
+        using var scope = _logger.BeginScope(new Dictionary<string, object> { ["ClusterId"] = clusterId });
+        await using var db = await _dbs.CreateDbContextAsync(ct).ConfigureAwait(false);
+        var cluster = await db.Clusters.SingleOrDefaultAsync(c => c.Id == clusterId, ct).ConfigureAwait(false);
+
+        // No row: its objects, if any, are orphans for the sweep. Deleted: the row is history only.
+        if (cluster is null || cluster.Status.Phase == ClusterPhase.Deleted)
+        {
+            return ReconcileResult.Done;
+        }
+
+        var tenant = await db.Tenants.AsNoTracking().SingleAsync(t => t.Id == cluster.TenantId, ct).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
+        if (!cluster.IsDeleting && now >= cluster.ExpiresAt)
+        {
+            await ExpireAsync(db, cluster, tenant, now, ct).ConfigureAwait(false);
+        }
+
+        if (cluster.IsDeleting)
+        {
+            return await DeleteAsync(db, cluster, tenant.Namespace, ct).ConfigureAwait(false);
+        }
+
+        // The tenant reconciler makes the namespace; until it exists there is nowhere to put anything.
+        var ns = await _kube.FindAsync($"read namespace {tenant.Namespace}",
+            (k, c) => k.CoreV1.ReadNamespaceAsync(tenant.Namespace, cancellationToken: c), ct).ConfigureAwait(false);
+        if (ns is null || ns.Status?.Phase == "Terminating")
+        {
+            WaitingForNamespace(_logger, tenant.Namespace);
+            return ReconcileResult.After(Waiting);
+        }
+
+        if (cluster.Status.Phase == ClusterPhase.Requested)
+        {
+            await TransitionAsync(db, cluster, ClusterPhase.Provisioning, "Applying", "Applying the cluster's objects", ct).ConfigureAwait(false);
+        }
+
+        if (await ApplyAsync(db, cluster, tenant.Namespace, ct).ConfigureAwait(false) is { } refused)
+        {
+            return refused;
+        }
+
+        var observed = await ObserveAsync(cluster, tenant.Namespace, ct).ConfigureAwait(false);
+        var assessment = ClusterHealth.Assess(cluster, observed, wasRunning: cluster.Status.RunningSince is not null);
+        await RecordAsync(db, cluster, tenant.Namespace, assessment, ct).ConfigureAwait(false);
+
+        // Expiry is a deadline the queue must wake up for, whatever else is going on.
+        var untilExpiry = cluster.ExpiresAt - _time.GetUtcNow();
+        var next = assessment is { Phase: ClusterPhase.Running, Reason: "Ready" } ? Resync : Waiting;
+        return ReconcileResult.After(untilExpiry < next ? untilExpiry + TimeSpan.FromMilliseconds(1) : next);
+    }
+
+    async Task ExpireAsync(PortalDb db, Cluster cluster, Tenant tenant, DateTimeOffset now, CancellationToken ct)
+    {
+        cluster.DeletionRequestedAt = now;
+        db.AuditLog.Add(new AuditEntry
+        {
+            At = now,
+            Actor = "system",
+            TenantId = tenant.Id,
+            Action = "cluster.expire",
+            Target = $"tenants/{tenant.Slug}/clusters/{cluster.Name}",
+            Outcome = AuditOutcome.Succeeded,
+            Detail = $"Time-to-live ran out at {cluster.ExpiresAt:O}",
+        });
+        await TransitionAsync(db, cluster, ClusterPhase.Deleting, "Expired", $"Time-to-live ran out at {cluster.ExpiresAt:O}", ct).ConfigureAwait(false);
+        Expired(_logger, cluster.Name);
+    }
+
+    /// <summary>Applies the root, then everything owned by it, then removes children the spec no longer has.</summary>
+    /// <returns>Null when applied; otherwise the result of a refusal that was recorded as Failed.</returns>
+    async Task<ReconcileResult?> ApplyAsync(PortalDb db, Cluster cluster, string @namespace, CancellationToken ct)
+    {
+        IReadOnlyList<IKubernetesObject<V1ObjectMeta>> children;
+        V1ConfigMap root;
+        try
+        {
+            root = await _kube.ApplyAsync(ClusterManifests.Root(cluster, @namespace), ct).ConfigureAwait(false);
+            children = ClusterManifests.Children(cluster, @namespace, ClusterManifests.OwnerReference(root));
+            foreach (var child in children)
+            {
+                await _kube.ApplyAsync(child, ct).ConfigureAwait(false);
+            }
+        }
+        catch (ArgumentException ex)
+        {
+            // The spec itself can't be rendered: retrying won't help, only a new spec will.
+            await RecordFailureAsync(db, cluster, "InvalidSpec", ex.Message, ct).ConfigureAwait(false);
+            return ReconcileResult.Done;
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.UnprocessableEntity)
+        {
+            // Admission said no (quota, Pod Security, validation). Recorded, and looked at again later: a raised
+            // quota or a freed slot turns it around without anyone touching the cluster.
+            var message = Status(ex);
+            var reason = message.Contains("exceeded quota", StringComparison.OrdinalIgnoreCase) ? "ExceededQuota" : "Rejected";
+            await RecordFailureAsync(db, cluster, reason, message, ct).ConfigureAwait(false);
+            return ReconcileResult.After(Resync < TimeSpan.FromSeconds(30) ? Resync : TimeSpan.FromSeconds(30));
+        }
+
+        await PruneAsync(cluster, @namespace, root, children, ct).ConfigureAwait(false);
+        return null;
+    }
+
+    // Children the spec dropped (a Connect server switched off) are deleted by name; the label selector limits the
+    // search to this cluster's objects.
+    async Task PruneAsync(Cluster cluster, string @namespace, V1ConfigMap root, IReadOnlyList<IKubernetesObject<V1ObjectMeta>> children, CancellationToken ct)
+    {
+        var wanted = children.Select(c => (c.Kind, c.Metadata.Name)).Append(("ConfigMap", root.Metadata.Name)).ToHashSet();
+        var selector = Labels.SelectorFor(cluster.Id);
+        var deployments = await _kube.ReadAsync("list deployments", (k, c) => k.AppsV1.ListNamespacedDeploymentAsync(@namespace, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
+        var services = await _kube.ReadAsync("list services", (k, c) => k.CoreV1.ListNamespacedServiceAsync(@namespace, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
+        var existing = deployments.Items.Select(d => ("Deployment", d.Metadata.Name))
+            .Concat(services.Items.Select(s => ("Service", s.Metadata.Name)));
+        foreach (var (kind, name) in existing.Where(e => !wanted.Contains(e)))
+        {
+            await _kube.DeleteAsync(kind, @namespace, name, uid: null, ct).ConfigureAwait(false);
+        }
+    }
+
+    async Task<ObservedCluster> ObserveAsync(Cluster cluster, string @namespace, CancellationToken ct)
+    {
+        var selector = Labels.SelectorFor(cluster.Id);
+        var podSelector = $"{Labels.ClusterId}={cluster.Id}";
+        var deployments = await _kube.ReadAsync("list deployments", (k, c) => k.AppsV1.ListNamespacedDeploymentAsync(@namespace, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
+        var replicaSets = await _kube.ReadAsync("list replicasets", (k, c) => k.AppsV1.ListNamespacedReplicaSetAsync(@namespace, labelSelector: podSelector, cancellationToken: c), ct).ConfigureAwait(false);
+        var pods = await _kube.ReadAsync("list pods", (k, c) => k.CoreV1.ListNamespacedPodAsync(@namespace, labelSelector: podSelector, cancellationToken: c), ct).ConfigureAwait(false);
+        var ours = deployments.Items.Select(d => d.Metadata.Uid)
+            .Concat(replicaSets.Items.Select(r => r.Metadata.Uid))
+            .Concat(pods.Items.Select(p => p.Metadata.Uid))
+            .ToHashSet();
+        var events = await _kube.ReadAsync("list events", (k, c) => k.CoreV1.ListNamespacedEventAsync(@namespace, cancellationToken: c), ct).ConfigureAwait(false);
+        return new ObservedCluster(
+            deployments.Items.ToList(),
+            pods.Items.ToList(),
+            events.Items.Where(e => e.InvolvedObject?.Uid is { } uid && ours.Contains(uid)).ToList());
+    }
+
+    /// <summary>
+    /// Deletes the root (its dependents follow through the garbage collector), then waits until nothing labelled
+    /// with the cluster id is left. Anything whose owner is already gone is deleted directly, so a cluster whose
+    /// root was lost still ends with an empty namespace.
+    /// </summary>
+    async Task<ReconcileResult> DeleteAsync(PortalDb db, Cluster cluster, string @namespace, CancellationToken ct)
+    {
+        if (cluster.Status.Phase != ClusterPhase.Deleting)
+        {
+            await TransitionAsync(db, cluster, ClusterPhase.Deleting, "DeletionRequested", "Deleting the cluster's objects", ct).ConfigureAwait(false);
+        }
+
+        var remaining = await RemainingAsync(cluster.Id, @namespace, ct).ConfigureAwait(false);
+        foreach (var (kind, name, uid) in remaining.Where(r => r.Kind != "Pod"))
+        {
+            await _kube.DeleteAsync(kind, @namespace, name, uid, ct).ConfigureAwait(false);
+        }
+
+        if (remaining.Count > 0)
+        {
+            return ReconcileResult.After(Waiting);
+        }
+
+        var now = _time.GetUtcNow();
+        cluster.Status = cluster.Status with { ReadyWorkers = 0, MasterUrl = null, MasterUiUrl = null, ConnectUrl = null, EndedAt = now };
+        await TransitionAsync(db, cluster, ClusterPhase.Deleted, "Deleted", "Every object of the cluster is gone", ct).ConfigureAwait(false);
+        return ReconcileResult.Done;
+    }
+
+    async Task<List<(string Kind, string Name, string Uid)>> RemainingAsync(Guid clusterId, string @namespace, CancellationToken ct)
+    {
+        var selector = Labels.SelectorFor(clusterId);
+        var podSelector = $"{Labels.ClusterId}={clusterId}";
+        var configMaps = await _kube.ReadAsync("list configmaps", (k, c) => k.CoreV1.ListNamespacedConfigMapAsync(@namespace, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
+        var deployments = await _kube.ReadAsync("list deployments", (k, c) => k.AppsV1.ListNamespacedDeploymentAsync(@namespace, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
+        var services = await _kube.ReadAsync("list services", (k, c) => k.CoreV1.ListNamespacedServiceAsync(@namespace, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
+        var policies = await _kube.ReadAsync("list networkpolicies", (k, c) => k.NetworkingV1.ListNamespacedNetworkPolicyAsync(@namespace, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
+        var pods = await _kube.ReadAsync("list pods", (k, c) => k.CoreV1.ListNamespacedPodAsync(@namespace, labelSelector: podSelector, cancellationToken: c), ct).ConfigureAwait(false);
+
+        // Root first: deleting it lets the garbage collector take the rest in one go.
+        return
+        [
+            .. configMaps.Items.Select(o => ("ConfigMap", o.Metadata.Name, o.Metadata.Uid)),
+            .. deployments.Items.Select(o => ("Deployment", o.Metadata.Name, o.Metadata.Uid)),
+            .. services.Items.Select(o => ("Service", o.Metadata.Name, o.Metadata.Uid)),
+            .. policies.Items.Select(o => ("NetworkPolicy", o.Metadata.Name, o.Metadata.Uid)),
+            .. pods.Items.Select(o => ("Pod", o.Metadata.Name, o.Metadata.Uid)),
+        ];
+    }
+
+    async Task RecordAsync(PortalDb db, Cluster cluster, string @namespace, Assessment assessment, CancellationToken ct)
+    {
+        var running = assessment.Phase == ClusterPhase.Running;
+        var endpoints = ClusterManifests.Endpoints(cluster, @namespace);
+        cluster.Status = cluster.Status with
+        {
+            ObservedGeneration = cluster.Generation,
+            ReadyWorkers = assessment.ReadyWorkers,
+            MasterUrl = running ? endpoints.Master : null,
+            MasterUiUrl = running ? endpoints.MasterUi : null,
+            ConnectUrl = running ? endpoints.Connect : null,
+            RunningSince = running ? cluster.Status.RunningSince ?? _time.GetUtcNow() : cluster.Status.RunningSince,
+        };
+        await TransitionAsync(db, cluster, assessment.Phase, assessment.Reason, assessment.Message, ct).ConfigureAwait(false);
+    }
+
+    async Task RecordFailureAsync(PortalDb db, Cluster cluster, string reason, string message, CancellationToken ct)
+    {
+        cluster.Status = cluster.Status with { ObservedGeneration = cluster.Generation, MasterUrl = null, MasterUiUrl = null, ConnectUrl = null };
+        await TransitionAsync(db, cluster, ClusterPhase.Failed, reason, message, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes the status; a phase change also stamps PhaseChangedAt and appends to the cluster's history. Nothing is
+    /// written when nothing changed, so an idle cluster costs no database writes. A concurrent write (the API
+    /// scaling or deleting) surfaces as <see cref="DbUpdateConcurrencyException"/> and the pass is retried.
+    /// </summary>
+    async Task TransitionAsync(PortalDb db, Cluster cluster, ClusterPhase phase, string reason, string message, CancellationToken ct)
+    {
+        var now = _time.GetUtcNow();
+        var changed = cluster.Status.Phase != phase;
+        cluster.Status = cluster.Status with
+        {
+            Phase = phase,
+            Reason = reason,
+            Message = message,
+            PhaseChangedAt = changed ? now : cluster.Status.PhaseChangedAt,
+        };
+        if (changed)
+        {
+            db.ClusterEvents.Add(new ClusterEvent { ClusterId = cluster.Id, At = now, Phase = phase, Reason = reason, Message = message });
+            PhaseChanged(_logger, cluster.Name, phase, reason);
+        }
+
+        if (db.ChangeTracker.HasChanges())
+        {
+            await db.SaveChangesAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    static string Status(HttpOperationException ex)
+    {
+        try
+        {
+            return KubernetesJson.Deserialize<V1Status>(ex.Response.Content)?.Message ?? ex.Message;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return ex.Message;
+        }
+    }
+
+    [LoggerMessage(LogLevel.Information, "Cluster {Name} moved to {Phase} ({Reason})")]
+    static partial void PhaseChanged(ILogger logger, string name, ClusterPhase phase, string reason);
+
+    [LoggerMessage(LogLevel.Information, "Cluster {Name} expired; deleting it")]
+    static partial void Expired(ILogger logger, string name);
+
+    [LoggerMessage(LogLevel.Debug, "Waited for namespace {Namespace}")]
+    static partial void WaitingForNamespace(ILogger logger, string @namespace);
+}

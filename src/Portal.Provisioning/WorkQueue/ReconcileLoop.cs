@@ -1,0 +1,68 @@
+using Microsoft.Extensions.Logging;
+
+namespace Portal.Provisioning.WorkQueue;
+
+/// <summary>
+/// Workers that take keys from a <see cref="WorkQueue{TKey}"/> and reconcile them: a result's RequeueAfter queues
+/// the key again later, an exception backs it off, and success resets its backoff.
+/// </summary>
+public sealed partial class ReconcileLoop<TKey>(
+    string name,
+    WorkQueue<TKey> queue,
+    Func<TKey, CancellationToken, Task<ReconcileResult>> reconcile,
+    ILogger logger)
+    where TKey : notnull
+{
+    /// <summary>Runs <paramref name="workers"/> workers until <paramref name="ct"/> is cancelled.</summary>
+    public Task RunAsync(int workers, CancellationToken ct) =>
+        Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(() => WorkAsync(ct), CancellationToken.None)));
+
+    /// <summary>Takes one key and reconciles it; false when <paramref name="ct"/> ended the wait.</summary>
+    public async Task<bool> ProcessNextAsync(CancellationToken ct)
+    {
+        TKey key;
+        try
+        {
+            key = await queue.TakeAsync(ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+
+        try
+        {
+            var result = await reconcile(key, ct).ConfigureAwait(false);
+            queue.Forget(key);
+            if (result.RequeueAfter is { } delay)
+            {
+                queue.AddAfter(key, delay);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Shutting down; the next leader (or start) picks the key up from its resync.
+        }
+        catch (Exception ex)
+        {
+            var delay = queue.AddRateLimited(key);
+            ReconcileFailed(logger, ex, name, key.ToString() ?? "", queue.Failures(key), delay.TotalSeconds);
+        }
+        finally
+        {
+            queue.Done(key);
+        }
+
+        return true;
+    }
+
+    async Task WorkAsync(CancellationToken ct)
+    {
+        while (await ProcessNextAsync(ct).ConfigureAwait(false))
+        {
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Reconcile of {Kind} {Key} failed {Failures} time(s) in a row; retrying in {DelaySeconds:F1} s")]
+    static partial void ReconcileFailed(ILogger logger, Exception ex, string kind, string key, int failures, double delaySeconds);
+}
