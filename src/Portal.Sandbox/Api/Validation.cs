@@ -1,0 +1,148 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Portal.Sandbox.Storage;
+
+namespace Portal.Sandbox.Api;
+
+/// <summary>Object validation with apimachinery's wording, so clients that parse causes see what they would in a cluster.</summary>
+internal static partial class Validation
+{
+    const string Dns1123SubdomainMessage =
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+    const string Dns1123LabelMessage =
+        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+    const string Dns1035LabelMessage =
+        "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
+    const string LabelValueMessage =
+        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+    const string QualifiedNameMessage =
+        "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]
+    private static partial Regex Dns1123Subdomain();
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
+    private static partial Regex Dns1123Label();
+
+    [GeneratedRegex("^[a-z]([-a-z0-9]*[a-z0-9])?$")]
+    private static partial Regex Dns1035Label();
+
+    [GeneratedRegex("^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")]
+    private static partial Regex LabelValue();
+
+    [GeneratedRegex("^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")]
+    private static partial Regex QualifiedNamePart();
+
+    /// <summary>Which name rule the real server applies to each kind.</summary>
+    static string? NameError(ResourceKind kind, string name)
+    {
+        if (kind == ResourceCatalog.Namespaces)
+            return name.Length > 63 ? "must be no more than 63 characters" : Dns1123Label().IsMatch(name) ? null : Dns1123LabelMessage;
+        if (kind == ResourceCatalog.Services)
+            return name.Length > 63 ? "must be no more than 63 characters" : Dns1035Label().IsMatch(name) ? null : Dns1035LabelMessage;
+        if (kind == ResourceCatalog.Roles || kind == ResourceCatalog.RoleBindings)
+            return name is "." or ".." ? $"may not be '{name}'" : name.Contains('/') ? "may not contain '/'" : name.Contains('%') ? "may not contain '%'" : null;
+        return name.Length > 253 ? "must be no more than 253 characters" : Dns1123Subdomain().IsMatch(name) ? null : Dns1123SubdomainMessage;
+    }
+
+    public static string? LabelKeyError(string key)
+    {
+        var slash = key.IndexOf('/');
+        var (prefix, name) = slash < 0 ? ("", key) : (key[..slash], key[(slash + 1)..]);
+        if (slash >= 0 && (prefix.Length == 0 || prefix.Length > 253 || !Dns1123Subdomain().IsMatch(prefix)))
+            return "prefix part " + Dns1123SubdomainMessage;
+        if (name.Length == 0) return "name part must be non-empty";
+        if (name.Length > 63) return "name part must be no more than 63 characters";
+        return QualifiedNamePart().IsMatch(name) ? null : QualifiedNameMessage;
+    }
+
+    public static string? LabelValueError(string value) =>
+        value.Length > 63 ? "must be no more than 63 characters" : LabelValue().IsMatch(value) ? null : LabelValueMessage;
+
+    /// <summary>Validates metadata and the kind-specific required fields; throws 422 Invalid with every error found.</summary>
+    public static void Validate(ResourceKind kind, JsonObject obj)
+    {
+        var errors = new List<FieldError>();
+        var name = obj.Name();
+        if (name.Length == 0)
+            errors.Add(FieldError.Required("metadata.name", "name or generateName is required"));
+        else if (NameError(kind, name) is { } nameError)
+            errors.Add(FieldError.Invalid("metadata.name", name, nameError));
+
+        foreach (var (key, value) in obj.Labels())
+        {
+            if (LabelKeyError(key) is { } keyError) errors.Add(FieldError.Invalid("metadata.labels", key, keyError));
+            if (LabelValueError(value) is { } valueError) errors.Add(FieldError.Invalid("metadata.labels", value, valueError));
+        }
+        if (obj.Node("metadata", "labels") is JsonObject labels)
+            foreach (var (key, value) in labels)
+                if (value is not JsonValue v || !v.TryGetValue<string>(out _))
+                    errors.Add(FieldError.Invalid($"metadata.labels.{key}", value?.ToJsonString() ?? "null", "label values must be strings"));
+
+        if (kind == ResourceCatalog.Pods) ValidatePodSpec(obj["spec"], "spec", errors);
+        else if (kind == ResourceCatalog.Deployments || kind == ResourceCatalog.ReplicaSets || kind == ResourceCatalog.StatefulSets)
+            ValidateWorkload(obj, errors);
+        else if (kind == ResourceCatalog.Services) ValidateService(obj, errors);
+
+        if (errors.Count > 0) throw ApiError.Invalid(kind, name, errors);
+    }
+
+    static void ValidatePodSpec(JsonNode? spec, string path, List<FieldError> errors)
+    {
+        var containers = spec.Arr("containers");
+        if (containers.Count == 0)
+        {
+            errors.Add(FieldError.Required($"{path}.containers"));
+            return;
+        }
+        var names = new HashSet<string>();
+        for (var i = 0; i < containers.Count; i++)
+        {
+            var c = containers[i];
+            var cname = c.Str("name");
+            if (string.IsNullOrEmpty(cname)) errors.Add(FieldError.Required($"{path}.containers[{i}].name"));
+            else if (!Dns1123Label().IsMatch(cname)) errors.Add(FieldError.Invalid($"{path}.containers[{i}].name", cname, Dns1123LabelMessage));
+            else if (!names.Add(cname)) errors.Add(new("FieldValueDuplicate", $"{path}.containers[{i}].name", $"Duplicate value: \"{cname}\""));
+            if (string.IsNullOrEmpty(c.Str("image"))) errors.Add(FieldError.Required($"{path}.containers[{i}].image"));
+        }
+    }
+
+    static void ValidateWorkload(JsonObject obj, List<FieldError> errors)
+    {
+        var selector = obj.Node("spec", "selector");
+        if (selector is not JsonObject)
+        {
+            errors.Add(FieldError.Required("spec.selector"));
+            return;
+        }
+        var templateLabels = Json.StringMap(obj.Node("spec", "template", "metadata", "labels"));
+        var parsed = LabelSelector.FromJson(selector);
+        if (parsed.IsEmpty)
+            errors.Add(FieldError.Invalid("spec.selector", selector.ToJsonString(), "empty selector is invalid for deployment"));
+        else if (!parsed.Matches(templateLabels))
+            errors.Add(FieldError.Invalid("spec.template.metadata.labels",
+                "map[string]string{" + string.Join(", ", templateLabels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"\"{l.Key}\":\"{l.Value}\"")) + "}",
+                "`selector` does not match template `labels`"));
+        ValidatePodSpec(obj.Node("spec", "template", "spec"), "spec.template.spec", errors);
+        if (obj.Int("spec", "replicas") is < 0 and var r)
+            errors.Add(FieldError.Invalid("spec.replicas", r.ToString()!, "must be greater than or equal to 0"));
+    }
+
+    static void ValidateService(JsonObject obj, List<FieldError> errors)
+    {
+        var type = obj.Str("spec", "type") ?? "ClusterIP";
+        var ports = obj.Arr("spec", "ports");
+        if (ports.Count == 0 && type != "ExternalName" && obj.Str("spec", "clusterIP") != "None")
+            errors.Add(FieldError.Required("spec.ports"));
+        for (var i = 0; i < ports.Count; i++)
+        {
+            var port = ports[i].Int("port");
+            if (port is null or < 1 or > 65535)
+                errors.Add(port is null
+                    ? FieldError.Required($"spec.ports[{i}].port")
+                    : FieldError.Invalid($"spec.ports[{i}].port", port.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be between 1 and 65535, inclusive"));
+            if (ports.Count > 1 && string.IsNullOrEmpty(ports[i].Str("name")))
+                errors.Add(FieldError.Required($"spec.ports[{i}].name"));
+        }
+    }
+}

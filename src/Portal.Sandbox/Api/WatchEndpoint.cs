@@ -1,0 +1,147 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Portal.Sandbox.Faults;
+using Portal.Sandbox.Storage;
+
+namespace Portal.Sandbox.Api;
+
+/// <summary>
+/// <c>?watch=true</c>: a chunked stream of newline-delimited watch events, in resourceVersion order.
+/// NOTE: events are filtered on the object's new state only; an object that stops matching a selector is not
+/// reported as DELETED to that watch, unlike the real watch cache.
+/// </summary>
+internal static class WatchEndpoint
+{
+    static readonly byte[] NewLine = "\n"u8.ToArray();
+
+    public static async Task Serve(HttpContext http, Registry registry, SandboxOptions options, ResourceRoute route)
+    {
+        var q = http.Request.Query;
+        var labels = LabelSelector.Parse(q["labelSelector"]);
+        var fields = FieldSelector.Parse(q["fieldSelector"]);
+        var requestedVersion = q["resourceVersion"].FirstOrDefault();
+        var watcher = registry.OpenWatch(route.Kind, route.Namespace, requestedVersion, out var initial);
+
+        http.Response.StatusCode = 200;
+        http.Response.ContentType = "application/json";
+        await http.Response.StartAsync(http.RequestAborted);
+
+        if (watcher is null)
+        {
+            var expired = ApiError.Expired($"too old resource version: {requestedVersion} ({registry.Store.OldestResumableLocked()})");
+            await Write(http, "ERROR", expired.ToStatus());
+            return;
+        }
+
+        using (watcher)
+        {
+            var faults = options.Faults;
+            var started = DateTime.UtcNow;
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+            if (int.TryParse(q["timeoutSeconds"], out var timeout) && timeout > 0) stop.CancelAfter(TimeSpan.FromSeconds(timeout));
+            if (faults.DropWatchAfter is { } dropAfter) stop.CancelAfter(dropAfter);
+            var sent = 0;
+            try
+            {
+                foreach (var obj in initial)
+                {
+                    if (!labels.Matches(obj.Labels()) || !fields.Matches(obj)) continue;
+                    await Write(http, "ADDED", obj);
+                    if (FaultInjector.ShouldDropWatch(faults, started, ++sent)) return;
+                }
+                var reader = watcher.Channel.Reader;
+                while (await reader.WaitToReadAsync(stop.Token))
+                {
+                    while (reader.TryRead(out var e))
+                    {
+                        if (!labels.Matches(e.Object.Labels()) || !fields.Matches(e.Object)) continue;
+                        await Write(http, e.TypeName, e.Object);
+                        if (FaultInjector.ShouldDropWatch(faults, started, ++sent)) return;
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // timeoutSeconds elapsed, a drop fault fired, or the client left: end the stream cleanly.
+            }
+        }
+    }
+
+    static async Task Write(HttpContext http, string type, JsonObject obj)
+    {
+        await using (var writer = new Utf8JsonWriter(http.Response.BodyWriter))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type", type);
+            writer.WritePropertyName("object");
+            obj.WriteTo(writer);
+            writer.WriteEndObject();
+        }
+        await http.Response.BodyWriter.WriteAsync(NewLine, http.RequestAborted);
+        await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
+    }
+}
+
+/// <summary>The <c>scale</c> subresource (autoscaling/v1 Scale) of deployments, statefulsets and replicasets.</summary>
+internal static class Scale
+{
+    public static bool Supports(ResourceKind kind) =>
+        kind == ResourceCatalog.Deployments || kind == ResourceCatalog.StatefulSets || kind == ResourceCatalog.ReplicaSets;
+
+    public static async Task Serve(HttpContext http, Registry registry, ResourceRoute route, WriteOptions options)
+    {
+        var current = registry.Get(route.Kind, route.Namespace, route.Name!);
+        switch (http.Request.Method)
+        {
+            case "GET":
+                await Http.WriteJson(http, 200, ToScale(current));
+                return;
+            case "PUT" or "PATCH":
+                {
+                    var bytes = await Http.ReadBody(http);
+                    var body = JsonNode.Parse(bytes) ?? throw ApiError.BadRequest("empty body");
+                    var scale = ToScale(current);
+                    var contentType = (http.Request.ContentType ?? "").Split(';')[0].Trim();
+                    JsonObject next = http.Request.Method == "PUT" ? body.AsObject()
+                        : contentType == "application/json-patch+json" ? Patching.Patches.JsonPatch(scale, body.AsArray())
+                        : (JsonObject)Patching.Patches.MergePatch(scale, body)!;
+                    if (next.Str("metadata", "resourceVersion") is { Length: > 0 } rv && rv != current.Str("metadata", "resourceVersion"))
+                        throw ApiError.StaleResourceVersion(route.Kind, route.Name!);
+                    var replicas = next.Int("spec", "replicas") ?? 0;
+                    var (updated, _) = registry.Patch(route.Kind, route.Namespace, route.Name!, PatchKind.Merge,
+                        new JsonObject { ["spec"] = new JsonObject { ["replicas"] = replicas } }, statusOnly: false, options with { FieldManager = null });
+                    await Http.WriteJson(http, 200, ToScale(updated));
+                    return;
+                }
+            default:
+                throw ApiError.MethodNotAllowed($"the server does not allow this method on the requested resource ({http.Request.Method} {route.Kind.Plural}/scale)");
+        }
+    }
+
+    static JsonObject ToScale(JsonObject obj)
+    {
+        var selector = obj.Node("spec", "selector", "matchLabels") is JsonObject ml
+            ? string.Join(",", ml.Select(p => $"{p.Key}={p.Value}"))
+            : "";
+        return new JsonObject
+        {
+            ["kind"] = "Scale",
+            ["apiVersion"] = "autoscaling/v1",
+            ["metadata"] = new JsonObject
+            {
+                ["name"] = obj.Name(),
+                ["namespace"] = obj.Namespace(),
+                ["uid"] = obj.Uid(),
+                ["resourceVersion"] = obj.Str("metadata", "resourceVersion"),
+                ["creationTimestamp"] = obj.Str("metadata", "creationTimestamp"),
+            },
+            ["spec"] = new JsonObject { ["replicas"] = obj.Int("spec", "replicas") ?? 0 },
+            ["status"] = new JsonObject
+            {
+                ["replicas"] = obj.Int("status", "replicas") ?? 0,
+                ["selector"] = selector,
+            },
+        };
+    }
+}

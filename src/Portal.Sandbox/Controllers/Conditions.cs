@@ -1,0 +1,27 @@
+using System.Text.Json.Nodes;
+using Portal.Sandbox.Storage;
+
+namespace Portal.Sandbox.Controllers;
+
+/// <summary>Status conditions whose lastTransitionTime changes only when their status flips.</summary>
+internal static class Conditions
+{
+    public static void Set(JsonObject status, JsonArray? previous, string type, bool value, string? reason = null, string? message = null, bool withUpdateTime = false)
+    {
+        var conditions = status["conditions"] as JsonArray;
+        if (conditions is null) status["conditions"] = conditions = [];
+        var old = previous?.OfType<JsonObject>().FirstOrDefault(c => c.Str("type") == type);
+        var statusText = value ? "True" : "False";
+        var transition = old is not null && old.Str("status") == statusText ? old.Str("lastTransitionTime") : Json.Now();
+        var sameAsBefore = old is not null && old.Str("status") == statusText && old.Str("reason") == reason && old.Str("message") == message;
+        var condition = new JsonObject { ["type"] = type, ["status"] = statusText };
+        if (withUpdateTime) condition["lastUpdateTime"] = sameAsBefore ? old!.Str("lastUpdateTime") : Json.Now();
+        condition["lastTransitionTime"] = transition;
+        if (reason is not null) condition["reason"] = reason;
+        if (message is not null) condition["message"] = message;
+        conditions.Add(condition);
+    }
+
+    public static bool IsTrue(JsonObject obj, string type) =>
+        obj.Objects("status", "conditions").Any(c => c.Str("type") == type && c.Str("status") == "True");
+}

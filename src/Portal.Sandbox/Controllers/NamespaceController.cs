@@ -1,0 +1,52 @@
+using System.Text.Json.Nodes;
+using Portal.Sandbox.Api;
+using Portal.Sandbox.Storage;
+
+namespace Portal.Sandbox.Controllers;
+
+/// <summary>
+/// The namespace controller (deletes a terminating namespace's contents, then the namespace) and the
+/// service account controller (every namespace gets a <c>default</c> ServiceAccount).
+/// </summary>
+internal sealed class NamespaceController(Registry registry) : IReconciler
+{
+    static readonly TimeSpan Recheck = TimeSpan.FromMilliseconds(100);
+
+    public IEnumerable<string> KeysFor(StoreEvent e)
+    {
+        if (e.Kind == ResourceCatalog.Namespaces && e.Type != WatchEventType.Deleted) yield return e.Object.Name();
+        // A namespaced object leaving a terminating namespace may be the last one.
+        else if (e.Type == WatchEventType.Deleted && e.Kind.Namespaced) yield return e.Object.Namespace() ?? "";
+    }
+
+    public TimeSpan? Reconcile(string name)
+    {
+        var ns = registry.TryGet(ResourceCatalog.Namespaces, null, name);
+        if (ns is null) return null;
+        if (!ns.IsDeleting())
+        {
+            if (registry.TryGet(ResourceCatalog.ServiceAccounts, name, "default") is null)
+            {
+                try
+                {
+                    registry.Create(ResourceCatalog.ServiceAccounts, name, new JsonObject { ["metadata"] = new JsonObject { ["name"] = "default" } }, new WriteOptions());
+                }
+                catch (ApiError e) when (e.Code is 409 or 403)
+                {
+                    // Already there, or the namespace started terminating meanwhile.
+                }
+            }
+            return null;
+        }
+
+        var remaining = 0;
+        foreach (var kind in ResourceCatalog.All.Where(k => k.Namespaced))
+        {
+            registry.DeleteCollection(kind, name, LabelSelector.Everything, FieldSelector.Everything, new Registry.DeleteRequest("Background"));
+            remaining += registry.Atomically(() => registry.Store.Count(kind, name));
+        }
+        if (remaining > 0) return Recheck;   // objects with finalizers: wait for their controllers
+        registry.RemoveNamespace(name);
+        return null;
+    }
+}

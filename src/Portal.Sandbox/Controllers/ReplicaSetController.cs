@@ -1,0 +1,132 @@
+using System.Text.Json.Nodes;
+using Portal.Sandbox.Api;
+using Portal.Sandbox.Storage;
+
+namespace Portal.Sandbox.Controllers;
+
+/// <summary>
+/// The replicaset controller: creates pods from the template (with a controller owner reference) until
+/// spec.replicas exist, deletes the surplus (not-ready and newest first), and reports counts in status.
+/// A refused pod (quota, Pod Security) becomes a FailedCreate warning Event and a ReplicaFailure condition,
+/// and is retried with backoff, as upstream does.
+/// </summary>
+internal sealed class ReplicaSetController(Registry registry, EventRecorder events) : IReconciler
+{
+    const string Component = "replicaset-controller";
+    readonly Dictionary<string, TimeSpan> _backoff = [];
+
+    public IEnumerable<string> KeysFor(StoreEvent e)
+    {
+        if (e.Kind == ResourceCatalog.ReplicaSets) yield return ControllerKeys.For(e.Object);
+        else if (e.Kind == ResourceCatalog.Pods && ControllerKeys.ControllerOf(e.Object) is { } owner && owner.Str("kind") == "ReplicaSet")
+            yield return $"{e.Object.Namespace()}/{owner.Str("name")}";
+        // Freed quota may let a blocked ReplicaSet proceed.
+        else if (e.Kind == ResourceCatalog.ResourceQuotas || (e.Type == WatchEventType.Deleted && e.Kind == ResourceCatalog.Pods))
+            foreach (var blocked in _backoff.Keys.Where(k => k.StartsWith(e.Object.Namespace() + "/", StringComparison.Ordinal)).ToList())
+                yield return blocked;
+    }
+
+    public TimeSpan? Reconcile(string key)
+    {
+        var (ns, name) = ControllerKeys.Split(key);
+        var rs = registry.TryGet(ResourceCatalog.ReplicaSets, ns, name);
+        if (rs is null || rs.IsDeleting())
+        {
+            _backoff.Remove(key);
+            return null;
+        }
+        var desired = rs.Int("spec", "replicas") ?? 1;
+        var pods = OwnedPods(rs);
+        ApiError? failure = null;
+
+        if (pods.Count < desired)
+        {
+            for (var i = pods.Count; i < desired; i++)
+            {
+                try
+                {
+                    var pod = registry.Create(ResourceCatalog.Pods, ns, PodFor(rs), new WriteOptions());
+                    events.Normal(ResourceCatalog.ReplicaSets, rs, "SuccessfulCreate", $"Created pod: {pod.Name()}", Component);
+                }
+                catch (ApiError e) when (e.Code is 403 or 422 or 404)
+                {
+                    failure = e;
+                    events.Warning(ResourceCatalog.ReplicaSets, rs, "FailedCreate", $"Error creating: {e.Message}", Component);
+                    break;
+                }
+            }
+        }
+        else if (pods.Count > desired)
+        {
+            var surplus = pods
+                .OrderBy(p => Conditions.IsTrue(p, "Ready") ? 1 : 0)
+                .ThenByDescending(p => p.Str("metadata", "creationTimestamp"), StringComparer.Ordinal)
+                .ThenByDescending(p => p.ResourceVersion())
+                .Take((int)(pods.Count - desired));
+            foreach (var pod in surplus)
+            {
+                try
+                {
+                    registry.Delete(ResourceCatalog.Pods, ns, pod.Name(), new Registry.DeleteRequest());
+                    events.Normal(ResourceCatalog.ReplicaSets, rs, "SuccessfulDelete", $"Deleted pod: {pod.Name()}", Component);
+                }
+                catch (ApiError e) when (e.Code == 404)
+                {
+                    // Already gone.
+                }
+            }
+        }
+
+        UpdateStatus(registry.TryGet(ResourceCatalog.ReplicaSets, ns, name) ?? rs, OwnedPods(rs), failure);
+        if (failure is null)
+        {
+            _backoff.Remove(key);
+            return null;
+        }
+        var delay = _backoff.TryGetValue(key, out var last) ? TimeSpan.FromTicks(Math.Min(last.Ticks * 2, TimeSpan.FromSeconds(30).Ticks)) : TimeSpan.FromSeconds(1);
+        _backoff[key] = delay;
+        return delay;
+    }
+
+    List<JsonObject> OwnedPods(JsonObject rs) =>
+        registry.List(ResourceCatalog.Pods, rs.Namespace(), LabelSelector.Everything, FieldSelector.Everything).Items
+            .Where(p => ControllerKeys.ControllerOf(p)?.Str("uid") == rs.Uid() && !p.IsDeleting() && p.Str("status", "phase") is not ("Succeeded" or "Failed"))
+            .ToList();
+
+    static JsonObject PodFor(JsonObject rs)
+    {
+        var template = rs.Node("spec", "template") as JsonObject ?? [];
+        var metadata = (template["metadata"] as JsonObject ?? []).Clone();
+        metadata.Remove("name");
+        metadata.Remove("creationTimestamp");
+        metadata["generateName"] = rs.Name() + "-";
+        metadata["ownerReferences"] = new JsonArray(ControllerKeys.OwnerReference(ResourceCatalog.ReplicaSets, rs));
+        return new JsonObject
+        {
+            ["metadata"] = metadata,
+            ["spec"] = template["spec"]?.DeepClone() ?? new JsonObject(),
+        };
+    }
+
+    void UpdateStatus(JsonObject rs, List<JsonObject> pods, ApiError? failure)
+    {
+        var selector = LabelSelector.FromJson(rs.Node("spec", "selector"));
+        var ready = pods.Count(p => Conditions.IsTrue(p, "Ready"));
+        var status = new JsonObject
+        {
+            ["replicas"] = pods.Count,
+            ["fullyLabeledReplicas"] = pods.Count(p => selector.Matches(p.Labels())),
+            ["readyReplicas"] = ready,
+            ["availableReplicas"] = ready,
+            ["observedGeneration"] = rs.Int("metadata", "generation") ?? 1,
+        };
+        var previous = rs.Node("status", "conditions") as JsonArray;
+        if (failure is not null)
+            Conditions.Set(status, previous, "ReplicaFailure", true, "FailedCreate", failure.Message);
+        else if (previous?.OfType<JsonObject>().Any(c => c.Str("type") == "ReplicaFailure") == true && pods.Count < (rs.Int("spec", "replicas") ?? 1))
+            status["conditions"] = previous.DeepClone();
+        var next = rs.Clone();
+        next["status"] = status;
+        registry.Update(ResourceCatalog.ReplicaSets, rs.Namespace(), rs.Name(), next, statusOnly: true, new WriteOptions());
+    }
+}

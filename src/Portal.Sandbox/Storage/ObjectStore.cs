@@ -1,0 +1,143 @@
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+
+namespace Portal.Sandbox.Storage;
+
+internal enum WatchEventType { Added, Modified, Deleted }
+
+/// <summary>One committed change. <see cref="Object"/> is the stored snapshot and is never mutated.</summary>
+internal sealed record StoreEvent(long ResourceVersion, ResourceKind Kind, WatchEventType Type, JsonObject Object)
+{
+    public string TypeName => Type switch
+    {
+        WatchEventType.Added => "ADDED",
+        WatchEventType.Modified => "MODIFIED",
+        _ => "DELETED",
+    };
+}
+
+/// <summary>
+/// In-memory storage of every object, one global resourceVersion counter (like etcd's revision),
+/// a bounded history of changes for watch resumption, and the live watchers.
+/// </summary>
+/// <remarks>
+/// Every member must be called while holding <see cref="Gate"/>: the registry takes it once per request so that
+/// admission (quota, namespace lifecycle) and the write are one atomic step, as they are in a real cluster.
+/// Stored objects are immutable snapshots: writers clone, change and store the clone.
+/// </remarks>
+internal sealed class ObjectStore(int historyLimit)
+{
+    readonly Dictionary<ResourceKind, SortedDictionary<string, SortedDictionary<string, JsonObject>>> _objects =
+        ResourceCatalog.All.ToDictionary(k => k, _ => new SortedDictionary<string, SortedDictionary<string, JsonObject>>(StringComparer.Ordinal));
+    readonly Queue<StoreEvent> _history = new();
+    readonly List<Watcher> _watchers = [];
+    long _revision;
+
+    public Lock Gate { get; } = new();
+
+    public long Revision => _revision;
+
+    /// <summary>The oldest resourceVersion a watch may resume from; older ones get 410 Expired.</summary>
+    public long OldestResumable => _history.TryPeek(out var first) ? first.ResourceVersion - 1 : _revision;
+
+    public long OldestResumableLocked()
+    {
+        lock (Gate) return OldestResumable;
+    }
+
+    public JsonObject? Get(ResourceKind kind, string? ns, string name) =>
+        _objects[kind].TryGetValue(ns ?? "", out var byName) && byName.TryGetValue(name, out var obj) ? obj : null;
+
+    /// <summary>Objects of a kind in namespace then name order (the real server's order), optionally in one namespace.</summary>
+    public IEnumerable<JsonObject> List(ResourceKind kind, string? ns = null)
+    {
+        var byNamespace = _objects[kind];
+        if (ns is not null)
+            return byNamespace.TryGetValue(ns, out var byName) ? byName.Values : [];
+        return byNamespace.Values.SelectMany(byName => byName.Values);
+    }
+
+    public int Count(ResourceKind kind, string ns) =>
+        _objects[kind].TryGetValue(ns, out var byName) ? byName.Count : 0;
+
+    /// <summary>Stores <paramref name="obj"/> under a new resourceVersion and notifies watchers.</summary>
+    public JsonObject Put(ResourceKind kind, JsonObject obj, WatchEventType type)
+    {
+        var rv = ++_revision;
+        obj.Metadata()["resourceVersion"] = rv.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var ns = kind.Namespaced ? obj.Namespace() ?? "" : "";
+        if (!_objects[kind].TryGetValue(ns, out var byName))
+            _objects[kind][ns] = byName = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
+        byName[obj.Name()] = obj;
+        Publish(new StoreEvent(rv, kind, type, obj));
+        return obj;
+    }
+
+    /// <summary>Removes an object; the DELETED event carries <paramref name="finalState"/> at a new resourceVersion.</summary>
+    public JsonObject Remove(ResourceKind kind, JsonObject finalState)
+    {
+        var ns = kind.Namespaced ? finalState.Namespace() ?? "" : "";
+        if (_objects[kind].TryGetValue(ns, out var byName))
+        {
+            byName.Remove(finalState.Name());
+            if (byName.Count == 0) _objects[kind].Remove(ns);
+        }
+        var rv = ++_revision;
+        finalState.Metadata()["resourceVersion"] = rv.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Publish(new StoreEvent(rv, kind, WatchEventType.Deleted, finalState));
+        return finalState;
+    }
+
+    /// <summary>Loads an object from saved state without an event (used before anyone can watch).</summary>
+    public void Restore(ResourceKind kind, JsonObject obj, long revision)
+    {
+        var ns = kind.Namespaced ? obj.Namespace() ?? "" : "";
+        if (!_objects[kind].TryGetValue(ns, out var byName))
+            _objects[kind][ns] = byName = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
+        byName[obj.Name()] = obj;
+        _revision = Math.Max(_revision, revision);
+    }
+
+    public IEnumerable<(ResourceKind Kind, JsonObject Object)> Everything() =>
+        _objects.SelectMany(k => k.Value.Values.SelectMany(byName => byName.Values.Select(o => (k.Key, o))));
+
+    void Publish(StoreEvent e)
+    {
+        _history.Enqueue(e);
+        while (_history.Count > historyLimit) _history.Dequeue();
+        foreach (var w in _watchers)
+            if (w.Accepts(e)) w.Channel.Writer.TryWrite(e);
+    }
+
+    /// <summary>
+    /// Subscribes to changes after <paramref name="fromRevision"/>, replaying retained history first.
+    /// Returns null when that revision is older than the retained history (the caller answers 410 Expired).
+    /// </summary>
+    public Watcher? Watch(ResourceKind? kind, string? ns, long fromRevision)
+    {
+        if (fromRevision < OldestResumable) return null;
+        var watcher = new Watcher(this, kind, ns);
+        foreach (var e in _history)
+            if (e.ResourceVersion > fromRevision && watcher.Accepts(e)) watcher.Channel.Writer.TryWrite(e);
+        _watchers.Add(watcher);
+        return watcher;
+    }
+
+    internal void Unsubscribe(Watcher watcher)
+    {
+        lock (Gate) _watchers.Remove(watcher);
+        watcher.Channel.Writer.TryComplete();
+    }
+}
+
+/// <summary>A live subscription; dispose it to stop receiving events.</summary>
+internal sealed class Watcher(ObjectStore store, ResourceKind? kind, string? ns) : IDisposable
+{
+    public Channel<StoreEvent> Channel { get; } = System.Threading.Channels.Channel.CreateUnbounded<StoreEvent>(
+        new UnboundedChannelOptions { SingleReader = true });
+
+    public bool Accepts(StoreEvent e) =>
+        (kind is null || e.Kind == kind) && (ns is null || e.Object.Namespace() == ns);
+
+    public void Dispose() => store.Unsubscribe(this);
+}
