@@ -1,0 +1,212 @@
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using Portal.Core.Data;
+using Portal.Core.Identity;
+
+namespace Portal.Web.Features.Identity;
+
+/// <summary>Start-up wiring of sign-in, tokens and the caller: services, middleware and endpoints.</summary>
+public static class AuthenticationSetup
+{
+    /// <summary>Rate-limiting policy of the sign-in form.</summary>
+    public const string SignInRateLimit = "signin";
+
+    /// <summary>Authorization policy: platform administrators only.</summary>
+    public const string PlatformAdminPolicy = "PlatformAdmin";
+
+    /// <inheritdoc cref="AddPortalAuthentication{TUsersDb}(WebApplicationBuilder)"/>
+    public static WebApplicationBuilder AddPortalAuthentication(this WebApplicationBuilder builder) =>
+        builder.AddPortalAuthentication<PortalDb>();
+
+    /// <summary>
+    /// Registers the session cookie (Secure, HttpOnly, SameSite=Lax), built-in accounts (ASP.NET Core Identity,
+    /// stored in <typeparamref name="TUsersDb"/>), personal access tokens, and, when Authentication:OpenIdConnect:Authority
+    /// is set, single sign-on (authorization code + PKCE) and the provider's access tokens (JwtBearer); a default
+    /// scheme that picks among them per request; the sign-in rate limit; the first administrator's bootstrap; and
+    /// the caller seam. Every option class is validated at start.
+    /// </summary>
+    /// <typeparam name="TUsersDb">Context holding the Identity tables: PortalDb in the portal, a test context in tests.</typeparam>
+    public static WebApplicationBuilder AddPortalAuthentication<TUsersDb>(this WebApplicationBuilder builder)
+        where TUsersDb : DbContext
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+
+        services.AddOptions<OpenIdConnectSettings>().BindConfiguration(OpenIdConnectSettings.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<GroupMappingOptions>().BindConfiguration(GroupMappingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<BootstrapOptions>().BindConfiguration(BootstrapOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SignInLimitOptions>().BindConfiguration(SignInLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PersonalAccessTokenOptions>().BindConfiguration(PersonalAccessTokenOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        // Start-up code may read configuration: whether SSO exists decides which schemes are registered at all.
+        var sso = builder.Configuration.GetSection(OpenIdConnectSettings.Section).Get<OpenIdConnectSettings>() ?? new();
+        var limits = builder.Configuration.GetSection(SignInLimitOptions.Section).Get<SignInLimitOptions>() ?? new();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMemoryCache();
+        services.AddScoped<PersonalAccessTokens>();
+        services.AddScoped<DirectoryGroupSync>();
+        services.AddScoped<SignInAudit>();
+        services.AddSingleton<FailedAttemptLimiter>();
+        services.AddPortalCaller();
+        services.AddRazorComponents();
+
+        services.AddIdentityCore<IdentityUser>(identity =>
+            {
+                identity.Password.RequiredLength = BuiltInAccounts.MinPasswordLength;
+                identity.Lockout.MaxFailedAccessAttempts = limits.MaxFailedPasswords;
+                identity.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(limits.LockoutMinutes);
+                identity.ClaimsIdentity.UserIdClaimType = PortalClaims.Subject;
+                identity.ClaimsIdentity.UserNameClaimType = PortalClaims.Name;
+                identity.ClaimsIdentity.EmailClaimType = PortalClaims.Email;
+                identity.ClaimsIdentity.RoleClaimType = PortalClaims.Role;
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<TUsersDb>()
+            .AddSignInManager()
+            .AddClaimsPrincipalFactory<BuiltInAccountClaims>();
+        // One instance for start-up and the token command, which runs it before issuing a token on a fresh install.
+        services.AddSingleton<BootstrapAdministrator>();
+        services.AddHostedService(sp => sp.GetRequiredService<BootstrapAdministrator>());
+
+        var authentication = services.AddAuthentication(PortalSchemes.Default)
+            .AddPolicyScheme(PortalSchemes.Default, "Cookie, access token or personal access token", policy =>
+                policy.ForwardDefaultSelector = context => SelectScheme(context, sso.Enabled))
+            .AddCookie(PortalSchemes.Cookie, ConfigureCookie)
+            .AddScheme<AuthenticationSchemeOptions, PersonalAccessTokenHandler>(PortalSchemes.PersonalAccessToken, null);
+
+        if (sso.Enabled)
+        {
+            authentication
+                .AddOpenIdConnect(PortalSchemes.OpenIdConnect, sso.DisplayName, options => ConfigureOpenIdConnect(options, sso))
+                .AddJwtBearer(PortalSchemes.AccessToken, options => ConfigureAccessTokens(options, sso));
+        }
+
+        services.AddAuthorizationBuilder()
+            .AddPolicy(PlatformAdminPolicy, policy => policy.RequireAuthenticatedUser().RequireClaim(PortalClaims.Role, PortalClaims.PlatformAdminRole));
+
+        services.AddRateLimiter(options =>
+        {
+            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            options.AddPolicy(SignInRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
+                FailedAttemptLimiter.ClientOf(context),
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = limits.SignInsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+        });
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds authentication, authorization, the sign-in rate limiter and the must-change-password gate. Call
+    /// before UseAntiforgery (antiforgery tokens are bound to the signed-in user) and before mapping endpoints.
+    /// </summary>
+    public static WebApplication UsePortalAuthentication(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        app.UseMiddleware<TokenScopeGate>();
+        return app;
+    }
+
+    /// <summary>Which scheme authenticates <paramref name="context"/>: a Bearer token (personal or provider-issued) or the cookie.</summary>
+    internal static string SelectScheme(HttpContext context, bool ssoEnabled)
+    {
+        var header = context.Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return PortalSchemes.Cookie;
+        }
+
+        // Without SSO every bearer token is ours to judge (and refuse), so a stray JWT still gets a clean 401.
+        return !ssoEnabled || TokenText.HasMarker(header.AsSpan("Bearer ".Length).TrimStart())
+            ? PortalSchemes.PersonalAccessToken
+            : PortalSchemes.AccessToken;
+    }
+
+    static void ConfigureCookie(CookieAuthenticationOptions options)
+    {
+        options.Cookie.Name = "portal.session";
+        options.Cookie.SecurePolicy = CookieSecurePolicy.Always;
+        options.Cookie.HttpOnly = true;
+        // Lax, not Strict: the provider's redirect back to /signin-oidc is a cross-site top-level navigation.
+        options.Cookie.SameSite = SameSiteMode.Lax;
+        options.ExpireTimeSpan = TimeSpan.FromHours(8);
+        options.SlidingExpiration = true;
+        options.LoginPath = IdentityEndpoints.SignInPath;
+        options.LogoutPath = IdentityEndpoints.SignOutPath;
+        options.AccessDeniedPath = IdentityEndpoints.SignInPath;
+        options.ReturnUrlParameter = "returnUrl";
+
+        // The API answers with status codes; only pages redirect to the sign-in form.
+        options.Events.OnRedirectToLogin = context => RedirectOrStatus(context, StatusCodes.Status401Unauthorized);
+        options.Events.OnRedirectToAccessDenied = context => RedirectOrStatus(context, StatusCodes.Status403Forbidden);
+    }
+
+    static Task RedirectOrStatus(RedirectContext<CookieAuthenticationOptions> context, int status)
+    {
+        if (context.Request.Path.StartsWithSegments("/api"))
+        {
+            context.Response.StatusCode = status;
+        }
+        else
+        {
+            context.Response.Redirect(context.RedirectUri);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    static void ConfigureOpenIdConnect(OpenIdConnectOptions options, OpenIdConnectSettings sso)
+    {
+        options.Authority = sso.Authority;
+        options.ClientId = sso.ClientId;
+        options.ClientSecret = string.IsNullOrEmpty(sso.ClientSecret) ? null : sso.ClientSecret;
+        options.RequireHttpsMetadata = sso.RequireHttpsMetadata;
+        options.ResponseType = OpenIdConnectResponseType.Code;
+        options.UsePkce = true;
+        options.Scope.Clear();
+        foreach (var scope in sso.Scopes)
+        {
+            options.Scope.Add(scope);
+        }
+
+        options.SignInScheme = PortalSchemes.Cookie;
+        options.SignOutScheme = PortalSchemes.Cookie;
+        options.CallbackPath = IdentityEndpoints.OidcCallbackPath;
+        options.SignedOutCallbackPath = IdentityEndpoints.OidcSignedOutCallbackPath;
+        options.RemoteSignOutPath = "/signout-oidc";
+
+        // Claim names exactly as the provider sends them, not renamed to WS-Federation URIs; the configured
+        // names are looked up as-is. The ID token is kept for the id_token_hint of the provider's sign-out.
+        options.MapInboundClaims = false;
+        options.SaveTokens = true;
+        options.GetClaimsFromUserInfoEndpoint = sso.GetClaimsFromUserInfoEndpoint;
+        options.ClaimActions.MapUniqueJsonKey(sso.NameClaim, sso.NameClaim);
+        options.ClaimActions.MapUniqueJsonKey(sso.EmailClaim, sso.EmailClaim);
+        options.ClaimActions.MapJsonKey(sso.GroupsClaim, sso.GroupsClaim);
+        options.TokenValidationParameters.NameClaimType = sso.NameClaim;
+        options.TokenValidationParameters.RoleClaimType = PortalClaims.Role;
+
+        options.Events.OnTicketReceived = SsoPrincipal.OnTicketReceived;
+        options.Events.OnRemoteFailure = SsoPrincipal.OnRemoteFailure;
+    }
+
+    static void ConfigureAccessTokens(JwtBearerOptions options, OpenIdConnectSettings sso)
+    {
+        options.Authority = sso.Authority;
+        options.Audience = sso.EffectiveAudience;
+        options.RequireHttpsMetadata = sso.RequireHttpsMetadata;
+        options.MapInboundClaims = false;
+        options.TokenValidationParameters.NameClaimType = sso.NameClaim;
+        options.TokenValidationParameters.RoleClaimType = PortalClaims.Role;
+        options.Events = new JwtBearerEvents { OnTokenValidated = SsoPrincipal.OnAccessTokenValidated };
+    }
+}

@@ -1,0 +1,177 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Portal.Core.Audit;
+
+namespace Portal.Web.Features.Identity;
+
+/// <summary>Sign-in, single sign-on, sign-out and password change: server-rendered forms, no client script.</summary>
+public static class IdentityEndpoints
+{
+    public const string SignInPath = "/signin";
+    public const string SsoPath = "/signin/sso";
+    public const string SignOutPath = "/signout";
+    public const string ChangePasswordPath = "/account/password";
+
+    /// <summary>Redirect URI to register at the provider: https://&lt;portal&gt;/signin-oidc.</summary>
+    public const string OidcCallbackPath = "/signin-oidc";
+
+    /// <summary>Post-logout redirect URI to register at the provider: https://&lt;portal&gt;/signout-callback-oidc.</summary>
+    public const string OidcSignedOutCallbackPath = "/signout-callback-oidc";
+
+    /// <summary>Maps the sign-in, SSO, sign-out and password pages.</summary>
+    public static IEndpointRouteBuilder MapPortalIdentity(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var pages = endpoints.MapGroup("").WithTags("Identity").ExcludeFromDescription();
+        pages.MapGet(SignInPath, SignInForm).AllowAnonymous();
+        // [FromForm] makes minimal APIs demand a valid antiforgery token (UseAntiforgery).
+        pages.MapPost(SignInPath, SignIn).AllowAnonymous().RequireRateLimiting(AuthenticationSetup.SignInRateLimit);
+        pages.MapGet(SsoPath, StartSso).AllowAnonymous();
+        pages.MapPost(SignOutPath, SignOut).AllowAnonymous();
+        pages.MapGet(ChangePasswordPath, ChangePasswordForm).RequireAuthorization();
+        pages.MapPost(ChangePasswordPath, ChangePassword).RequireAuthorization().RequireRateLimiting(AuthenticationSetup.SignInRateLimit);
+        return endpoints;
+    }
+
+    static RazorComponentResult<SignInPage> SignInForm(
+        string? returnUrl, string? error, HttpContext http, IOptions<OpenIdConnectSettings> sso) =>
+        Page(http, sso.Value, SafeReturnUrl(returnUrl), error switch
+        {
+            "sso" => "Single sign-on did not complete. Try again, or ask your administrator.",
+            _ => null,
+        });
+
+    static async Task<IResult> SignIn(
+        [FromForm] SignInRequest form,
+        HttpContext http,
+        SignInManager<IdentityUser> signIn,
+        SignInAudit audit,
+        IOptions<OpenIdConnectSettings> sso)
+    {
+        var returnUrl = SafeReturnUrl(form.ReturnUrl);
+        var userName = (form.UserName ?? "").Trim();
+        var result = await signIn.PasswordSignInAsync(userName, form.Password ?? "", isPersistent: false, lockoutOnFailure: true);
+
+        // The audit actor is the name typed, which may be anything: keep it within the column.
+        var actor = userName.Length > 256 ? userName[..256] : userName;
+        await audit.RecordAsync("signin", actor, result.Succeeded ? AuditOutcome.Succeeded : AuditOutcome.Denied, IdentityProviders.Local, http.RequestAborted);
+        if (result.Succeeded)
+        {
+            return TypedResults.LocalRedirect(returnUrl);
+        }
+
+        var page = Page(http, sso.Value, returnUrl, result.IsLockedOut
+            ? "Too many failed attempts: this account is locked for a few minutes."
+            : "Wrong user name or password.");
+        page.StatusCode = StatusCodes.Status400BadRequest;
+        return page;
+    }
+
+    static IResult StartSso(string? returnUrl, IOptions<OpenIdConnectSettings> sso) =>
+        sso.Value.Enabled
+            ? TypedResults.Challenge(new AuthenticationProperties { RedirectUri = SafeReturnUrl(returnUrl) }, [PortalSchemes.OpenIdConnect])
+            : TypedResults.NotFound();
+
+    static async Task<IResult> SignOut(HttpContext http, SignInAudit audit, IOptions<OpenIdConnectSettings> sso)
+    {
+        var principal = PortalPrincipal.From(http.User);
+        if (principal is null)
+        {
+            return TypedResults.LocalRedirect(SignInPath);
+        }
+
+        await audit.RecordAsync("signout", principal.Subject, AuditOutcome.Succeeded, principal.IdentityProvider, http.RequestAborted);
+        var done = new AuthenticationProperties { RedirectUri = SignInPath };
+        if (principal.IdentityProvider == IdentityProviders.OpenIdConnect && sso.Value.Enabled && await ProviderEndsSessionsAsync(http))
+        {
+            // Cookie first, then the provider: its handler redirects to end_session_endpoint, which comes back
+            // through /signout-callback-oidc to the sign-in page.
+            return TypedResults.SignOut(done, [PortalSchemes.Cookie, PortalSchemes.OpenIdConnect]);
+        }
+
+        await http.SignOutAsync(PortalSchemes.Cookie);
+        return TypedResults.LocalRedirect(SignInPath);
+    }
+
+    static async Task<bool> ProviderEndsSessionsAsync(HttpContext http)
+    {
+        var options = http.RequestServices.GetRequiredService<IOptionsMonitor<OpenIdConnectOptions>>().Get(PortalSchemes.OpenIdConnect);
+        var configuration = await options.ConfigurationManager!.GetConfigurationAsync(http.RequestAborted);
+        return !string.IsNullOrEmpty(configuration.EndSessionEndpoint);
+    }
+
+    static RazorComponentResult<ChangePasswordPage> ChangePasswordForm(HttpContext http) =>
+        new(new { Required = http.User.HasClaim(c => c.Type == PortalClaims.PasswordChangeRequired) });
+
+    static async Task<IResult> ChangePassword(
+        [FromForm] ChangePasswordRequest form,
+        HttpContext http,
+        UserManager<IdentityUser> users,
+        SignInManager<IdentityUser> signIn)
+    {
+        var required = http.User.HasClaim(c => c.Type == PortalClaims.PasswordChangeRequired);
+        if (await users.GetUserAsync(http.User) is not { } user)
+        {
+            // A single sign-on user has no password here.
+            return TypedResults.NotFound();
+        }
+
+        string? error = null;
+        if (form.NewPassword != form.ConfirmPassword)
+        {
+            error = "The two new passwords differ.";
+        }
+        else if (form.NewPassword == form.CurrentPassword)
+        {
+            error = "Choose a password different from the current one.";
+        }
+        else
+        {
+            var changed = await users.ChangePasswordAsync(user, form.CurrentPassword ?? "", form.NewPassword ?? "");
+            error = changed.Succeeded ? null : string.Join(" ", changed.Errors.Select(e => e.Description));
+        }
+
+        if (error is not null)
+        {
+            return new RazorComponentResult<ChangePasswordPage>(new { Required = required, Error = error })
+            {
+                StatusCode = StatusCodes.Status400BadRequest,
+            };
+        }
+
+        foreach (var claim in (await users.GetClaimsAsync(user)).Where(c => c.Type == PortalClaims.PasswordChangeRequired))
+        {
+            await users.RemoveClaimAsync(user, claim);
+        }
+
+        // A new session without the one-time-password claim, and with the new security stamp.
+        await signIn.RefreshSignInAsync(user);
+        return TypedResults.LocalRedirect("/");
+    }
+
+    static RazorComponentResult<SignInPage> Page(HttpContext http, OpenIdConnectSettings sso, string returnUrl, string? error) => new(new
+    {
+        ReturnUrl = returnUrl,
+        Error = error,
+        SsoName = sso.Enabled ? sso.DisplayName : null,
+        SignedInAs = http.User.Identity?.IsAuthenticated == true ? http.User.FindFirstValue(PortalClaims.Name) : null,
+    });
+
+    // Only paths on this site: an absolute or protocol-relative URL would make the form an open redirector.
+    static string SafeReturnUrl(string? returnUrl) =>
+        returnUrl is { Length: > 0 } && returnUrl[0] == '/' && !returnUrl.StartsWith("//", StringComparison.Ordinal)
+            && !returnUrl.StartsWith("/\\", StringComparison.Ordinal)
+            ? returnUrl
+            : "/";
+}
+
+/// <summary>The sign-in form's fields.</summary>
+public sealed record SignInRequest(string? UserName, string? Password, string? ReturnUrl);
+
+/// <summary>The password form's fields.</summary>
+public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword, string? ConfirmPassword);

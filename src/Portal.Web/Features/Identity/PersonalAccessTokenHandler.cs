@@ -1,0 +1,92 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using Portal.Core.Identity;
+
+namespace Portal.Web.Features.Identity;
+
+/// <summary>Authenticates <c>Authorization: Bearer spk_…</c> requests as the token's owner, within the token's scope.</summary>
+internal sealed partial class PersonalAccessTokenHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory loggerFactory,
+    UrlEncoder encoder,
+    FailedAttemptLimiter limiter)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
+{
+    const string BearerPrefix = "Bearer ";
+
+    bool _rateLimited;
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        string header = Request.Headers.Authorization.ToString();
+        if (!header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        var client = FailedAttemptLimiter.ClientOf(Context);
+        if (limiter.IsBlocked(client))
+        {
+            _rateLimited = true;
+            return AuthenticateResult.Fail("Too many failed token attempts from this address.");
+        }
+
+        var tokens = Context.RequestServices.GetRequiredService<PersonalAccessTokens>();
+        var result = await tokens.ValidateAsync(header[BearerPrefix.Length..].Trim(), Context.RequestAborted);
+        if (!result.IsValid || result.Token is not { } token)
+        {
+            limiter.RecordFailure(client);
+            Refused(Logger, result.Outcome, result.Token?.Id);
+            // The same answer for every reason: whoever holds a guessed prefix learns nothing.
+            return AuthenticateResult.Fail("The token is invalid, expired or revoked.");
+        }
+
+        var identity = new ClaimsIdentity(Scheme.Name, PortalClaims.Name, PortalClaims.Role);
+        identity.AddClaim(new Claim(PortalClaims.Subject, token.Owner));
+        identity.AddClaim(new Claim(PortalClaims.IdentityProvider, IdentityProviders.PersonalAccessToken));
+        identity.AddClaim(new Claim(PortalClaims.TokenId, token.Id.ToString()));
+        identity.AddClaim(new Claim(PortalClaims.TokenAccess, token.Access.ToString()));
+        if (token.TenantId is { } tenant)
+        {
+            identity.AddClaim(new Claim(PortalClaims.TokenTenant, tenant.ToString()));
+        }
+
+        await AddOwnerClaimsAsync(identity, token);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
+    }
+
+    // A built-in account's name and platform role come from the user store. Platform administration carries over
+    // only to tokens not limited to one tenant: a tenant-scoped token is meant to reach that tenant and no more.
+    async Task AddOwnerClaimsAsync(ClaimsIdentity identity, PersonalAccessToken token)
+    {
+        var users = Context.RequestServices.GetRequiredService<UserManager<IdentityUser>>();
+        var owner = await users.FindByIdAsync(token.Owner);
+        identity.AddClaim(new Claim(PortalClaims.Name, owner?.UserName ?? token.Owner));
+        if (owner is not null && token.TenantId is null && await users.IsInRoleAsync(owner, PortalClaims.PlatformAdminRole))
+        {
+            identity.AddClaim(new Claim(PortalClaims.Role, PortalClaims.PlatformAdminRole));
+        }
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        if (_rateLimited)
+        {
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            Response.Headers.RetryAfter = ((int)FailedAttemptLimiter.Window.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+            return Task.CompletedTask;
+        }
+
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.Append(HeaderNames.WWWAuthenticate, "Bearer error=\"invalid_token\"");
+        return Task.CompletedTask;
+    }
+
+    [LoggerMessage(LogLevel.Information, "Refused personal access token {TokenId}: {Outcome}")]
+    static partial void Refused(ILogger logger, TokenValidationOutcome outcome, Guid? tokenId);
+}
