@@ -43,8 +43,6 @@ public sealed partial class ClusterReconciler
 
     TimeSpan Waiting => TimeSpan.FromSeconds(_options.WaitingRequeueSeconds);
 
-    TimeSpan Resync => TimeSpan.FromSeconds(_options.ResyncSeconds);
-
     /// <summary>One pass for the cluster <paramref name="clusterId"/>.</summary>
     public async Task<ReconcileResult> ReconcileAsync(Guid clusterId, CancellationToken ct)
     {
@@ -93,10 +91,12 @@ public sealed partial class ClusterReconciler
         var assessment = ClusterHealth.Assess(cluster, observed, wasRunning: cluster.Status.RunningSince is not null);
         await RecordAsync(db, cluster, tenant.Namespace, assessment, ct).ConfigureAwait(false);
 
-        // Expiry is a deadline the queue must wake up for, whatever else is going on.
-        var untilExpiry = cluster.ExpiresAt - _time.GetUtcNow();
-        var next = assessment is { Phase: ClusterPhase.Running, Reason: "Ready" } ? Resync : Waiting;
-        return ReconcileResult.After(untilExpiry < next ? untilExpiry + TimeSpan.FromMilliseconds(1) : next);
+        // A converged cluster is left to watches and the resync (an idle cluster makes no API calls); the one
+        // deadline the queue must wake up for anyway is its expiry.
+        var untilExpiry = cluster.ExpiresAt - _time.GetUtcNow() + TimeSpan.FromMilliseconds(1);
+        return assessment is { Phase: ClusterPhase.Running, Reason: "Ready" } || untilExpiry < Waiting
+            ? ReconcileResult.After(untilExpiry)
+            : ReconcileResult.After(Waiting);
     }
 
     async Task ExpireAsync(PortalDb db, Cluster cluster, Tenant tenant, DateTimeOffset now, CancellationToken ct)
@@ -144,7 +144,7 @@ public sealed partial class ClusterReconciler
             var message = Status(ex);
             var reason = message.Contains("exceeded quota", StringComparison.OrdinalIgnoreCase) ? "ExceededQuota" : "Rejected";
             await RecordFailureAsync(db, cluster, reason, message, ct).ConfigureAwait(false);
-            return ReconcileResult.After(Resync < TimeSpan.FromSeconds(30) ? Resync : TimeSpan.FromSeconds(30));
+            return ReconcileResult.After(Waiting * 10);
         }
 
         await PruneAsync(cluster, @namespace, root, children, ct).ConfigureAwait(false);

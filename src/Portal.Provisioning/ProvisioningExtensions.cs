@@ -1,0 +1,52 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Portal.Provisioning.Kubernetes;
+using Portal.Provisioning.Reconciler;
+using Portal.Provisioning.WorkQueue;
+
+namespace Portal.Provisioning;
+
+/// <summary>Start-up wiring of the provisioning service.</summary>
+public static class ProvisioningExtensions
+{
+    /// <summary>
+    /// Registers <see cref="KubernetesOptions"/> (section <c>Kubernetes</c>, validated at start), the Kubernetes
+    /// connection, <see cref="ProvisioningQueues"/>, the reconcilers, <see cref="ClusterLifetime"/> and the
+    /// <see cref="ProvisioningService"/> hosted service. Needs <c>IDbContextFactory&lt;PortalDb&gt;</c> and a
+    /// <see cref="TimeProvider"/> from the data layer's registration.
+    /// </summary>
+    public static TBuilder AddProvisioning<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        services.AddOptions<KubernetesOptions>()
+            .BindConfiguration(KubernetesOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => KubernetesConnection.Create(sp.GetRequiredService<IOptions<KubernetesOptions>>().Value));
+        services.TryAddSingleton<KubernetesApi>();
+        services.TryAddSingleton<ProvisioningQueues>();
+        services.TryAddSingleton<ClusterReconciler>();
+        services.TryAddSingleton<TenantReconciler>();
+        services.TryAddSingleton<OrphanSweeper>();
+        services.TryAddSingleton<ClusterLifetime>();
+        services.TryAddSingleton<ProvisioningService>();
+        services.AddHostedService(sp => sp.GetRequiredService<ProvisioningService>());
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds the readiness check "kubernetes": the API server answers. Its data carries the connection mode
+    /// (ExplicitKubeconfig, Kubeconfig, InCluster, Sandbox) and whether this replica leads provisioning.
+    /// </summary>
+    public static IHealthChecksBuilder AddKubernetesHealthCheck(this IHealthChecksBuilder builder, params string[] tags)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.AddCheck<KubernetesHealthCheck>("kubernetes", HealthStatus.Unhealthy, tags);
+    }
+}

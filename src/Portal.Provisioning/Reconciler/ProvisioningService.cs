@@ -1,0 +1,335 @@
+using System.Net;
+using k8s;
+using k8s.Autorest;
+using k8s.LeaderElection;
+using k8s.LeaderElection.ResourceLock;
+using k8s.Models;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Portal.Core.Clusters;
+using Portal.Core.Data;
+using Portal.Provisioning.Kubernetes;
+using Portal.Provisioning.Manifests;
+using Portal.Provisioning.WorkQueue;
+
+namespace Portal.Provisioning.Reconciler;
+
+/// <summary>
+/// The provisioning controller as a hosted service. Replicas elect a leader with a coordination.k8s.io Lease in
+/// the portal's namespace; only the leader watches, polls and reconciles, so two replicas never do the same work.
+/// The leader feeds the queues from watches on labelled objects, a short database poll (to see API writes made on
+/// any replica), and a periodic full resync with an orphan sweep.
+/// </summary>
+public sealed partial class ProvisioningService : BackgroundService
+{
+    readonly KubernetesConnection _connection;
+    readonly KubernetesApi _kube;
+    readonly ProvisioningQueues _queues;
+    readonly ClusterReconciler _clusters;
+    readonly TenantReconciler _tenants;
+    readonly OrphanSweeper _sweeper;
+    readonly IDbContextFactory<PortalDb> _dbs;
+    readonly KubernetesOptions _options;
+    readonly TimeProvider _time;
+    readonly ILogger<ProvisioningService> _logger;
+    readonly Dictionary<Guid, long> _seenClusters = [];
+    readonly Dictionary<Guid, long> _seenTenants = [];
+    volatile bool _isLeader;
+
+    /// <summary>Creates the service; <see cref="Identity"/> is unique per process.</summary>
+    public ProvisioningService(KubernetesConnection connection, KubernetesApi kube, ProvisioningQueues queues,
+        ClusterReconciler clusters, TenantReconciler tenants, OrphanSweeper sweeper, IDbContextFactory<PortalDb> dbs,
+        IOptions<KubernetesOptions> options, TimeProvider time, ILogger<ProvisioningService> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _connection = connection;
+        _kube = kube;
+        _queues = queues;
+        _clusters = clusters;
+        _tenants = tenants;
+        _sweeper = sweeper;
+        _dbs = dbs;
+        _options = options.Value;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>This replica's name in the Lease.</summary>
+    public string Identity { get; } = $"{Environment.MachineName}-{Guid.NewGuid():N}"[..Math.Min(63, Environment.MachineName.Length + 33)];
+
+    /// <summary>Whether this replica currently holds the Lease and does the work.</summary>
+    public bool IsLeader => _isLeader;
+
+    /// <inheritdoc/>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await EnsurePortalNamespaceAsync(stoppingToken).ConfigureAwait(false);
+        var duration = TimeSpan.FromSeconds(_options.LeaseDurationSeconds);
+        var leaseLock = new LeaseLock(_kube.Client, _options.PortalNamespace, _options.LeaseName, Identity);
+        using var elector = new LeaderElector(new LeaderElectionConfig(leaseLock)
+        {
+            LeaseDuration = duration,
+            RenewDeadline = duration * 2 / 3,
+            RetryPeriod = duration / 5,
+        });
+
+        CancellationTokenSource? leading = null;
+        Task work = Task.CompletedTask;
+        elector.OnStartedLeading += () =>
+        {
+            leading = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            _isLeader = true;
+            StartedLeading(_logger, Identity);
+            work = Task.Run(() => LeadAsync(leading.Token), CancellationToken.None);
+        };
+        elector.OnStoppedLeading += () =>
+        {
+            // Stop at once: another replica may already hold the Lease.
+            _isLeader = false;
+            leading?.Cancel();
+            StoppedLeading(_logger, Identity);
+        };
+        elector.OnError += ex => LeaseError(_logger, ex);
+
+        try
+        {
+            await elector.RunAndTryToHoldLeadershipForeverAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            _isLeader = false;
+            leading?.Cancel();
+            await work.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            leading?.Dispose();
+        }
+    }
+
+    async Task LeadAsync(CancellationToken ct)
+    {
+        var clusterLoop = new ReconcileLoop<Guid>("cluster", _queues.Clusters, _clusters.ReconcileAsync, _logger);
+        var tenantLoop = new ReconcileLoop<Guid>("tenant", _queues.Tenants, _tenants.ReconcileAsync, _logger);
+        Task[] tasks =
+        [
+            clusterLoop.RunAsync(_options.Workers, ct),
+            tenantLoop.RunAsync(Math.Max(1, _options.Workers / 2), ct),
+            EveryAsync("resync", TimeSpan.FromSeconds(_options.ResyncSeconds), ResyncAsync, ct),
+            EveryAsync("poll", TimeSpan.FromSeconds(_options.PollSeconds), PollAsync, ct),
+            WatchAsync("deployments",
+                async c => Listed(await _kube.Client.AppsV1.ListDeploymentForAllNamespacesAsync(labelSelector: Labels.ManagedSelector, cancellationToken: c).ConfigureAwait(false)),
+                (rv, c) => _kube.Client.AppsV1.WatchListDeploymentForAllNamespacesAsync(labelSelector: Labels.ManagedSelector, resourceVersion: rv, allowWatchBookmarks: true, cancellationToken: c), ct),
+            WatchAsync("services",
+                async c => Listed(await _kube.Client.CoreV1.ListServiceForAllNamespacesAsync(labelSelector: Labels.ManagedSelector, cancellationToken: c).ConfigureAwait(false)),
+                (rv, c) => _kube.Client.CoreV1.WatchListServiceForAllNamespacesAsync(labelSelector: Labels.ManagedSelector, resourceVersion: rv, allowWatchBookmarks: true, cancellationToken: c), ct),
+            WatchAsync("configmaps",
+                async c => Listed(await _kube.Client.CoreV1.ListConfigMapForAllNamespacesAsync(labelSelector: Labels.ManagedSelector, cancellationToken: c).ConfigureAwait(false)),
+                (rv, c) => _kube.Client.CoreV1.WatchListConfigMapForAllNamespacesAsync(labelSelector: Labels.ManagedSelector, resourceVersion: rv, allowWatchBookmarks: true, cancellationToken: c), ct),
+            WatchAsync("pods",
+                async c => Listed(await _kube.Client.CoreV1.ListPodForAllNamespacesAsync(labelSelector: Labels.ManagedSelector, cancellationToken: c).ConfigureAwait(false)),
+                (rv, c) => _kube.Client.CoreV1.WatchListPodForAllNamespacesAsync(labelSelector: Labels.ManagedSelector, resourceVersion: rv, allowWatchBookmarks: true, cancellationToken: c), ct),
+            WatchAsync("namespaces",
+                async c => Listed(await _kube.Client.CoreV1.ListNamespaceAsync(labelSelector: Labels.ManagedSelector, cancellationToken: c).ConfigureAwait(false)),
+                (rv, c) => _kube.Client.CoreV1.WatchListNamespaceAsync(labelSelector: Labels.ManagedSelector, resourceVersion: rv, allowWatchBookmarks: true, cancellationToken: c), ct),
+        ];
+        await Task.WhenAll(tasks).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    /// <summary>Queues every live tenant and cluster, and sweeps orphans: the safety net under watches.</summary>
+    async Task ResyncAsync(CancellationToken ct)
+    {
+        await using (var db = await _dbs.CreateDbContextAsync(ct).ConfigureAwait(false))
+        {
+            foreach (var id in await db.Tenants.Select(t => t.Id).ToListAsync(ct).ConfigureAwait(false))
+            {
+                _queues.TenantChanged(id);
+            }
+
+            foreach (var id in await db.Clusters.Where(c => c.Status.Phase != ClusterPhase.Deleted).Select(c => c.Id).ToListAsync(ct).ConfigureAwait(false))
+            {
+                _queues.ClusterChanged(id);
+            }
+        }
+
+        await _sweeper.SweepAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Queues rows whose Version moved since the last poll: writes made through the API on any replica.
+    /// One narrow query per table; the first poll only records versions, since the resync has queued everything.
+    /// </summary>
+    async Task PollAsync(CancellationToken ct)
+    {
+        await using var db = await _dbs.CreateDbContextAsync(ct).ConfigureAwait(false);
+        var tenants = await db.Tenants.Select(t => new { t.Id, t.Version }).ToListAsync(ct).ConfigureAwait(false);
+        var clusters = await db.Clusters.Where(c => c.Status.Phase != ClusterPhase.Deleted)
+            .Select(c => new { c.Id, c.Version }).ToListAsync(ct).ConfigureAwait(false);
+        foreach (var t in tenants.Where(t => Changed(_seenTenants, t.Id, t.Version)))
+        {
+            _queues.TenantChanged(t.Id);
+        }
+
+        foreach (var c in clusters.Where(c => Changed(_seenClusters, c.Id, c.Version)))
+        {
+            _queues.ClusterChanged(c.Id);
+        }
+    }
+
+    static bool Changed(Dictionary<Guid, long> seen, Guid id, long version)
+    {
+        var changed = !seen.TryGetValue(id, out var last) || last != version;
+        seen[id] = version;
+        return changed;
+    }
+
+    /// <summary>
+    /// Lists once for a resourceVersion, then watches from it, resuming from the last version seen. When the
+    /// server has forgotten that version (410) or the stream fails, it lists again and queues everything listed,
+    /// since events in the gap are lost.
+    /// </summary>
+    async Task WatchAsync<T>(string what,
+        Func<CancellationToken, Task<(string Version, IEnumerable<T> Items)>> list,
+        Func<string, CancellationToken, IAsyncEnumerable<(WatchEventType, T)>> watch, CancellationToken ct)
+        where T : IKubernetesObject<V1ObjectMeta>
+    {
+        string? version = null;
+        var first = true;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                if (version is null)
+                {
+                    var (listedVersion, items) = await list(ct).ConfigureAwait(false);
+                    version = listedVersion;
+                    if (!first)
+                    {
+                        foreach (var item in items)
+                        {
+                            Enqueue(item);
+                        }
+                    }
+
+                    first = false;
+                }
+
+                await foreach (var (type, item) in watch(version, ct).ConfigureAwait(false))
+                {
+                    version = item.Metadata?.ResourceVersion ?? version;
+                    if (type is WatchEventType.Added or WatchEventType.Modified or WatchEventType.Deleted)
+                    {
+                        Enqueue(item);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // 410 Gone and broken streams alike: start over from a fresh list.
+                if (ex is not HttpOperationException { Response.StatusCode: HttpStatusCode.Gone })
+                {
+                    WatchFailed(_logger, ex, what);
+                }
+
+                version = null;
+                await DelayAsync(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    static (string, IEnumerable<T>) Listed<T>(IItems<T> list) where T : IKubernetesObject =>
+        (((IMetadata<V1ListMeta>)list).Metadata.ResourceVersion, list.Items);
+
+    void Enqueue(IKubernetesObject<V1ObjectMeta> obj)
+    {
+        var labels = obj.Metadata?.Labels;
+        if (labels is null)
+        {
+            return;
+        }
+
+        if (labels.TryGetValue(Labels.ClusterId, out var cluster) && Guid.TryParse(cluster, out var clusterId))
+        {
+            _queues.ClusterChanged(clusterId);
+        }
+        else if (obj is V1Namespace && labels.TryGetValue(Labels.TenantId, out var tenant) && Guid.TryParse(tenant, out var tenantId))
+        {
+            _queues.TenantChanged(tenantId);
+        }
+    }
+
+    async Task EveryAsync(string what, TimeSpan interval, Func<CancellationToken, Task> action, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await action(ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                PeriodicFailed(_logger, ex, what);
+            }
+
+            await DelayAsync(interval, ct).ConfigureAwait(false);
+        }
+    }
+
+    async Task DelayAsync(TimeSpan delay, CancellationToken ct)
+    {
+        try
+        {
+            await Task.Delay(delay, _time, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Leadership lost or shutting down; the loops check the token.
+        }
+    }
+
+    // In sandbox mode nothing else creates the portal's namespace, and the Lease needs one to live in.
+    async Task EnsurePortalNamespaceAsync(CancellationToken ct)
+    {
+        if (_connection.Mode != KubernetesMode.Sandbox)
+        {
+            return;
+        }
+
+        var existing = await _kube.FindAsync("read portal namespace",
+            (k, c) => k.CoreV1.ReadNamespaceAsync(_options.PortalNamespace, cancellationToken: c), ct).ConfigureAwait(false);
+        if (existing is null)
+        {
+            await _kube.ApplyAsync(new V1Namespace
+            {
+                ApiVersion = "v1",
+                Kind = "Namespace",
+                Metadata = new V1ObjectMeta { Name = _options.PortalNamespace, Labels = new Dictionary<string, string> { [Labels.PartOf] = Labels.Manager } },
+            }, ct).ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(LogLevel.Information, "Started leading provisioning as {Identity}")]
+    static partial void StartedLeading(ILogger logger, string identity);
+
+    [LoggerMessage(LogLevel.Warning, "Stopped leading provisioning as {Identity}")]
+    static partial void StoppedLeading(ILogger logger, string identity);
+
+    [LoggerMessage(LogLevel.Warning, "Failed to renew or acquire the provisioning Lease")]
+    static partial void LeaseError(ILogger logger, Exception ex);
+
+    [LoggerMessage(LogLevel.Warning, "Watch on {What} failed; listing again")]
+    static partial void WatchFailed(ILogger logger, Exception ex, string what);
+
+    [LoggerMessage(LogLevel.Warning, "Periodic {What} failed")]
+    static partial void PeriodicFailed(ILogger logger, Exception ex, string what);
+}
