@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Portal.Core.Audit;
 using Portal.Core.Clusters;
+using Portal.Core.Identity;
 using Portal.Core.Tenants;
 
 namespace Portal.Core.Data;
@@ -144,6 +145,7 @@ public abstract class PortalDb : DbContext
         modelBuilder.Entity<Cluster>(ConfigureCluster);
         modelBuilder.Entity<ClusterEvent>(ConfigureClusterEvent);
         modelBuilder.Entity<AuditEntry>(ConfigureAuditEntry);
+        IdentityModel.Configure(modelBuilder);
     }
 
     static void ConfigureTenant(EntityTypeBuilder<Tenant> tenant)
