@@ -28,6 +28,7 @@ if (await app.TryRunDataCommandAsync(args))
     return;
 
 app.UsePortalProblemDetails();
+app.UseRequestBodyLimit();
 app.UseAntiforgery();
 
 app.MapHealth();

@@ -121,7 +121,7 @@ public static class ProblemExtensions
     public static async Task<ProblemBody> ProblemAsync(this HttpResponseMessage response)
     {
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        return (await response.Content.ReadFromJsonAsync<ProblemBody>())!;
+        return (await response.Content.ReadFromJsonAsync<ProblemBody>(Json.Options))!;
     }
 }
 

@@ -114,7 +114,7 @@ public sealed partial class ClusterService(
                 "The tenant has reached its cluster quota.",
                 $"Tenant '{tenant}' already has {active} clusters, its quota; delete one first."), ct);
 
-        var now = time.GetUtcNow();
+        var now = Now();
         var cluster = new Cluster
         {
             TenantId = access.Tenant.Id,
@@ -198,7 +198,7 @@ public sealed partial class ClusterService(
             if (cluster.IsDeleting)
                 return null;
 
-            var now = time.GetUtcNow();
+            var now = Now();
             cluster.DeletionRequestedAt = now;
             cluster.Status = cluster.Status with
             {
@@ -311,7 +311,7 @@ public sealed partial class ClusterService(
 
     private AuditEntry Audit(string action, Guid? tenantId, string target, AuditOutcome outcome, string? detail) => new()
     {
-        At = time.GetUtcNow(),
+        At = Now(),
         Actor = caller.Subject,
         TenantId = tenantId,
         Action = action,
@@ -319,6 +319,16 @@ public sealed partial class ClusterService(
         Outcome = outcome,
         Detail = detail,
     };
+
+    /// <summary>
+    /// The current time at the precision PostgreSQL stores (microseconds), so the answer to a create is the same,
+    /// to the tick, as every later read of the row; an idempotent retry then returns exactly the first body.
+    /// </summary>
+    private DateTimeOffset Now()
+    {
+        var now = time.GetUtcNow();
+        return now.AddTicks(-(now.Ticks % 10));
+    }
 
     // Truncated: the column holds 512 characters and a refused request may carry any name.
     private static string Target(string tenant, string? name) =>

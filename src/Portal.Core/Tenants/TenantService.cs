@@ -63,6 +63,8 @@ public sealed partial class TenantService(
             Slug = request.Slug!,
             DisplayName = request.DisplayName!,
             Namespace = NamespacePrefix + request.Slug,
+            // Whole microseconds, as PostgreSQL stores them, so the 201 body equals every later read.
+            CreatedAt = TruncatedNow(),
             Quota = request.Quota ?? new TenantQuota(),
             Policy = request.Policy ?? new TenantPolicy(),
         };
@@ -195,7 +197,7 @@ public sealed partial class TenantService(
 
     private AuditEntry Audit(string action, Guid? tenantId, string target, AuditOutcome outcome, string? detail) => new()
     {
-        At = time.GetUtcNow(),
+        At = TruncatedNow(),
         Actor = caller.Subject,
         TenantId = tenantId,
         Action = action,
@@ -203,6 +205,12 @@ public sealed partial class TenantService(
         Outcome = outcome,
         Detail = detail,
     };
+
+    private DateTimeOffset TruncatedNow()
+    {
+        var now = time.GetUtcNow();
+        return now.AddTicks(-(now.Ticks % 10));
+    }
 
     private static Failure NotFound(string slug) =>
         new(FailureKind.NotFound, "Tenant not found.", $"No tenant '{slug}' you are a member of.");

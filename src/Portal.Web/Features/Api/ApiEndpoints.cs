@@ -49,5 +49,36 @@ internal static class ApiEndpoints
         return app;
     }
 
+    /// <summary>
+    /// Answers 413 up front when the declared Content-Length exceeds the endpoint's body limit. The server enforces
+    /// the same limit while reading (which also covers chunked bodies), but only servers that support
+    /// IHttpMaxRequestBodySizeFeature do; this keeps the answer the same on every server, TestServer included.
+    /// </summary>
+    public static WebApplication UseRequestBodyLimit(this WebApplication app)
+    {
+        app.Use(async (context, next) =>
+        {
+            var limit = context.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize;
+            if (limit is { } max && context.Request.ContentLength > max)
+            {
+                context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+                await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = context,
+                    ProblemDetails =
+                    {
+                        Status = StatusCodes.Status413PayloadTooLarge,
+                        Title = "The request body is too large.",
+                        Detail = $"The API accepts request bodies of at most {max} bytes.",
+                    },
+                });
+                return;
+            }
+
+            await next(context);
+        });
+        return app;
+    }
+
     private sealed record RequestBodyLimit(long? MaxRequestBodySize) : IRequestSizeLimitMetadata;
 }

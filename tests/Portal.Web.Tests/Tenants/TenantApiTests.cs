@@ -1,0 +1,153 @@
+using System.Net;
+using System.Net.Http.Json;
+using Portal.Core.Audit;
+using Portal.Core.Tenants;
+
+namespace Portal.Web.Tests.Tenants;
+
+/// <summary>The tenant API: members see theirs; platform admins create and change them.</summary>
+public sealed class TenantApiTests(PortalApp app) : IClassFixture<PortalApp>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static string UniqueSlug() => $"team-{Guid.NewGuid():N}"[..16];
+
+    [Fact]
+    public async Task The_development_user_belongs_to_the_default_tenant_on_a_fresh_database()
+    {
+        var tenants = await app.CreateClient().GetFromJsonAsync<TenantDto[]>("/api/v1/tenants", Json.Options, Ct);
+
+        Assert.Contains(tenants!, t => t.Slug == "default" && t.Role == TenantRole.Admin);
+    }
+
+    [Fact]
+    public async Task Listing_returns_only_the_tenants_the_caller_belongs_to()
+    {
+        var mine = await app.CreateTenantAsync(("dora", TenantRole.Viewer));
+        await app.CreateTenantAsync(("eve", TenantRole.Admin));
+
+        var tenants = await app.CreateClient("dora").GetFromJsonAsync<TenantDto[]>("/api/v1/tenants", Json.Options, Ct);
+
+        Assert.Equal([mine.Slug], tenants!.Select(t => t.Slug));
+    }
+
+    [Fact]
+    public async Task Getting_a_tenant_the_caller_is_not_a_member_of_answers_404()
+    {
+        var theirs = await app.CreateTenantAsync(("frank", TenantRole.Admin));
+
+        var response = await app.CreateClient("grace").GetAsync($"/api/v1/tenants/{theirs.Slug}", Ct);
+
+        Assert.Equal(HttpStatusCode.NotFound, (HttpStatusCode)(await response.ProblemAsync()).Status);
+    }
+
+    [Fact]
+    public async Task Getting_a_tenant_returns_its_version_as_ETag()
+    {
+        var tenant = await app.CreateTenantAsync(("heidi", TenantRole.Member));
+
+        var response = await app.CreateClient("heidi").GetAsync($"/api/v1/tenants/{tenant.Slug}", Ct);
+
+        var body = await response.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<TenantDto>(Json.Options, Ct);
+        Assert.Equal($"\"{body!.Version}\"", response.Headers.ETag?.ToString());
+    }
+
+    [Fact]
+    public async Task A_platform_admin_creates_a_tenant_in_its_own_namespace_and_administers_it()
+    {
+        var slug = UniqueSlug();
+
+        var response = await app.CreateClient("root", platformAdmin: true)
+            .PostAsync("/api/v1/tenants", Json.Body(new { slug, displayName = "Team" }), Ct);
+
+        var tenant = await response.Content.ReadFromJsonAsync<TenantDto>(Json.Options, Ct);
+        Assert.Equal((HttpStatusCode.Created, $"spark-{slug}", TenantRole.Admin), (response.StatusCode, tenant!.Namespace, tenant.Role));
+    }
+
+    [Fact]
+    public async Task Creating_a_tenant_is_audited()
+    {
+        var slug = UniqueSlug();
+
+        await app.CreateClient("root", platformAdmin: true).PostAsync("/api/v1/tenants", Json.Body(new { slug, displayName = "Team" }), Ct);
+
+        var entry = (await app.AuditLogAsync()).Single(a => a.Target == $"tenants/{slug}");
+        Assert.Equal(("tenant.create", AuditOutcome.Succeeded, "root"), (entry.Action, entry.Outcome, entry.Actor));
+    }
+
+    [Fact]
+    public async Task Only_platform_admins_may_create_tenants()
+    {
+        var response = await app.CreateClient("ivan").PostAsync("/api/v1/tenants", Json.Body(new { slug = UniqueSlug(), displayName = "Team" }), Ct);
+
+        Assert.Equal(HttpStatusCode.Forbidden, (HttpStatusCode)(await response.ProblemAsync()).Status);
+    }
+
+    [Fact]
+    public async Task Creating_a_tenant_with_a_taken_slug_answers_409()
+    {
+        var admin = app.CreateClient("root", platformAdmin: true);
+        var slug = UniqueSlug();
+        await admin.PostAsync("/api/v1/tenants", Json.Body(new { slug, displayName = "First" }), Ct);
+
+        var response = await admin.PostAsync("/api/v1/tenants", Json.Body(new { slug, displayName = "Second" }), Ct);
+
+        Assert.Equal(HttpStatusCode.Conflict, (HttpStatusCode)(await response.ProblemAsync()).Status);
+    }
+
+    [Theory]
+    [InlineData("""{"slug": "Not_A_Label", "displayName": "x"}""", "slug")]
+    [InlineData("""{"slug": "team-x"}""", "displayName")]
+    [InlineData("""{"slug": "team-y", "displayName": "y", "quota": {"cpu": "lots"}}""", "quota.cpu")]
+    [InlineData("""{"slug": "team-z", "displayName": "z", "policy": {"maxWorkersPerCluster": 0}}""", "policy.maxWorkersPerCluster")]
+    public async Task An_invalid_tenant_answers_400_naming_the_field(string body, string field)
+    {
+        var response = await app.CreateClient("root", platformAdmin: true).PostAsync("/api/v1/tenants", Json.Raw(body), Ct);
+
+        var problem = await response.ProblemAsync();
+        Assert.Equal((400, true), (problem.Status, problem.Errors?.ContainsKey(field) ?? false));
+    }
+
+    [Fact]
+    public async Task A_platform_admin_updates_a_tenant_with_its_current_ETag()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var admin = app.CreateClient("root", platformAdmin: true);
+
+        var response = await PatchAsync(admin, tenant.Slug, new { displayName = "Renamed" }, tenant.Version);
+
+        var body = await response.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<TenantDto>(Json.Options, Ct);
+        Assert.Equal("Renamed", body!.DisplayName);
+    }
+
+    [Fact]
+    public async Task Updating_a_tenant_with_a_stale_ETag_answers_412()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var admin = app.CreateClient("root", platformAdmin: true);
+        await admin.PatchAsync($"/api/v1/tenants/{tenant.Slug}", Json.Body(new { displayName = "First" }), Ct);
+
+        var response = await PatchAsync(admin, tenant.Slug, new { displayName = "Second" }, tenant.Version);
+
+        Assert.Equal(HttpStatusCode.PreconditionFailed, (HttpStatusCode)(await response.ProblemAsync()).Status);
+    }
+
+    [Fact]
+    public async Task A_tenant_admin_who_is_not_a_platform_admin_may_not_update_it()
+    {
+        var tenant = await app.CreateTenantAsync(("judy", TenantRole.Admin));
+
+        var response = await app.CreateClient("judy").PatchAsync($"/api/v1/tenants/{tenant.Slug}", Json.Body(new { displayName = "Mine" }), Ct);
+
+        Assert.Equal(HttpStatusCode.Forbidden, (HttpStatusCode)(await response.ProblemAsync()).Status);
+    }
+
+    private static async Task<HttpResponseMessage> PatchAsync(HttpClient client, string slug, object body, long ifMatchVersion)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Patch, $"/api/v1/tenants/{slug}") { Content = Json.Body(body) };
+        request.Headers.TryAddWithoutValidation("If-Match", $"\"{ifMatchVersion}\"");
+        return await client.SendAsync(request, Ct);
+    }
+
+    private sealed record TenantDto(string Slug, string DisplayName, string Namespace, TenantRole? Role, long Version);
+}
