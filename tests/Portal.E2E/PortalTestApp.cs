@@ -1,0 +1,122 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Portal.Core.Data;
+using Portal.Core.Tenants;
+using Portal.Web.Features.Identity;
+
+namespace Portal.E2E;
+
+/// <summary>
+/// A minimal portal host on http://127.0.0.1:&lt;free port&gt; wired exactly as Program.cs will be for identity
+/// (AddPortalAuthentication, UsePortalAuthentication, UseAntiforgery, MapPortalIdentity), plus two probe
+/// endpoints that echo the caller: /me (a page) and /api/me (the API; POST too, to test read-only tokens).
+/// The database is a pair of throwaway SQLite files with the tenant <see cref="TenantSlug"/>.
+/// </summary>
+public sealed class PortalTestApp : IAsyncDisposable
+{
+    public const string TenantSlug = "team-a";
+    public const string OtherTenantSlug = "team-b";
+
+    readonly WebApplication _app;
+    readonly string _directory;
+
+    PortalTestApp(WebApplication app, string directory)
+    {
+        _app = app;
+        _directory = directory;
+    }
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public IServiceProvider Services => _app.Services;
+
+    public WebApplication App => _app;
+
+    /// <summary>Builds and starts the host with <paramref name="settings"/> as its whole configuration.</summary>
+    public static async Task<PortalTestApp> StartAsync(IDictionary<string, string?> settings)
+    {
+        var directory = Directory.CreateTempSubdirectory("portal-e2e-").FullName;
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            // The web project's name: its static web assets and Razor components are found by it.
+            ApplicationName = typeof(AuthenticationSetup).Assembly.GetName().Name,
+            EnvironmentName = Environments.Production,
+        });
+        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+        builder.Logging.ClearProviders();
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection(settings);
+
+        builder.Services.AddDbContext<PortalTestDb>(o => o.UseSqlite(ConnectionString(directory, "portal.db")));
+        builder.Services.AddScoped<PortalDb>(sp => sp.GetRequiredService<PortalTestDb>());
+        builder.Services.AddDbContext<UsersTestDb>(o => o.UseSqlite(ConnectionString(directory, "users.db")));
+        builder.AddPortalAuthentication<UsersTestDb>();
+
+        var app = builder.Build();
+        app.UsePortalAuthentication();
+        app.UseAntiforgery();
+        app.MapPortalIdentity();
+        app.MapGet("/", () => "home");
+        app.MapGet("/me", (PortalPrincipal me) => me).RequireAuthorization();
+        app.MapGet("/api/me", (PortalPrincipal me) => me).RequireAuthorization();
+        app.MapPost("/api/me", (PortalPrincipal me) => me).RequireAuthorization();
+        app.MapGet("/api/tenants/{tenant}", (string tenant) => tenant).RequireAuthorization();
+
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var portal = scope.ServiceProvider.GetRequiredService<PortalTestDb>();
+            await portal.Database.EnsureCreatedAsync();
+            portal.Tenants.AddRange(Tenant(TenantSlug), Tenant(OtherTenantSlug));
+            await portal.SaveChangesAsync();
+            await scope.ServiceProvider.GetRequiredService<UsersTestDb>().Database.EnsureCreatedAsync();
+        }
+
+        var testApp = new PortalTestApp(app, directory);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        testApp.BaseAddress = new Uri(address.TrimEnd('/') + "/");
+        return testApp;
+    }
+
+    /// <summary>An HTTP client for the host that does not follow redirects, so tests see them.</summary>
+    public HttpClient CreateClient(string? bearer = null)
+    {
+        var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = BaseAddress };
+        if (bearer is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new("Bearer", bearer);
+        }
+
+        return client;
+    }
+
+    /// <summary>Runs <paramref name="work"/> with a fresh scope's <see cref="PortalDb"/>.</summary>
+    public async Task<T> WithDbAsync<T>(Func<PortalDb, Task<T>> work)
+    {
+        await using var scope = _app.Services.CreateAsyncScope();
+        return await work(scope.ServiceProvider.GetRequiredService<PortalDb>());
+    }
+
+    /// <summary>Runs <paramref name="work"/> in a fresh scope.</summary>
+    public async Task<T> InScopeAsync<T>(Func<IServiceProvider, Task<T>> work)
+    {
+        await using var scope = _app.Services.CreateAsyncScope();
+        return await work(scope.ServiceProvider);
+    }
+
+    static Tenant Tenant(string slug) => new() { Slug = slug, DisplayName = slug, Namespace = $"spark-{slug}" };
+
+    static string ConnectionString(string directory, string file) =>
+        new SqliteConnectionStringBuilder { DataSource = Path.Combine(directory, file), Pooling = false }.ToString();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Directory.Delete(_directory, recursive: true);
+    }
+}
