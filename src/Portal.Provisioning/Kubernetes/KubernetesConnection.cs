@@ -76,15 +76,15 @@ public sealed class KubernetesConnection : IDisposable
         return FromConfig(mode, config);
     }
 
-    /// <summary>A connection from an explicit client configuration (tests, tools).</summary>
-    public static KubernetesConnection FromConfig(KubernetesMode mode, KubernetesClientConfiguration config)
+    /// <summary>A connection from an explicit client configuration (tests, tools), optionally through <paramref name="handlers"/>.</summary>
+    public static KubernetesConnection FromConfig(KubernetesMode mode, KubernetesClientConfiguration config, params DelegatingHandler[] handlers)
     {
         ArgumentNullException.ThrowIfNull(config);
 
         // Watches hold a request open for minutes; the client's 100 s default would cut them. Single calls are
         // bounded by the cancellation tokens the reconciler passes.
         config.HttpClientTimeout = Timeout.InfiniteTimeSpan;
-        return new KubernetesConnection(mode, new k8s.Kubernetes(config), config.Host);
+        return new KubernetesConnection(mode, new k8s.Kubernetes(config, handlers), config.Host);
     }
 
     static string? DefaultKubeconfigPath()

@@ -1,0 +1,3 @@
+using Portal.Testing;
+
+[assembly: AssemblyFixture(typeof(PostgresServer))]

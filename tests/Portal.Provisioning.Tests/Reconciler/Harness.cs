@@ -1,0 +1,212 @@
+using System.Text;
+using k8s;
+using k8s.Models;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Portal.Core.Clusters;
+using Portal.Core.Data;
+using Portal.Core.Tenants;
+using Portal.Provisioning.Kubernetes;
+using Portal.Provisioning.Reconciler;
+using Portal.Provisioning.WorkQueue;
+using Portal.Sandbox;
+using Portal.Testing;
+
+namespace Portal.Provisioning.Tests.Reconciler;
+
+/// <summary>
+/// A real sandbox API server and a fresh PostgreSQL database, with reconcilers wired to both the way
+/// AddProvisioning wires them. Time is a <see cref="FakeTimeProvider"/> started at the real clock, so expiry is
+/// under the test's control while the sandbox's own timers run on real time.
+/// </summary>
+internal sealed class Harness : IAsyncDisposable
+{
+    readonly List<IDisposable> _disposables = [];
+
+    Harness(KubeSandbox sandbox, string connectionString, FakeTimeProvider time, KubernetesOptions options)
+    {
+        Sandbox = sandbox;
+        ConnectionString = connectionString;
+        Time = time;
+        Options = options;
+        Dbs = new Factory(connectionString, time);
+        Client = Connect().Client;
+    }
+
+    public KubeSandbox Sandbox { get; }
+
+    public string ConnectionString { get; }
+
+    public FakeTimeProvider Time { get; }
+
+    public KubernetesOptions Options { get; }
+
+    public IDbContextFactory<PortalDb> Dbs { get; }
+
+    /// <summary>A plain client for assertions and for playing the user who edits objects by hand.</summary>
+    public IKubernetes Client { get; }
+
+    public static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public static async Task<Harness> StartAsync(PostgresServer postgres, SandboxOptions? sandbox = null)
+    {
+        var connectionString = await postgres.CreateDatabaseAsync();
+        // Whole seconds: PostgreSQL keeps microseconds, so sub-microsecond ticks wouldn't survive a round trip.
+        var now = DateTimeOffset.UtcNow;
+        var time = new FakeTimeProvider(new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero));
+        await using (var db = PostgresPortalDb.Create(connectionString, time))
+        {
+            await db.Database.MigrateAsync(Ct);
+        }
+
+        // Pods start fast so tests don't wait; reconcilers requeue fast for the same reason.
+        sandbox ??= new SandboxOptions();
+        sandbox.PodStartDelay = TimeSpan.FromMilliseconds(50);
+        var options = new KubernetesOptions { WaitingRequeueSeconds = 1, LeaseDurationSeconds = 2, PollSeconds = 1 };
+        return new Harness(await KubeSandbox.StartAsync(sandbox, Ct), connectionString, time, options);
+    }
+
+    public KubernetesConnection Connect(params DelegatingHandler[] handlers)
+    {
+        using var kubeconfig = new MemoryStream(Encoding.UTF8.GetBytes(Sandbox.KubeconfigYaml));
+        var connection = KubernetesConnection.FromConfig(KubernetesMode.Sandbox, KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig), handlers);
+        _disposables.Add(connection);
+        return connection;
+    }
+
+    /// <summary>A fresh set of reconcilers: what a restarted portal process would have.</summary>
+    public Portal NewPortal(params DelegatingHandler[] handlers)
+    {
+        var api = new KubernetesApi(Connect(handlers), TimeProvider.System, NullLoggerFactory.Instance);
+        var queues = new ProvisioningQueues(Time);
+        _disposables.Add(queues);
+        var options = Microsoft.Extensions.Options.Options.Create(Options);
+        return new Portal(
+            api,
+            queues,
+            new ClusterReconciler(Dbs, api, options, Time, NullLogger<ClusterReconciler>.Instance),
+            new TenantReconciler(Dbs, api, queues, options, Time, NullLogger<TenantReconciler>.Instance),
+            new OrphanSweeper(Dbs, api, NullLogger<OrphanSweeper>.Instance),
+            new ClusterLifetime(Dbs, queues, Time));
+    }
+
+    /// <summary>A whole provisioning service, as one replica of the portal runs it.</summary>
+    public ProvisioningService NewReplica()
+    {
+        var connection = Connect();
+        var api = new KubernetesApi(connection, TimeProvider.System, NullLoggerFactory.Instance);
+        var queues = new ProvisioningQueues(TimeProvider.System);
+        _disposables.Add(queues);
+        var options = Microsoft.Extensions.Options.Options.Create(Options);
+        var service = new ProvisioningService(connection, api, queues,
+            new ClusterReconciler(Dbs, api, options, Time, NullLogger<ClusterReconciler>.Instance),
+            new TenantReconciler(Dbs, api, queues, options, Time, NullLogger<TenantReconciler>.Instance),
+            new OrphanSweeper(Dbs, api, NullLogger<OrphanSweeper>.Instance),
+            Dbs, options, TimeProvider.System, NullLogger<ProvisioningService>.Instance);
+        _disposables.Add(service);
+        return service;
+    }
+
+    public async Task<Tenant> AddTenantAsync(Tenant tenant)
+    {
+        await using var db = Dbs.CreateDbContext();
+        db.Tenants.Add(tenant);
+        await db.SaveChangesAsync(Ct);
+        return tenant;
+    }
+
+    public async Task<Cluster> AddClusterAsync(Cluster cluster)
+    {
+        await using var db = Dbs.CreateDbContext();
+        db.Clusters.Add(cluster);
+        await db.SaveChangesAsync(Ct);
+        return cluster;
+    }
+
+    /// <summary>A tenant with its namespace and fences in place, ready for clusters.</summary>
+    public async Task<Tenant> ATenantWithNamespaceAsync(Action<Tenant>? change = null)
+    {
+        var tenant = Builders.ATenant().Build();
+        change?.Invoke(tenant);
+        await AddTenantAsync(tenant);
+        await NewPortal().Tenants.ReconcileAsync(tenant.Id, Ct);
+        return tenant;
+    }
+
+    public async Task<Cluster> ReadClusterAsync(Guid id)
+    {
+        await using var db = Dbs.CreateDbContext();
+        return await db.Clusters.AsNoTracking().SingleAsync(c => c.Id == id, Ct);
+    }
+
+    public async Task UpdateClusterAsync(Guid id, Action<Cluster> change)
+    {
+        await using var db = Dbs.CreateDbContext();
+        var cluster = await db.Clusters.SingleAsync(c => c.Id == id, Ct);
+        change(cluster);
+        await db.SaveChangesAsync(Ct);
+    }
+
+    public async Task<List<ClusterEvent>> EventsOfAsync(Guid clusterId)
+    {
+        await using var db = Dbs.CreateDbContext();
+        return await db.ClusterEvents.AsNoTracking().Where(e => e.ClusterId == clusterId).OrderBy(e => e.Id).ToListAsync(Ct);
+    }
+
+    /// <summary>
+    /// Reconciles until the cluster reaches <paramref name="phase"/> (pods start on the sandbox's real-time
+    /// timers), failing after 20 s.
+    /// </summary>
+    public async Task<Cluster> ReconcileUntilAsync(Portal portal, Guid clusterId, ClusterPhase phase)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (true)
+        {
+            await portal.Clusters.ReconcileAsync(clusterId, Ct);
+            var cluster = await ReadClusterAsync(clusterId);
+            if (cluster.Status.Phase == phase)
+            {
+                return cluster;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Cluster stayed {cluster.Status.Phase} ({cluster.Status.Reason}: {cluster.Status.Message}) instead of reaching {phase}.");
+            }
+
+            await Task.Delay(50, Ct);
+        }
+    }
+
+    public async Task<V1Deployment?> FindDeploymentAsync(string @namespace, string name)
+    {
+        var list = await Client.AppsV1.ListNamespacedDeploymentAsync(@namespace, fieldSelector: $"metadata.name={name}", cancellationToken: Ct);
+        return list.Items.SingleOrDefault(d => d.Metadata.Name == name);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var disposable in Enumerable.Reverse(_disposables))
+        {
+            disposable.Dispose();
+        }
+
+        await Sandbox.DisposeAsync();
+    }
+
+    sealed class Factory(string connectionString, TimeProvider time) : IDbContextFactory<PortalDb>
+    {
+        public PortalDb CreateDbContext() => PostgresPortalDb.Create(connectionString, time);
+    }
+}
+
+/// <summary>The provisioning parts of one portal process.</summary>
+internal sealed record Portal(
+    KubernetesApi Api,
+    ProvisioningQueues Queues,
+    ClusterReconciler Clusters,
+    TenantReconciler Tenants,
+    OrphanSweeper Sweeper,
+    ClusterLifetime Lifetime);
