@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Portal.Sandbox.Api;
 using Portal.Sandbox.Controllers;
@@ -60,6 +61,8 @@ public sealed class KubeSandbox : IAsyncDisposable
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        // The sandbox is embedded: the host it lives in owns Ctrl+C and SIGTERM, not this inner web app.
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
         if (loggerFactory is not null) builder.Services.AddSingleton(loggerFactory);
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -99,6 +102,14 @@ public sealed class KubeSandbox : IAsyncDisposable
         await _app.DisposeAsync();
         if (Options.StatePath is { } statePath) StateFile.Save(statePath, _registry.Store);
     }
+}
+
+/// <summary>A host lifetime that hooks no console signals.</summary>
+internal sealed class EmbeddedLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 internal static class Kubeconfig

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using System.Runtime.InteropServices;
 using Portal.Sandbox;
 
 // Console mode, like envtest: serve on loopback until Ctrl+C and write a kubeconfig for kubectl.
@@ -21,14 +22,17 @@ for (var i = 0; i < args.Length; i++)
     }
 }
 
-using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
+using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information).AddFilter("Microsoft.AspNetCore", LogLevel.Warning));
 var log = loggerFactory.CreateLogger("Portal.Sandbox");
 using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+
+void Stop(PosixSignalContext context)
 {
-    e.Cancel = true;
+    context.Cancel = true;
     stop.Cancel();
-};
+}
 
 await using (var sandbox = await KubeSandbox.StartAsync(options, loggerFactory))
 {

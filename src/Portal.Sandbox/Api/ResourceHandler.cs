@@ -225,8 +225,12 @@ internal sealed partial class ResourceHandler(Registry registry, SandboxOptions 
 
     static async Task<JsonObject> ReadObject(HttpContext http)
     {
-        var bytes = await Http.ReadBody(http);
         var contentType = http.Request.ContentType ?? "";
+        // Protobuf bodies (kubectl create's generators send them) can't be decoded without the Go schemas;
+        // 415 is what a server without protobuf support answers.
+        if (contentType.Contains("protobuf", StringComparison.Ordinal))
+            throw new ApiError(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got {contentType})");
+        var bytes = await Http.ReadBody(http);
         if (contentType.Contains("yaml", StringComparison.Ordinal) && !LooksLikeJson(bytes))
             return Yaml.ToJson(Encoding.UTF8.GetString(bytes)) as JsonObject ?? throw ApiError.BadRequest("the request body must be an object");
         if (bytes.Length == 0) throw ApiError.BadRequest("the request body is empty");

@@ -32,6 +32,13 @@ internal static class ServerSideApply
         foreach (var (key, value) in obj)
         {
             if (key is "apiVersion" or "kind") continue;
+            if (key == "metadata" && value is JsonObject meta)
+            {
+                // Identity fields are not owned by anyone, as in the real managedFields.
+                var owned = FieldsOfValue(key, new JsonObject(meta.Where(p => p.Key is not ("name" or "namespace")).Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))));
+                if (owned.Any(p => p.Key != ".")) set["f:metadata"] = owned;
+                continue;
+            }
             set["f:" + key] = FieldsOfValue(key, value);
         }
         return set;

@@ -1,7 +1,0 @@
-namespace Portal.Sandbox.Tests;
-
-public class SmokeTests
-{
-    [Fact]
-    public void Builds() => Assert.True(true);
-}
