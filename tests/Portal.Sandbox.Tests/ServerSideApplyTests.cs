@@ -64,7 +64,7 @@ public sealed class ServerSideApplyTests : SandboxTest
 
         var taken = await Client.CoreV1.PatchNamespacedConfigMapAsync(Apply(Settings("slow")), "settings", "default", fieldManager: "bob", force: true, cancellationToken: Ct);
 
-        Assert.Equal(("slow", ["bob"]), (taken.Data["mode"], taken.Metadata.ManagedFields.Select(m => m.Manager).ToArray()));
+        Assert.Equal(("slow", "bob"), (taken.Data["mode"], string.Join(",", taken.Metadata.ManagedFields.Select(m => m.Manager))));
     }
 
     [Fact]
