@@ -172,18 +172,19 @@ public sealed partial class ClusterService(
         string tenant, string name, ScaleClusterRequest request, long? expectedVersion, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return await ChangeAsync("cluster.scale", tenant, name, expectedVersion, (cluster, access) =>
+        return await ChangeAsync("cluster.scale", tenant, name, expectedVersion, (_, cluster, access) =>
         {
             if (ClusterRequestValidator.WorkersProblem(request.Workers, access.Tenant.Policy) is { } problem)
                 return Failure.Invalid("workers", problem);
             if (cluster.IsDeleting)
                 return new Failure(FailureKind.Conflict, "The cluster is being deleted.",
                     $"Cluster '{name}' is being deleted and can no longer be scaled.");
-            if (cluster.Spec.Workers == request.Workers)
-                return null;
+            if (cluster.Spec.Workers != request.Workers)
+            {
+                cluster.Spec = cluster.Spec with { Workers = request.Workers!.Value };
+                cluster.Generation++;
+            }
 
-            cluster.Spec = cluster.Spec with { Workers = request.Workers!.Value };
-            cluster.Generation++;
             return null;
         }, $"workers={request.Workers}", ct);
     }
@@ -193,37 +194,39 @@ public sealed partial class ClusterService(
     /// removes its objects; the row stays for history. Deleting a cluster already being deleted changes nothing.
     /// </summary>
     public async Task<Outcome<Cluster>> DeleteAsync(string tenant, string name, long? expectedVersion, CancellationToken ct) =>
-        await ChangeAsync("cluster.delete", tenant, name, expectedVersion, (cluster, _) =>
+        await ChangeAsync("cluster.delete", tenant, name, expectedVersion, (db, cluster, _) =>
         {
             if (cluster.IsDeleting)
                 return null;
 
             var now = Now();
+            var message = $"Deletion requested by {caller.Subject}";
             cluster.DeletionRequestedAt = now;
             cluster.Status = cluster.Status with
             {
                 Phase = ClusterPhase.Deleting,
                 Reason = "DeletionRequested",
-                Message = $"Deletion requested by {caller.Subject}",
+                Message = message,
                 PhaseChangedAt = now,
             };
-            return new ClusterEvent
+            db.ClusterEvents.Add(new ClusterEvent
             {
                 ClusterId = cluster.Id,
                 At = now,
                 Phase = ClusterPhase.Deleting,
                 Reason = "DeletionRequested",
-                Message = $"Deletion requested by {caller.Subject}",
-            };
+                Message = message,
+            });
+            return null;
         }, detail: null, ct);
 
     /// <summary>
-    /// Loads the cluster for a change by a member, applies <paramref name="change"/> (which returns a failure, an
-    /// event to record, or null) and saves it with the audit entry, turning a lost race into a failure.
+    /// Loads the cluster for a change by a member, applies <paramref name="change"/> (which edits the tracked cluster
+    /// and returns null, or returns why it can't) and saves it with the audit entry, turning a lost race into a failure.
     /// </summary>
     private async Task<Outcome<Cluster>> ChangeAsync(
         string action, string tenant, string name, long? expectedVersion,
-        Func<Cluster, TenantAccess, object?> change, string? detail, CancellationToken ct)
+        Func<PortalDb, Cluster, TenantAccess, Failure?> change, string? detail, CancellationToken ct)
     {
         var target = Target(tenant, name);
         await using var db = await contexts.CreateDbContextAsync(ct);
@@ -238,14 +241,8 @@ public sealed partial class ClusterService(
         if (expectedVersion is { } expected && expected != cluster.Version)
             return await RefusedAsync(action, access.Tenant, target, Stale(name, expected, cluster.Version), ct);
 
-        switch (change(cluster, access))
-        {
-            case Failure failure:
-                return await RefusedAsync(action, access.Tenant, target, failure, ct);
-            case ClusterEvent phaseChange:
-                db.ClusterEvents.Add(phaseChange);
-                break;
-        }
+        if (change(db, cluster, access) is { } refused)
+            return await RefusedAsync(action, access.Tenant, target, refused, ct);
 
         if (expectedVersion is { } version)
             db.ExpectVersion(cluster, version);

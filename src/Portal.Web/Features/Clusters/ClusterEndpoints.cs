@@ -1,5 +1,7 @@
+using System.ComponentModel;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using Portal.Core.Clusters;
 using Portal.Web.Features.Api;
 
@@ -21,6 +23,7 @@ internal static class ClusterEndpoints
     public static RouteGroupBuilder MapClusters(this RouteGroupBuilder api)
     {
         var clusters = api.MapGroup("/tenants/{tenant}/clusters").WithTags("Clusters");
+        var defaults = ((IEndpointRouteBuilder)api).ServiceProvider.GetRequiredService<IOptions<ClusterDefaults>>().Value;
 
         clusters.MapGet("/", List).WithName("ListClusters")
             .WithSummary("List the tenant's clusters")
@@ -32,7 +35,8 @@ internal static class ClusterEndpoints
             .WithDescription("Only `name` is required; every other field has the default its description names. Answers 202 with " +
                              "the cluster in phase Requested and its Location; provisioning happens in the background. With an " +
                              "`Idempotency-Key` header a retried request returns the cluster the first one created (202, same " +
-                             "Location) instead of a second cluster; the same key with a different request is a 422.")
+                             "Location) instead of a second cluster; the same key with a different request is a 422.\n\n" +
+                             DescribeDefaults(defaults))
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         clusters.MapGet("/{name}", Get).WithName("GetCluster")
@@ -52,8 +56,21 @@ internal static class ClusterEndpoints
         return clusters;
     }
 
+    /// <summary>The defaults this server fills in, as configured, so the document never disagrees with the behaviour.</summary>
+    private static string DescribeDefaults(ClusterDefaults defaults) =>
+        $"Defaults on this server (section {ClusterDefaults.Section}): sparkVersion `{defaults.SparkVersion}`, " +
+        $"image `{defaults.Image}`, workers {defaults.Workers}, workerCores `{defaults.WorkerCores}`, " +
+        $"workerMemory `{defaults.WorkerMemory}`, masterCores `{defaults.MasterCores}`, masterMemory `{defaults.MasterMemory}`, " +
+        $"sparkConnect {(defaults.SparkConnect ? "true" : "false")}, timeToLive: the tenant policy's defaultTimeToLive. " +
+        $"Allowed images: {string.Join(", ", defaults.Images().OrderBy(i => i.Key, StringComparer.Ordinal).Select(i => $"`{i.Value}` (Spark {i.Key})"))}.";
+
     private static async Task<Results<Ok<ClusterPageView>, ProblemHttpResult>> List(
-        string tenant, int? page, int? pageSize, string? phase, ClusterService clusters, CancellationToken ct)
+        string tenant,
+        [Description("1-based page number; default 1.")] int? page,
+        [Description("Clusters per page, 1 to 200; default 50.")] int? pageSize,
+        [Description("Only clusters in this phase: Requested, Provisioning, Starting, Running, Failed, Deleting or Deleted (any case).")] string? phase,
+        ClusterService clusters,
+        CancellationToken ct)
     {
         ClusterPhase? onlyPhase = null;
         if (phase is not null)
