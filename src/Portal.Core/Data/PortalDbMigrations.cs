@@ -1,0 +1,94 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Portal.Core.Tenants;
+
+namespace Portal.Core.Data;
+
+/// <summary>
+/// Brings a portal database to the latest schema and seeds it when empty; used at start-up and by the
+/// <c>migrate</c> command, on either provider.
+/// </summary>
+public static partial class PortalDbMigrations
+{
+    /// <summary>Slug of the tenant created on an empty database.</summary>
+    public const string DefaultTenantSlug = "default";
+
+    // Any constant works as long as nothing else in the database uses it; this one spells "SPARKMIG".
+    const long PostgresLockKey = 0x535041524B4D4947;
+
+    /// <summary>
+    /// Applies pending migrations, then, when <paramref name="seedDefaultTenant"/> is true and the database has no
+    /// tenant, creates the tenant <see cref="DefaultTenantSlug"/>. Safe to run from several processes at once.
+    /// </summary>
+    public static async Task MigrateAndSeedAsync(
+        this PortalDb db, bool seedDefaultTenant, ILogger logger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(logger);
+
+        if (db is PostgresPortalDb)
+        {
+            // EF takes its own lock while it migrates, but two replicas starting together would still both find
+            // no tenant and both seed one. A session advisory lock on this context's connection spans both steps,
+            // and is released with the connection even if the process dies.
+            await db.Database.OpenConnectionAsync(cancellationToken);
+            try
+            {
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({PostgresLockKey})", cancellationToken);
+                await MigrateAsync(db, seedDefaultTenant, logger, cancellationToken);
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({PostgresLockKey})", cancellationToken);
+            }
+            finally
+            {
+                await db.Database.CloseConnectionAsync();
+            }
+        }
+        else
+        {
+            await MigrateAsync(db, seedDefaultTenant, logger, cancellationToken);
+        }
+
+        if (db is SqlitePortalDb)
+        {
+            // Write-ahead logging lets readers (pages, API) proceed while the reconciler writes; the mode is
+            // stored in the file, so setting it once per start is enough.
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+        }
+    }
+
+    static async Task MigrateAsync(PortalDb db, bool seedDefaultTenant, ILogger logger, CancellationToken cancellationToken)
+    {
+        var provider = db.GetType().Name;
+        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+        if (pending.Count > 0)
+        {
+            await db.Database.MigrateAsync(cancellationToken);
+            AppliedMigrations(logger, pending.Count, provider, pending[^1]);
+        }
+        else
+        {
+            SchemaCurrent(logger, provider);
+        }
+
+        if (seedDefaultTenant && !await db.Tenants.AnyAsync(cancellationToken))
+        {
+            db.Tenants.Add(new Tenant
+            {
+                Slug = DefaultTenantSlug,
+                DisplayName = "Default",
+                Namespace = TenantService.NamespacePrefix + DefaultTenantSlug,
+            });
+            await db.SaveChangesAsync(cancellationToken);
+            SeededTenant(logger, DefaultTenantSlug);
+        }
+    }
+
+    [LoggerMessage(LogLevel.Information, "Applied {Count} migrations with {Context}, now at {Migration}")]
+    static partial void AppliedMigrations(ILogger logger, int count, string context, string migration);
+
+    [LoggerMessage(LogLevel.Information, "Found the database schema of {Context} up to date")]
+    static partial void SchemaCurrent(ILogger logger, string context);
+
+    [LoggerMessage(LogLevel.Information, "Created tenant {Tenant} on the empty database")]
+    static partial void SeededTenant(ILogger logger, string tenant);
+}
