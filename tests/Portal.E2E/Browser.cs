@@ -38,7 +38,8 @@ public sealed class Browser : IAsyncLifetime
     public async Task<IPage> NewPageAsync()
     {
         var context = await _browser!.NewContextAsync();
-        context.SetDefaultTimeout(15_000);
+        // Generous: the CI machine has two cores shared with password hashing and other test classes.
+        context.SetDefaultTimeout(30_000);
         return await context.NewPageAsync();
     }
 

@@ -1,0 +1,103 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Playwright;
+using Portal.Web.Features.Identity;
+
+namespace Portal.E2E;
+
+/// <summary>Built-in accounts: the bootstrap administrator, the sign-in form, one-time passwords.</summary>
+public sealed class BuiltInAccountTests(LocalAccountsFixture local, Browser browser) : IClassFixture<LocalAccountsFixture>
+{
+    string Url(string path) => new Uri(local.Portal.BaseAddress, path).ToString();
+
+    async Task<IPage> SubmitSignInAsync(string userName, string password)
+    {
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync(Url("me"));
+        await page.FillAsync("#username", userName);
+        await page.FillAsync("#password", password);
+        await page.ClickAsync("#signin");
+        return page;
+    }
+
+    async Task CreateUserAsync(string userName, string password, params Claim[] claims) => await local.Portal.InScopeAsync(async sp =>
+    {
+        var users = sp.GetRequiredService<UserManager<IdentityUser>>();
+        var user = new IdentityUser(userName);
+        Assert.True((await users.CreateAsync(user, password)).Succeeded);
+        foreach (var claim in claims)
+        {
+            await users.AddClaimAsync(user, claim);
+        }
+
+        return user;
+    });
+
+    [Fact]
+    public async Task The_first_administrator_signs_in_with_the_configured_password()
+    {
+        var page = await SubmitSignInAsync("admin", LocalAccountsFixture.AdminPassword);
+        await page.WaitForURLAsync(Url("me"));
+
+        var me = LocalAccountsFixture.Read(await page.InnerTextAsync("body"));
+
+        Assert.Equal(("admin", true, IdentityProviders.Local), (me!.Name, me.IsPlatformAdmin, me.IdentityProvider));
+    }
+
+    [Fact]
+    public async Task The_session_cookie_is_secure_http_only_and_same_site_lax()
+    {
+        var page = await SubmitSignInAsync("admin", LocalAccountsFixture.AdminPassword);
+        await page.WaitForURLAsync(Url("me"));
+
+        var cookie = (await page.Context.CookiesAsync()).Single(c => c.Name == "portal.session");
+
+        Assert.Equal((true, true, SameSiteAttribute.Lax), (cookie.Secure, cookie.HttpOnly, cookie.SameSite));
+    }
+
+    [Fact]
+    public async Task A_wrong_password_stays_on_the_sign_in_page_with_a_message()
+    {
+        var page = await SubmitSignInAsync("admin", "not-the-password");
+
+        Assert.Equal("Wrong user name or password.", await page.InnerTextAsync("[role=alert]"));
+    }
+
+    [Fact]
+    public async Task Signing_in_with_a_one_time_password_leads_to_the_password_page_first()
+    {
+        await CreateUserAsync("carol", "one-time-Password-1", new Claim(PortalClaims.PasswordChangeRequired, "true"));
+
+        var page = await SubmitSignInAsync("carol", "one-time-Password-1");
+
+        await page.WaitForURLAsync(Url("account/password"));
+    }
+
+    [Fact]
+    public async Task After_choosing_a_new_password_the_portal_opens()
+    {
+        await CreateUserAsync("dave", "one-time-Password-1", new Claim(PortalClaims.PasswordChangeRequired, "true"));
+        var page = await SubmitSignInAsync("dave", "one-time-Password-1");
+        await page.WaitForURLAsync(Url("account/password"));
+        await page.FillAsync("#current", "one-time-Password-1");
+        await page.FillAsync("#new", "daves-own-Password-2");
+        await page.FillAsync("#confirm", "daves-own-Password-2");
+        await page.ClickAsync("#change");
+        await page.WaitForURLAsync(Url(""));
+
+        await page.GotoAsync(Url("me"));
+
+        Assert.Equal("dave", LocalAccountsFixture.Read(await page.InnerTextAsync("body"))!.Name);
+    }
+}
+
+public sealed class BootstrapTests(SsoFixture sso) : IClassFixture<SsoFixture>
+{
+    [Fact]
+    public async Task With_single_sign_on_no_built_in_administrator_is_created()
+    {
+        var admin = await sso.Portal.InScopeAsync(sp => sp.GetRequiredService<UserManager<IdentityUser>>().FindByNameAsync("admin"));
+
+        Assert.Null(admin);
+    }
+}
