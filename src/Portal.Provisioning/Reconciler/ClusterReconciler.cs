@@ -87,6 +87,13 @@ public sealed partial class ClusterReconciler
             return refused;
         }
 
+        // Starting means "everything applied, waiting for pods"; recorded even when the pods turn out ready
+        // already (as after a restart), so every cluster's history reads the same.
+        if (cluster.Status.Phase == ClusterPhase.Provisioning)
+        {
+            await TransitionAsync(db, cluster, ClusterPhase.Starting, "Applied", "Every object is applied; waiting for pods", ct).ConfigureAwait(false);
+        }
+
         var observed = await ObserveAsync(cluster, tenant.Namespace, ct).ConfigureAwait(false);
         var assessment = ClusterHealth.Assess(cluster, observed, wasRunning: cluster.Status.RunningSince is not null);
         await RecordAsync(db, cluster, tenant.Namespace, assessment, ct).ConfigureAwait(false);
