@@ -17,6 +17,13 @@ internal sealed partial class DevelopmentMembership(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        // Not being able to add a convenience member must not keep the portal from starting; /readyz reports the database.
+        if (!await db.Database.CanConnectAsync(cancellationToken))
+        {
+            SkippedUnreachable(logger);
+            return;
+        }
+
         if ((await db.Database.GetPendingMigrationsAsync(cancellationToken)).Any())
         {
             // Migrations are off at start-up and the schema is behind; `migrate` and a restart will add the member.
@@ -45,6 +52,9 @@ internal sealed partial class DevelopmentMembership(
 
     [LoggerMessage(LogLevel.Information, "Added development user {Subject} to tenant {Tenant} as admin")]
     static partial void AddedMember(ILogger logger, string subject, string tenant);
+
+    [LoggerMessage(LogLevel.Warning, "Skipped adding the development user to the default tenant: the database is unreachable")]
+    static partial void SkippedUnreachable(ILogger logger);
 
     [LoggerMessage(LogLevel.Warning, "Skipped adding the development user to the default tenant: the database has pending migrations")]
     static partial void SkippedUnmigrated(ILogger logger);

@@ -1,0 +1,50 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting;
+
+namespace Portal.Web.Tests.Host;
+
+/// <summary>The portal with its database gone: alive, not ready, and failing requests as problems without internals.</summary>
+public sealed class UnreachableDatabaseTests(UnreachableDatabaseTests.App app) : IClassFixture<UnreachableDatabaseTests.App>
+{
+    private readonly HttpClient _client = app.CreateClient();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Healthz_stays_healthy_because_liveness_does_not_depend_on_the_database()
+    {
+        var response = await _client.GetAsync("/healthz", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Readyz_answers_503_as_a_problem()
+    {
+        var response = await _client.GetAsync("/readyz", Ct);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (HttpStatusCode)(await response.ProblemAsync()).Status);
+    }
+
+    [Fact]
+    public async Task An_unexpected_failure_is_a_500_problem_without_a_stack_trace()
+    {
+        var response = await _client.GetAsync("/api/v1/tenants", Ct);
+
+        var problem = await response.ProblemAsync();
+        Assert.Equal((500, false), (problem.Status, (problem.Detail ?? "").Contains(" at ", StringComparison.Ordinal)));
+    }
+
+    /// <summary>A portal whose PostgreSQL connection string points at a closed loopback port.</summary>
+    public sealed class App : PortalApp
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            // Test-only: port 1 on loopback refuses connections at once, standing in for a database that is down.
+            builder.UseSetting("ConnectionStrings:Portal", "Host=127.0.0.1;Port=1;Username=portal;Database=portal;Timeout=2");
+            // Test-only: with the database down, start-up migration would stop the host; serving without it is the point.
+            builder.UseSetting("Portal:MigrateOnStartup", "false");
+        }
+    }
+}
