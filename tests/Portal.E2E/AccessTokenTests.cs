@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Portal.Core.Tenants;
 using Portal.Web.Features.Identity;
 
 namespace Portal.E2E;
@@ -62,5 +64,43 @@ public sealed class AccessTokenTests(SsoFixture sso) : IClassFixture<SsoFixture>
         using var response = await client.GetAsync("me", Ct);
 
         Assert.Equal("/signin?returnUrl=%2Fme", response.Headers.Location?.PathAndQuery);
+    }
+}
+
+/// <summary>Directory groups → memberships, applied when an access token arrives.</summary>
+public sealed class GroupMappingTests(SsoFixture sso) : IClassFixture<SsoFixture>
+{
+    static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_membership_in_a_mapped_tenant_is_removed_when_the_user_has_no_mapped_group()
+    {
+        var tenant = await sso.Portal.WithDbAsync(db => db.Tenants.SingleAsync(t => t.Slug == PortalTestApp.TenantSlug));
+        await sso.Portal.WithDbAsync(db =>
+        {
+            db.Memberships.Add(new Membership { TenantId = tenant.Id, Subject = Sso.Linus.Subject, Role = TenantRole.Viewer });
+            return db.SaveChangesAsync();
+        });
+        using var client = sso.Portal.CreateClient(await sso.Provider.GetAccessTokenAsync(Sso.Linus, Sso.ClientId, Sso.ClientSecret));
+
+        (await client.GetAsync("api/me", Ct)).EnsureSuccessStatusCode();
+
+        Assert.False(await sso.Portal.WithDbAsync(db => db.Memberships.AnyAsync(m => m.Subject == Sso.Linus.Subject)));
+    }
+
+    [Fact]
+    public async Task A_membership_in_a_tenant_no_mapping_names_is_left_alone()
+    {
+        var tenant = await sso.Portal.WithDbAsync(db => db.Tenants.SingleAsync(t => t.Slug == PortalTestApp.OtherTenantSlug));
+        await sso.Portal.WithDbAsync(db =>
+        {
+            db.Memberships.Add(new Membership { TenantId = tenant.Id, Subject = Sso.Ada.Subject, Role = TenantRole.Viewer });
+            return db.SaveChangesAsync();
+        });
+        using var client = sso.Portal.CreateClient(await sso.Provider.GetAccessTokenAsync(Sso.Ada, Sso.ClientId, Sso.ClientSecret));
+
+        (await client.GetAsync("api/me", Ct)).EnsureSuccessStatusCode();
+
+        Assert.True(await sso.Portal.WithDbAsync(db => db.Memberships.AnyAsync(m => m.Subject == Sso.Ada.Subject && m.TenantId == tenant.Id)));
     }
 }

@@ -65,6 +65,7 @@ public sealed class PortalTestApp : IAsyncDisposable
         app.MapGet("/api/me", (PortalPrincipal me) => me).RequireAuthorization();
         app.MapPost("/api/me", (PortalPrincipal me) => me).RequireAuthorization();
         app.MapGet("/api/tenants/{tenant}", (string tenant) => tenant).RequireAuthorization();
+        app.MapGroup("/api/v1").MapPersonalAccessTokens();
 
         await using (var scope = app.Services.CreateAsyncScope())
         {

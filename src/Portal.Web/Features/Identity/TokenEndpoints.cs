@@ -1,0 +1,98 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Portal.Core.Data;
+using Portal.Core.Identity;
+using Portal.Core.Tenants;
+
+namespace Portal.Web.Features.Identity;
+
+/// <summary>The caller's personal access tokens: list, create (the secret is in the response, once), revoke.</summary>
+public static class TokenEndpoints
+{
+    /// <summary>Maps /tokens under <paramref name="api"/> (the /api/v1 group).</summary>
+    public static RouteGroupBuilder MapPersonalAccessTokens(this RouteGroupBuilder api)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        var tokens = api.MapGroup("/tokens").WithTags("Tokens").RequireAuthorization();
+        tokens.MapGet("/", List).WithName("ListTokens");
+        tokens.MapPost("/", Create).WithName("CreateToken");
+        tokens.MapDelete("/{id:guid}", Revoke).WithName("RevokeToken");
+        return tokens;
+    }
+
+    static async Task<Ok<List<TokenView>>> List(PortalPrincipal caller, PersonalAccessTokens tokens, PortalDb db, CancellationToken ct)
+    {
+        var owned = await tokens.ListAsync(caller.Subject, ct);
+        var tenantIds = owned.Where(t => t.TenantId is not null).Select(t => t.TenantId!.Value).Distinct().ToList();
+        var slugs = await db.Tenants.Where(t => tenantIds.Contains(t.Id)).ToDictionaryAsync(t => t.Id, t => t.Slug, ct);
+        return TypedResults.Ok(owned.Select(t => TokenView.From(t, t.TenantId is { } id ? slugs.GetValueOrDefault(id) : null)).ToList());
+    }
+
+    static async Task<Results<Created<CreatedTokenView>, ValidationProblem, NotFound, ProblemHttpResult>> Create(
+        CreateTokenRequest request, PortalPrincipal caller, PersonalAccessTokens tokens, PortalDb db, CancellationToken ct)
+    {
+        if (caller.Token is not null)
+        {
+            // Otherwise a token limited to one tenant could mint one for all of them.
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden,
+                title: "A personal access token cannot create tokens; sign in to the portal instead.");
+        }
+
+        Guid? tenantId = null;
+        if (request.Tenant is { } slug)
+        {
+            tenantId = caller.IsPlatformAdmin
+                ? await db.Tenants.Where(t => t.Slug == slug && t.DeletionRequestedAt == null).Select(t => (Guid?)t.Id).SingleOrDefaultAsync(ct)
+                : (await TenantAccess.ForMemberAsync(db, caller.ToCaller(), slug, ct))?.Tenant.Id;
+            if (tenantId is null)
+            {
+                return TypedResults.NotFound();
+            }
+        }
+
+        var tokenRequest = new TokenRequest(caller.Subject, request.Name ?? "", request.ExpiresInDays, tenantId,
+            request.ReadOnly ? TokenAccess.Read : TokenAccess.ReadWrite);
+        if (tokens.Check(tokenRequest) is { Count: > 0 } errors)
+        {
+            return TypedResults.ValidationProblem(errors.ToDictionary(e => ToJsonName(e.Key), e => e.Value));
+        }
+
+        var created = await tokens.CreateAsync(tokenRequest, caller.Subject, ct);
+        return TypedResults.Created(
+            $"/api/v1/tokens/{created.Token.Id}",
+            new CreatedTokenView(TokenView.From(created.Token, request.Tenant), created.Plaintext));
+    }
+
+    static async Task<Results<NoContent, NotFound>> Revoke(Guid id, PortalPrincipal caller, PersonalAccessTokens tokens, CancellationToken ct) =>
+        // A platform administrator may revoke anyone's token; everyone else only their own, and another's is 404.
+        await tokens.RevokeAsync(id, caller.IsPlatformAdmin ? null : caller.Subject, caller.Subject, ct)
+            ? TypedResults.NoContent()
+            : TypedResults.NotFound();
+
+    static string ToJsonName(string property) => property switch
+    {
+        nameof(TokenRequest.ExpiresInDays) => "expiresInDays",
+        nameof(TokenRequest.Name) => "name",
+        _ => char.ToLowerInvariant(property[0]) + property[1..],
+    };
+}
+
+/// <summary>Body of POST /api/v1/tokens.</summary>
+/// <param name="Name">What the token is for.</param>
+/// <param name="ExpiresInDays">Lifetime; the configured default when absent, at most the configured maximum.</param>
+/// <param name="Tenant">Slug of the one tenant the token may reach; absent for all of the caller's tenants.</param>
+/// <param name="ReadOnly">Limit the token to reading.</param>
+public sealed record CreateTokenRequest(string? Name, int? ExpiresInDays = null, string? Tenant = null, bool ReadOnly = false);
+
+/// <summary>A personal access token as its owner sees it; never the secret.</summary>
+public sealed record TokenView(
+    Guid Id, string Name, string Prefix, string? Tenant, TokenAccess Access,
+    DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt)
+{
+    public static TokenView From(PersonalAccessToken token, string? tenantSlug) => new(
+        token.Id, token.Name, TokenText.Marker + token.Prefix, tenantSlug, token.Access,
+        token.CreatedAt, token.ExpiresAt, token.LastUsedAt, token.RevokedAt);
+}
+
+/// <summary>Response of POST /api/v1/tokens: the only time the token's text is shown.</summary>
+public sealed record CreatedTokenView(TokenView Token, string Secret);
