@@ -17,13 +17,13 @@ public abstract class SandboxTest : IAsyncLifetime
     /// <summary>Options for this test class's sandbox; override to set faults or patterns.</summary>
     protected virtual SandboxOptions Options() => new() { PodStartDelay = TimeSpan.FromMilliseconds(100) };
 
-    public async ValueTask InitializeAsync()
+    public virtual async ValueTask InitializeAsync()
     {
         Sandbox = await KubeSandbox.StartAsync(Options(), Ct);
         Client = new Kubernetes(new KubernetesClientConfiguration { Host = Sandbox.BaseAddress.ToString() });
     }
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         Client.Dispose();
         await Sandbox.DisposeAsync();
