@@ -49,7 +49,8 @@ public sealed class PostgresServer : IAsyncLifetime
         _binDirectory = FindBinDirectory();
         // initdb refuses to run as root, so as root the server runs as the postgres OS user the Debian package creates.
         _runAsPostgresUser = Environment.UserName == "root";
-        _directory = Path.Combine(Path.GetTempPath(), $"portal-pg-{Guid.NewGuid():N}");
+        // As root, /tmp rather than $TMPDIR: the postgres user must be able to create its directory there.
+        _directory = Path.Combine(_runAsPostgresUser ? "/tmp" : Path.GetTempPath(), $"portal-pg-{Guid.NewGuid():N}");
         var data = Path.Combine(_directory, "data");
 
         if (_runAsPostgresUser)
@@ -117,6 +118,10 @@ public sealed class PostgresServer : IAsyncLifetime
         }
 
         admin.Database = name;
+        // Every test class has its own database and so its own pool; idle connections are closed quickly so
+        // hundreds of finished tests don't exhaust the server's connection slots.
+        admin.ConnectionIdleLifetime = 10;
+        admin.ConnectionPruningInterval = 5;
         return admin.ConnectionString;
     }
 
