@@ -179,18 +179,22 @@ public sealed partial class ClusterReconciler
         var selector = Labels.SelectorFor(cluster.Id);
         var podSelector = $"{Labels.ClusterId}={cluster.Id}";
         var deployments = await _kube.ReadAsync("list deployments", (k, c) => k.AppsV1.ListNamespacedDeploymentAsync(@namespace, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
-        var replicaSets = await _kube.ReadAsync("list replicasets", (k, c) => k.AppsV1.ListNamespacedReplicaSetAsync(@namespace, labelSelector: podSelector, cancellationToken: c), ct).ConfigureAwait(false);
         var pods = await _kube.ReadAsync("list pods", (k, c) => k.CoreV1.ListNamespacedPodAsync(@namespace, labelSelector: podSelector, cancellationToken: c), ct).ConfigureAwait(false);
-        var ours = deployments.Items.Select(d => d.Metadata.Uid)
-            .Concat(replicaSets.Items.Select(r => r.Metadata.Uid))
-            .Concat(pods.Items.Select(p => p.Metadata.Uid))
-            .ToHashSet();
         var events = await _kube.ReadAsync("list events", (k, c) => k.CoreV1.ListNamespacedEventAsync(@namespace, cancellationToken: c), ct).ConfigureAwait(false);
+        var uids = deployments.Items.Select(d => d.Metadata.Uid).Concat(pods.Items.Select(p => p.Metadata.Uid)).ToHashSet();
+        var names = deployments.Items.Select(d => d.Metadata.Name).ToHashSet();
         return new ObservedCluster(
             deployments.Items.ToList(),
             pods.Items.ToList(),
-            events.Items.Where(e => e.InvolvedObject?.Uid is { } uid && ours.Contains(uid)).ToList());
+            events.Items.Where(e => e.InvolvedObject is { } o && (uids.Contains(o.Uid) || IsReplicaSetOf(o, names))).ToList());
     }
+
+    // A ReplicaSet is named "<deployment>-<hash>" with no dash in the hash, so "etl-worker-5d8f" belongs to
+    // etl-worker and never to etl-worker-master. Matching by name spares listing ReplicaSets, which the portal's
+    // ClusterRole needn't grant.
+    static bool IsReplicaSetOf(V1ObjectReference involved, HashSet<string> deployments) =>
+        involved.Kind == "ReplicaSet" && involved.Name is { } name && name.LastIndexOf('-') is > 0 and var dash
+        && deployments.Contains(name[..dash]);
 
     /// <summary>
     /// Deletes the root (its dependents follow through the garbage collector), then waits until nothing labelled

@@ -57,7 +57,7 @@ public sealed partial class ProvisioningService : BackgroundService
     }
 
     /// <summary>This replica's name in the Lease.</summary>
-    public string Identity { get; } = $"{Environment.MachineName}-{Guid.NewGuid():N}"[..Math.Min(63, Environment.MachineName.Length + 33)];
+    public string Identity { get; } = $"{Environment.MachineName[..Math.Min(30, Environment.MachineName.Length)]}-{Guid.NewGuid():N}";
 
     /// <summary>Whether this replica currently holds the Lease and does the work.</summary>
     public bool IsLeader => _isLeader;
@@ -175,6 +175,19 @@ public sealed partial class ProvisioningService : BackgroundService
         foreach (var c in clusters.Where(c => Changed(_seenClusters, c.Id, c.Version)))
         {
             _queues.ClusterChanged(c.Id);
+        }
+
+        // Forget rows that left the result (deleted clusters), so the map stays the size of the live set.
+        Forget(_seenTenants, tenants.Select(t => t.Id));
+        Forget(_seenClusters, clusters.Select(c => c.Id));
+    }
+
+    static void Forget(Dictionary<Guid, long> seen, IEnumerable<Guid> live)
+    {
+        var keep = live.ToHashSet();
+        foreach (var id in seen.Keys.Where(id => !keep.Contains(id)).ToList())
+        {
+            seen.Remove(id);
         }
     }
 
