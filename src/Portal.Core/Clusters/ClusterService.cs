@@ -94,18 +94,18 @@ public sealed partial class ClusterService(
 
         // The key is checked before the request's validity: a retry must get the original answer even if the
         // defaults or the tenant's policy changed in between.
-        if (idempotencyKey is not null
-            && await FindByIdempotencyKeyAsync(db, access.Tenant.Id, idempotencyKey, ct) is { } earlier)
-        {
-            return IsSameRequest(earlier, request, spec.Value)
-                ? new ClusterCreated(earlier, Replayed: true)
-                : await RefusedAsync("cluster.create", access.Tenant, target, KeyReused(idempotencyKey, earlier), ct);
-        }
+        if (idempotencyKey is not null && await ReplayAsync(db, access.Tenant, request, spec.Value, idempotencyKey, ct) is { } replay)
+            return replay;
 
         if (spec.Failure is { } invalid)
             return await RefusedAsync("cluster.create", access.Tenant, target, invalid, ct);
         if (await NameTakenAsync(db, access.Tenant.Id, request.Name!, ct))
+        {
+            // A concurrent first attempt with this key may have committed since the check above.
+            if (idempotencyKey is not null && await ReplayAsync(db, access.Tenant, request, spec.Value, idempotencyKey, ct) is { } late)
+                return late;
             return await RefusedAsync("cluster.create", access.Tenant, target, NameTaken(tenant, request.Name!), ct);
+        }
 
         var active = await db.Clusters.CountAsync(
             c => c.TenantId == access.Tenant.Id && c.DeletionRequestedAt == null, ct);
@@ -147,13 +147,8 @@ public sealed partial class ClusterService(
             // A concurrent create won the unique index on (tenant, name) or (tenant, idempotency key): answer as if
             // this request had arrived second, which it effectively did.
             await using var again = await contexts.CreateDbContextAsync(ct);
-            if (idempotencyKey is not null
-                && await FindByIdempotencyKeyAsync(again, access.Tenant.Id, idempotencyKey, ct) is { } winner)
-            {
-                return IsSameRequest(winner, request, spec.Value)
-                    ? new ClusterCreated(winner, Replayed: true)
-                    : await RefusedAsync("cluster.create", access.Tenant, target, KeyReused(idempotencyKey, winner), ct);
-            }
+            if (idempotencyKey is not null && await ReplayAsync(again, access.Tenant, request, spec.Value, idempotencyKey, ct) is { } winner)
+                return winner;
 
             if (await NameTakenAsync(again, access.Tenant.Id, cluster.Name, ct))
                 return await RefusedAsync("cluster.create", access.Tenant, target, NameTaken(tenant, cluster.Name), ct);
@@ -263,6 +258,20 @@ public sealed partial class ClusterService(
         }
 
         return cluster;
+    }
+
+    /// <summary>
+    /// The answer for a create whose <paramref name="key"/> already made a cluster: that cluster when the request is
+    /// the same, a <see cref="FailureKind.IdempotencyKeyReused"/> failure when not; null when the key is unused.
+    /// </summary>
+    private async Task<Outcome<ClusterCreated>?> ReplayAsync(
+        PortalDb db, Tenant tenant, CreateClusterRequest request, ClusterSpec? spec, string key, CancellationToken ct)
+    {
+        if (await FindByIdempotencyKeyAsync(db, tenant.Id, key, ct) is not { } earlier)
+            return null;
+        if (IsSameRequest(earlier, request, spec))
+            return new ClusterCreated(earlier, Replayed: true);
+        return await RefusedAsync("cluster.create", tenant, Target(tenant.Slug, request.Name), KeyReused(key, earlier), ct);
     }
 
     private static async Task<Cluster?> FindByIdempotencyKeyAsync(PortalDb db, Guid tenantId, string key, CancellationToken ct) =>

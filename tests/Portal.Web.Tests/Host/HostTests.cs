@@ -79,6 +79,18 @@ public sealed class HostTests(PortalApp app) : IClassFixture<PortalApp>
     }
 
     [Fact]
+    public async Task A_browser_asking_for_an_unknown_page_gets_the_not_found_page()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/no-such-page");
+        request.Headers.Accept.ParseAdd("text/html");
+
+        var response = await _client.SendAsync(request, Ct);
+
+        Assert.Equal((HttpStatusCode.NotFound, true),
+            (response.StatusCode, (await response.Content.ReadAsStringAsync(Ct)).Contains("There is nothing at this address", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task An_unknown_path_is_a_404_problem()
     {
         var response = await _client.GetAsync("/api/v1/no-such-thing", Ct);

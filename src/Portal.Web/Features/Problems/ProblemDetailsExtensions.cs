@@ -3,7 +3,10 @@ using Microsoft.AspNetCore.Diagnostics;
 
 namespace Portal.Web.Features.Problems;
 
-/// <summary>Every non-2xx answer is RFC 9457 application/problem+json, never a bare status or a stack trace.</summary>
+/// <summary>
+/// Every non-2xx answer is RFC 9457 application/problem+json, never a bare status or a stack trace; the one
+/// exception is a browser navigating to a page that doesn't exist, which gets the shell's Not found page.
+/// </summary>
 internal static class ProblemDetailsExtensions
 {
     public static IServiceCollection AddPortalProblemDetails(this IServiceCollection services)
@@ -21,10 +24,21 @@ internal static class ProblemDetailsExtensions
     {
         // No path: unhandled exceptions become a 500 problem written by IProblemDetailsService, without details.
         app.UseExceptionHandler();
-        // Fills in bodies for bare status codes (404 of an unknown route, 405, 415...).
-        app.UseStatusCodePages();
+        // Fills in bodies for bare status codes (404 of an unknown route, 405, 415...). The two branches exclude each
+        // other: whichever runs first on the way out would otherwise write the body and silence the other.
+        app.UseWhen(IsPageNavigation, pages => pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+        app.UseWhen(context => !IsPageNavigation(context), other => other.UseStatusCodePages());
+        // Routing after the status code pages, so re-executing /not-found selects that page's endpoint; left
+        // implicit, WebApplication would route once, before everything above.
+        app.UseRouting();
         return app;
     }
+
+    /// <summary>A browser asking for a page (not the API, a probe or the OpenAPI document).</summary>
+    private static bool IsPageNavigation(HttpContext context) =>
+        HttpMethods.IsGet(context.Request.Method)
+        && !context.Request.Path.StartsWithSegments("/api")
+        && context.Request.Headers.Accept.Any(accept => accept?.Contains("text/html", StringComparison.OrdinalIgnoreCase) == true);
 }
 
 /// <summary>
