@@ -1,5 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Portal.Core.Tenants;
 using Microsoft.Playwright;
 using Portal.Web.Features.Identity;
 
@@ -91,8 +93,21 @@ public sealed class BuiltInAccountTests(LocalAccountsFixture local, Browser brow
     }
 }
 
-public sealed class BootstrapTests(SsoFixture sso) : IClassFixture<SsoFixture>
+public sealed class BootstrapTests(SsoFixture sso, LocalAccountsFixture local) : IClassFixture<SsoFixture>, IClassFixture<LocalAccountsFixture>
 {
+    [Fact]
+    public async Task The_first_administrator_administers_the_default_tenant()
+    {
+        var adminId = await local.Portal.InScopeAsync(async sp => (await sp.GetRequiredService<UserManager<IdentityUser>>().FindByNameAsync("admin"))!.Id);
+
+        var role = await local.Portal.WithDbAsync(db => db.Memberships
+            .Where(m => m.Subject == adminId)
+            .Join(db.Tenants, m => m.TenantId, t => t.Id, (m, t) => new { t.Slug, m.Role })
+            .SingleAsync());
+
+        Assert.Equal(new { Slug = PortalTestApp.DefaultTenantSlug, Role = TenantRole.Admin }, role);
+    }
+
     [Fact]
     public async Task With_single_sign_on_no_built_in_administrator_is_created()
     {

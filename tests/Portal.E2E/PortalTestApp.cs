@@ -21,6 +21,9 @@ public sealed class PortalTestApp : IAsyncDisposable
     public const string TenantSlug = "team-a";
     public const string OtherTenantSlug = "team-b";
 
+    /// <summary>The tenant the data layer seeds on an empty database.</summary>
+    public const string DefaultTenantSlug = "default";
+
     readonly WebApplication _app;
     readonly string _directory;
 
@@ -71,7 +74,7 @@ public sealed class PortalTestApp : IAsyncDisposable
         {
             var portal = scope.ServiceProvider.GetRequiredService<PortalTestDb>();
             await portal.Database.EnsureCreatedAsync();
-            portal.Tenants.AddRange(Tenant(TenantSlug), Tenant(OtherTenantSlug));
+            portal.Tenants.AddRange(Tenant(DefaultTenantSlug), Tenant(TenantSlug), Tenant(OtherTenantSlug));
             await portal.SaveChangesAsync();
             await scope.ServiceProvider.GetRequiredService<UsersTestDb>().Database.EnsureCreatedAsync();
         }

@@ -2,13 +2,16 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Portal.Core.Data;
+using Portal.Core.Tenants;
+using Portal.Web.Data;
 
 namespace Portal.Web.Features.Identity;
 
 /// <summary>
 /// On a portal without SSO and without a platform administrator, creates the built-in account
 /// <see cref="BootstrapOptions.AdminUserName"/> as platform administrator, with the configured password or a
-/// generated one that is printed once and must be changed at first sign-in.
+/// generated one that is printed once and must be changed at first sign-in; and makes it an administrator of the
+/// seeded tenant <c>default</c>, if there is one.
 /// </summary>
 /// <remarks>Registered after the data layer's start-up step, which migrates the database first.</remarks>
 internal sealed partial class BootstrapAdministrator(
@@ -62,6 +65,7 @@ internal sealed partial class BootstrapAdministrator(
         var admin = new IdentityUser(name);
         Check(await users.CreateAsync(admin, password));
         Check(await users.AddToRoleAsync(admin, PortalClaims.PlatformAdminRole));
+        await JoinDefaultTenantAsync(db, admin.Id, cancellationToken);
         if (string.IsNullOrEmpty(configured))
         {
             Check(await users.AddClaimAsync(admin, BuiltInAccounts.PasswordChangeRequired));
@@ -79,6 +83,17 @@ internal sealed partial class BootstrapAdministrator(
         }
 
         Created(logger, name);
+    }
+
+    // So that a newcomer who signs in as admin can create a cluster at once, as the seeded tenant promises.
+    static async Task JoinDefaultTenantAsync(PortalDb db, string subject, CancellationToken cancellationToken)
+    {
+        var tenant = await db.Tenants.SingleOrDefaultAsync(t => t.Slug == PortalDatabaseMigrator.DefaultTenantSlug, cancellationToken);
+        if (tenant is not null)
+        {
+            db.Memberships.Add(new Membership { TenantId = tenant.Id, Subject = subject, Role = TenantRole.Admin });
+            await db.SaveChangesAsync(cancellationToken);
+        }
     }
 
     static void Check(IdentityResult result)
