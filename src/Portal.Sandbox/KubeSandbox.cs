@@ -71,7 +71,8 @@ public sealed class KubeSandbox : IAsyncDisposable
         });
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Portal.Sandbox");
-        var handler = new ResourceHandler(registry, options, logger);
+        // Watches end when the sandbox stops, so shutdown never waits on long-running streams.
+        var handler = new ResourceHandler(registry, options, logger, app.Lifetime.ApplicationStopping);
         Uri? address = null;
         var router = new ApiRouter(handler, () => address is null ? "127.0.0.1" : $"{address.Host}:{address.Port}");
         app.Run(router.Route);

@@ -71,6 +71,21 @@ public sealed class WatchTests : SandboxTest
     }
 
     [Fact]
+    public async Task Relabelling_an_object_out_of_a_selector_reports_it_deleted_to_that_watch()
+    {
+        await Client.CoreV1.CreateNamespacedConfigMapAsync(AConfigMap("mine", new Dictionary<string, string> { ["app"] = "web" }), "default", cancellationToken: Ct);
+        var seen = Channel.CreateUnbounded<string>();
+        var current = await Client.CoreV1.ListNamespacedConfigMapAsync("default", cancellationToken: Ct);
+        using var watch = Client.CoreV1.WatchListNamespacedConfigMap("default", labelSelector: "app=web", resourceVersion: current.Metadata.ResourceVersion,
+            onEvent: (type, cm) => seen.Writer.TryWrite($"{type} {cm.Metadata.Name}"));
+
+        await Client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("""{"metadata":{"labels":{"app":"db"}}}""", V1Patch.PatchType.MergePatch), "mine", "default", cancellationToken: Ct);
+        await Client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("""{"metadata":{"labels":{"app":"web"}}}""", V1Patch.PatchType.MergePatch), "mine", "default", cancellationToken: Ct);
+
+        Assert.Equal(["Deleted mine", "Added mine"], await Take(seen.Reader, 2));
+    }
+
+    [Fact]
     public async Task Watching_all_namespaces_sees_pods_of_every_namespace()
     {
         await CreateNamespace("team-a");

@@ -10,7 +10,7 @@ using Portal.Sandbox.Storage;
 namespace Portal.Sandbox.Api;
 
 /// <summary>Serves the resource verbs (get, list, watch, create, update, patch, delete, deletecollection) and subresources.</summary>
-internal sealed partial class ResourceHandler(Registry registry, SandboxOptions options, ILogger logger)
+internal sealed partial class ResourceHandler(Registry registry, SandboxOptions options, ILogger logger, CancellationToken stopping)
 {
     public async Task Handle(HttpContext http, ResourceRoute route)
     {
@@ -46,7 +46,7 @@ internal sealed partial class ResourceHandler(Registry registry, SandboxOptions 
         {
             return method switch
             {
-                "GET" when route.WatchPrefix || IsTrue(query["watch"]) => WatchEndpoint.Serve(http, registry, options, route),
+                "GET" when route.WatchPrefix || IsTrue(query["watch"]) => WatchEndpoint.Serve(http, registry, options, route, stopping),
                 "GET" => List(http, route),
                 "POST" => Create(http, route),
                 "DELETE" => DeleteCollection(http, route),

@@ -7,15 +7,15 @@ using Portal.Sandbox.Storage;
 namespace Portal.Sandbox.Api;
 
 /// <summary>
-/// <c>?watch=true</c>: a chunked stream of newline-delimited watch events, in resourceVersion order.
-/// NOTE: events are filtered on the object's new state only; an object that stops matching a selector is not
-/// reported as DELETED to that watch, unlike the real watch cache.
+/// <c>?watch=true</c>: a chunked stream of newline-delimited watch events, in resourceVersion order. As in the
+/// real watch cache, an object modified into a watch's selectors arrives as ADDED and one modified out of them
+/// as DELETED.
 /// </summary>
 internal static class WatchEndpoint
 {
     static readonly byte[] NewLine = "\n"u8.ToArray();
 
-    public static async Task Serve(HttpContext http, Registry registry, SandboxOptions options, ResourceRoute route)
+    public static async Task Serve(HttpContext http, Registry registry, SandboxOptions options, ResourceRoute route, CancellationToken stopping)
     {
         var q = http.Request.Query;
         var labels = LabelSelector.Parse(q["labelSelector"]);
@@ -38,7 +38,7 @@ internal static class WatchEndpoint
         {
             var faults = options.Faults;
             var started = DateTime.UtcNow;
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
             if (int.TryParse(q["timeoutSeconds"], out var timeout) && timeout > 0) stop.CancelAfter(TimeSpan.FromSeconds(timeout));
             if (faults.DropWatchAfter is { } dropAfter) stop.CancelAfter(dropAfter);
             var sent = 0;
@@ -55,8 +55,17 @@ internal static class WatchEndpoint
                 {
                     while (reader.TryRead(out var e))
                     {
-                        if (!labels.Matches(e.Object.Labels()) || !fields.Matches(e.Object)) continue;
-                        await Write(http, e.TypeName, e.Object);
+                        var matches = labels.Matches(e.Object.Labels()) && fields.Matches(e.Object);
+                        var matched = e.Previous is { } previous && labels.Matches(previous.Labels()) && fields.Matches(previous);
+                        var type = (e.Type, matches, matched) switch
+                        {
+                            (WatchEventType.Modified, true, false) => "ADDED",
+                            (WatchEventType.Modified, false, true) => "DELETED",
+                            (_, true, _) => e.TypeName,
+                            _ => null,
+                        };
+                        if (type is null) continue;
+                        await Write(http, type, e.Object);
                         if (FaultInjector.ShouldDropWatch(faults, started, ++sent)) return;
                     }
                 }

@@ -5,8 +5,11 @@ namespace Portal.Sandbox.Storage;
 
 internal enum WatchEventType { Added, Modified, Deleted }
 
-/// <summary>One committed change. <see cref="Object"/> is the stored snapshot and is never mutated.</summary>
-internal sealed record StoreEvent(long ResourceVersion, ResourceKind Kind, WatchEventType Type, JsonObject Object)
+/// <summary>
+/// One committed change. <see cref="Object"/> is the stored snapshot and is never mutated; <see cref="Previous"/>
+/// is the state it replaced (for MODIFIED), which lets filtered watches report objects entering or leaving.
+/// </summary>
+internal sealed record StoreEvent(long ResourceVersion, ResourceKind Kind, WatchEventType Type, JsonObject Object, JsonObject? Previous = null)
 {
     public string TypeName => Type switch
     {
@@ -68,8 +71,9 @@ internal sealed class ObjectStore(int historyLimit)
         var ns = kind.Namespaced ? obj.Namespace() ?? "" : "";
         if (!_objects[kind].TryGetValue(ns, out var byName))
             _objects[kind][ns] = byName = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
+        byName.TryGetValue(obj.Name(), out var previous);
         byName[obj.Name()] = obj;
-        Publish(new StoreEvent(rv, kind, type, obj));
+        Publish(new StoreEvent(rv, kind, type, obj, previous));
         return obj;
     }
 
