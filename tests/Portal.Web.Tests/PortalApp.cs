@@ -35,6 +35,9 @@ public class PortalApp : WebApplicationFactory<Program>, IAsyncLifetime
     {
     }
 
+    /// <summary>The portal's Portal:DataDirectory, a temporary directory of this fixture.</summary>
+    public string DataDirectory => _dataDirectory.FullName;
+
     /// <summary>The user every request runs as unless a test says otherwise: the development user.</summary>
     public static string DevelopmentUser => CallerExtensions.DevelopmentSubject;
 

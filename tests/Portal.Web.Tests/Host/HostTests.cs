@@ -91,6 +91,15 @@ public sealed class HostTests(PortalApp app) : IClassFixture<PortalApp>
     }
 
     [Fact]
+    public async Task Data_protection_keys_are_kept_in_the_data_directory()
+    {
+        // Rendering a page issues an antiforgery token, which needs a key.
+        await _client.GetAsync("/", Ct);
+
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(app.DataDirectory, "keys"), "key-*.xml"));
+    }
+
+    [Fact]
     public async Task An_unknown_path_is_a_404_problem()
     {
         var response = await _client.GetAsync("/api/v1/no-such-thing", Ct);
