@@ -155,7 +155,7 @@ public sealed partial class ClusterService(
             throw;
         }
 
-        ClusterRequested(logger, tenant, cluster.Name, cluster.Spec.Workers, caller.Subject);
+        ClusterRequested(logger, tenant, cluster.Name, cluster.Id, cluster.Spec.Workers, caller.Subject);
         return new ClusterCreated(cluster, Replayed: false);
     }
 
@@ -257,6 +257,7 @@ public sealed partial class ClusterService(
             return await RefusedAsync(action, access.Tenant, target, failure, ct);
         }
 
+        ClusterChanged(logger, action, tenant, name, cluster.Id, caller.Subject);
         return cluster;
     }
 
@@ -364,6 +365,9 @@ public sealed partial class ClusterService(
                 ? $"Cluster '{name}' is no longer at version {expected}; read it again and retry."
                 : $"Cluster '{name}' is at version {current}, not {expected}; read it again and retry.");
 
-    [LoggerMessage(LogLevel.Information, "Requested cluster {Tenant}/{Cluster} with {Workers} workers for {Subject}")]
-    private static partial void ClusterRequested(ILogger logger, string tenant, string cluster, int workers, string subject);
+    [LoggerMessage(LogLevel.Information, "Requested cluster {Tenant}/{Cluster} ({ClusterId}) with {Workers} workers for {Subject}")]
+    private static partial void ClusterRequested(ILogger logger, string tenant, string cluster, Guid clusterId, int workers, string subject);
+
+    [LoggerMessage(LogLevel.Information, "Applied {Action} to cluster {Tenant}/{Cluster} ({ClusterId}) for {Subject}")]
+    private static partial void ClusterChanged(ILogger logger, string action, string tenant, string cluster, Guid clusterId, string subject);
 }

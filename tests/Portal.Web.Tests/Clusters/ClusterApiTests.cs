@@ -289,7 +289,7 @@ public sealed class ClusterApiTests(PortalApp app) : IClassFixture<PortalApp>, I
     }
 
     [Fact]
-    public async Task A_viewer_may_list_but_not_create()
+    public async Task A_viewer_may_not_create_clusters()
     {
         var tenant = await app.CreateTenantAsync(("victor", TenantRole.Viewer));
         var victor = app.CreateClient("victor");

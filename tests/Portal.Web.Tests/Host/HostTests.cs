@@ -37,6 +37,17 @@ public sealed class HostTests(PortalApp app) : IClassFixture<PortalApp>
     }
 
     [Fact]
+    public async Task The_OpenAPI_document_names_the_configured_create_defaults()
+    {
+        var response = await _client.GetAsync("/openapi/v1.json", Ct);
+
+        using var document = JsonDocument.Parse(await response.EnsureSuccessStatusCode().Content.ReadAsStringAsync(Ct));
+        var description = document.RootElement.GetProperty("paths").GetProperty("/api/v1/tenants/{tenant}/clusters")
+            .GetProperty("post").GetProperty("description").GetString();
+        Assert.Contains("image `apache/spark:3.5.3`, workers 2, workerCores `1`, workerMemory `2Gi`", description, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_API_reference_page_is_served()
     {
         var response = await _client.GetAsync("/scalar/v1", Ct);

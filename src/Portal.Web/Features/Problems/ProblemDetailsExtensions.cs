@@ -63,7 +63,12 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems
             }
             : new Microsoft.AspNetCore.Mvc.ProblemDetails
             {
-                Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is too large." : "The request is malformed.",
+                Title = bad.StatusCode switch
+                {
+                    StatusCodes.Status413PayloadTooLarge => "The request body is too large.",
+                    StatusCodes.Status415UnsupportedMediaType => "The request body must be JSON (Content-Type: application/json).",
+                    _ => "The request is malformed.",
+                },
                 // BadHttpRequestException messages describe the request ("Failed to bind parameter ..."), never the server.
                 Detail = bad.Message,
             };
