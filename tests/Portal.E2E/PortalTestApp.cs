@@ -14,7 +14,8 @@ namespace Portal.E2E;
 /// A minimal portal host on http://127.0.0.1:&lt;free port&gt; wired exactly as Program.cs will be for identity
 /// (AddPortalAuthentication, UsePortalAuthentication, UseAntiforgery, MapPortalIdentity), plus two probe
 /// endpoints that echo the caller: /me (a page) and /api/me (the API; POST too, to test read-only tokens).
-/// The database is a pair of throwaway SQLite files with the tenant <see cref="TenantSlug"/>.
+/// The database is the portal's own SQLite schema (migrated) in a throwaway file, with the tenants below, plus a
+/// second file for the built-in accounts (see <see cref="UsersTestDb"/>).
 /// </summary>
 public sealed class PortalTestApp : IAsyncDisposable
 {
@@ -54,8 +55,8 @@ public sealed class PortalTestApp : IAsyncDisposable
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddInMemoryCollection(settings);
 
-        builder.Services.AddDbContext<PortalTestDb>(o => o.UseSqlite(ConnectionString(directory, "portal.db")));
-        builder.Services.AddScoped<PortalDb>(sp => sp.GetRequiredService<PortalTestDb>());
+        builder.Services.AddDbContext<SqlitePortalDb>(o => SqlitePortalDb.Configure(o, ConnectionString(directory, "portal.db")));
+        builder.Services.AddScoped<PortalDb>(sp => sp.GetRequiredService<SqlitePortalDb>());
         builder.Services.AddDbContext<UsersTestDb>(o => o.UseSqlite(ConnectionString(directory, "users.db")));
         builder.AddPortalAuthentication<UsersTestDb>();
 
@@ -72,8 +73,8 @@ public sealed class PortalTestApp : IAsyncDisposable
 
         await using (var scope = app.Services.CreateAsyncScope())
         {
-            var portal = scope.ServiceProvider.GetRequiredService<PortalTestDb>();
-            await portal.Database.EnsureCreatedAsync();
+            var portal = scope.ServiceProvider.GetRequiredService<SqlitePortalDb>();
+            await portal.Database.MigrateAsync();
             portal.Tenants.AddRange(Tenant(DefaultTenantSlug), Tenant(TenantSlug), Tenant(OtherTenantSlug));
             await portal.SaveChangesAsync();
             await scope.ServiceProvider.GetRequiredService<UsersTestDb>().Database.EnsureCreatedAsync();

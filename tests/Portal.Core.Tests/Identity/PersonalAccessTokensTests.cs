@@ -1,6 +1,6 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Portal.Core.Data;
 using Portal.Core.Identity;
 
 namespace Portal.Core.Tests.Identity;
@@ -10,22 +10,19 @@ public sealed class PersonalAccessTokensTests : IAsyncLifetime
     const string Alice = "alice-subject";
     const string Bob = "bob-subject";
 
-    readonly SqliteConnection _connection = new("DataSource=:memory:");
     readonly ManualClock _clock = new(new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero));
-    TokenTestDb _db = null!;
+    SqlitePortalDb _db = null!;
 
     static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync()
     {
-        await _connection.OpenAsync(Ct);
-        _db = await TokenTestDb.CreateAsync(_connection, _clock);
+        _db = await TokenTestDb.CreateAsync(_clock);
     }
 
     public async ValueTask DisposeAsync()
     {
         await _db.DisposeAsync();
-        await _connection.DisposeAsync();
     }
 
     PersonalAccessTokens Tokens(int maxDays = 365, int defaultDays = 90) => new(
