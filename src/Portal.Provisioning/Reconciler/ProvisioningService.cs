@@ -310,26 +310,33 @@ public sealed partial class ProvisioningService : BackgroundService
         }
     }
 
-    // In sandbox mode nothing else creates the portal's namespace, and the Lease needs one to live in.
+    // The Lease lives in the portal's namespace. Deployed, the portal runs there so it exists; against the sandbox
+    // or a developer's cluster nothing else creates it. Without the right to create namespaces, the election's own
+    // errors say what is wrong.
     async Task EnsurePortalNamespaceAsync(CancellationToken ct)
     {
-        if (_connection.Mode != KubernetesMode.Sandbox)
+        try
         {
-            return;
-        }
-
-        var existing = await _kube.FindAsync("read portal namespace",
-            (k, c) => k.CoreV1.ReadNamespaceAsync(_options.PortalNamespace, cancellationToken: c), ct).ConfigureAwait(false);
-        if (existing is null)
-        {
-            await _kube.ApplyAsync(new V1Namespace
+            var existing = await _kube.FindAsync("read portal namespace",
+                (k, c) => k.CoreV1.ReadNamespaceAsync(_options.PortalNamespace, cancellationToken: c), ct).ConfigureAwait(false);
+            if (existing is null)
             {
-                ApiVersion = "v1",
-                Kind = "Namespace",
-                Metadata = new V1ObjectMeta { Name = _options.PortalNamespace, Labels = new Dictionary<string, string> { [Labels.PartOf] = Labels.Manager } },
-            }, ct).ConfigureAwait(false);
+                await _kube.ApplyAsync(new V1Namespace
+                {
+                    ApiVersion = "v1",
+                    Kind = "Namespace",
+                    Metadata = new V1ObjectMeta { Name = _options.PortalNamespace, Labels = new Dictionary<string, string> { [Labels.PartOf] = Labels.Manager } },
+                }, ct).ConfigureAwait(false);
+            }
+        }
+        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Forbidden)
+        {
+            PortalNamespaceUnchecked(_logger, _options.PortalNamespace, _connection.Mode);
         }
     }
+
+    [LoggerMessage(LogLevel.Warning, "Could not check namespace {Namespace} for the provisioning Lease ({Mode}); leader election needs it")]
+    static partial void PortalNamespaceUnchecked(ILogger logger, string @namespace, KubernetesMode mode);
 
     [LoggerMessage(LogLevel.Information, "Started leading provisioning as {Identity}")]
     static partial void StartedLeading(ILogger logger, string identity);

@@ -1,0 +1,63 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Portal.Core.Clusters;
+using Portal.Core.Data;
+using Portal.Provisioning.Kubernetes;
+using Portal.Provisioning.Tests.Reconciler;
+using Portal.Testing;
+using static Portal.Provisioning.Tests.Builders;
+
+namespace Portal.Provisioning.Tests;
+
+/// <summary>AddProvisioning as the host calls it: configuration in, a working controller out.</summary>
+public sealed class ProvisioningWiringTests(PostgresServer postgres)
+{
+    static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_host_with_AddProvisioning_brings_a_cluster_to_running()
+    {
+        await using var h = await Harness.StartAsync(postgres);
+        var kubeconfig = Path.Combine(Path.GetTempPath(), $"portal-kubeconfig-{Guid.NewGuid():N}");
+        await h.Sandbox.WriteKubeconfigAsync(kubeconfig, Ct);
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Kubernetes:Kubeconfig"] = kubeconfig,
+            ["Kubernetes:WaitingRequeueSeconds"] = "1",
+            ["Kubernetes:PollSeconds"] = "1",
+            ["Kubernetes:LeaseDurationSeconds"] = "2",
+        });
+        // The data layer's registration lives in Web; the test registers the one service provisioning needs from it.
+        builder.Services.AddSingleton(h.Dbs);
+        builder.AddProvisioning();
+        using var host = builder.Build();
+        var tenant = await h.AddTenantAsync(ATenant().Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().For(tenant).Build());
+
+        await host.StartAsync(Ct);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while ((await h.ReadClusterAsync(cluster.Id)).Status.Phase != ClusterPhase.Running && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100, Ct);
+        }
+
+        await host.StopAsync(Ct);
+        File.Delete(kubeconfig);
+        Assert.Equal(ClusterPhase.Running, (await h.ReadClusterAsync(cluster.Id)).Status.Phase);
+    }
+
+    [Fact]
+    public void An_invalid_kubernetes_section_stops_the_host_at_start()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Kubernetes:EgressAllowCidrs:0"] = "not-a-cidr" });
+        builder.Services.AddSingleton<IDbContextFactory<PortalDb>>(_ => throw new InvalidOperationException("not needed"));
+        builder.AddProvisioning();
+        using var host = builder.Build();
+
+        Assert.ThrowsAny<Microsoft.Extensions.Options.OptionsValidationException>(() => host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<KubernetesOptions>>().Value);
+    }
+}
