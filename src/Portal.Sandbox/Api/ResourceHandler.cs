@@ -102,7 +102,7 @@ internal sealed partial class ResourceHandler(Registry registry, SandboxOptions 
             if (result.RemainingItemCount is { } remaining) w.WriteNumber("remainingItemCount", remaining);
             w.WriteEndObject();
             w.WriteStartArray("items");
-            foreach (var item in result.Items) item.WriteTo(w);
+            foreach (var entry in result.Entries) w.WriteRawValue(entry.ListItemUtf8, skipInputValidation: true);
             w.WriteEndArray();
             w.WriteEndObject();
         });

@@ -20,6 +20,45 @@ internal sealed record StoreEvent(long ResourceVersion, ResourceKind Kind, Watch
 }
 
 /// <summary>
+/// A stored object with what every list needs precomputed once per write: its labels for selectors and its
+/// serialised JSON as a list item, so a list of thousands of objects is a copy of bytes, not a re-serialisation.
+/// </summary>
+internal sealed class Stored
+{
+    public Stored(JsonObject obj)
+    {
+        Object = obj;
+        Labels = obj.Labels();
+        ListItemUtf8 = WithoutTypeMeta(obj);
+    }
+
+    /// <summary>Items of a list carry no kind or apiVersion on the wire, as with the real API server.</summary>
+    static byte[] WithoutTypeMeta(JsonObject obj)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var (key, value) in obj)
+            {
+                if (key is "kind" or "apiVersion") continue;
+                writer.WritePropertyName(key);
+                if (value is null) writer.WriteNullValue();
+                else value.WriteTo(writer);
+            }
+            writer.WriteEndObject();
+        }
+        return buffer.ToArray();
+    }
+
+    public JsonObject Object { get; }
+
+    public IReadOnlyDictionary<string, string> Labels { get; }
+
+    public byte[] ListItemUtf8 { get; }
+}
+
+/// <summary>
 /// In-memory storage of every object, one global resourceVersion counter (like etcd's revision),
 /// a bounded history of changes for watch resumption, and the live watchers.
 /// </summary>
@@ -30,8 +69,11 @@ internal sealed record StoreEvent(long ResourceVersion, ResourceKind Kind, Watch
 /// </remarks>
 internal sealed class ObjectStore(int historyLimit)
 {
-    readonly Dictionary<ResourceKind, SortedDictionary<string, SortedDictionary<string, JsonObject>>> _objects =
-        ResourceCatalog.All.ToDictionary(k => k, _ => new SortedDictionary<string, SortedDictionary<string, JsonObject>>(StringComparer.Ordinal));
+    readonly Dictionary<ResourceKind, SortedDictionary<string, SortedDictionary<string, Stored>>> _objects =
+        ResourceCatalog.All.ToDictionary(k => k, _ => new SortedDictionary<string, SortedDictionary<string, Stored>>(StringComparer.Ordinal));
+    // Equality label index: (key, value) -> the objects carrying it, so a selected list never scans a whole kind.
+    readonly Dictionary<ResourceKind, Dictionary<(string Key, string Value), HashSet<(string Namespace, string Name)>>> _labelIndex =
+        ResourceCatalog.All.ToDictionary(k => k, _ => new Dictionary<(string, string), HashSet<(string, string)>>());
     readonly Queue<StoreEvent> _history = new();
     readonly List<Watcher> _watchers = [];
     long _revision;
@@ -48,11 +90,42 @@ internal sealed class ObjectStore(int historyLimit)
         lock (Gate) return OldestResumable;
     }
 
-    public JsonObject? Get(ResourceKind kind, string? ns, string name) =>
-        _objects[kind].TryGetValue(ns ?? "", out var byName) && byName.TryGetValue(name, out var obj) ? obj : null;
+    public JsonObject? Get(ResourceKind kind, string? ns, string name) => GetStored(kind, ns, name)?.Object;
+
+    public Stored? GetStored(ResourceKind kind, string? ns, string name) =>
+        _objects[kind].TryGetValue(ns ?? "", out var byName) && byName.TryGetValue(name, out var stored) ? stored : null;
 
     /// <summary>Objects of a kind in namespace then name order (the real server's order), optionally in one namespace.</summary>
-    public IEnumerable<JsonObject> List(ResourceKind kind, string? ns = null)
+    public IEnumerable<JsonObject> List(ResourceKind kind, string? ns = null) => ListStored(kind, ns).Select(s => s.Object);
+
+    /// <summary>Objects carrying label <paramref name="key"/>=<paramref name="value"/>, in namespace then name order.</summary>
+    public IEnumerable<Stored> ListByLabel(ResourceKind kind, string? ns, string key, string value)
+    {
+        if (!_labelIndex[kind].TryGetValue((key, value), out var keys)) return [];
+        return keys
+            .Where(k => ns is null || k.Namespace == ns)
+            .Order(Comparer<(string Namespace, string Name)>.Create((a, b) =>
+                string.CompareOrdinal(a.Namespace, b.Namespace) is var c and not 0 ? c : string.CompareOrdinal(a.Name, b.Name)))
+            .Select(k => _objects[kind][k.Namespace][k.Name])
+            .ToList();
+    }
+
+    void Index(ResourceKind kind, string ns, string name, Stored? previous, Stored? next)
+    {
+        var index = _labelIndex[kind];
+        if (previous is not null)
+            foreach (var label in previous.Labels)
+                if (index.TryGetValue((label.Key, label.Value), out var set) && set.Remove((ns, name)) && set.Count == 0)
+                    index.Remove((label.Key, label.Value));
+        if (next is not null)
+            foreach (var label in next.Labels)
+            {
+                if (!index.TryGetValue((label.Key, label.Value), out var set)) index[(label.Key, label.Value)] = set = [];
+                set.Add((ns, name));
+            }
+    }
+
+    public IEnumerable<Stored> ListStored(ResourceKind kind, string? ns = null)
     {
         var byNamespace = _objects[kind];
         if (ns is not null)
@@ -70,10 +143,12 @@ internal sealed class ObjectStore(int historyLimit)
         obj.Metadata()["resourceVersion"] = rv.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var ns = kind.Namespaced ? obj.Namespace() ?? "" : "";
         if (!_objects[kind].TryGetValue(ns, out var byName))
-            _objects[kind][ns] = byName = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
+            _objects[kind][ns] = byName = new SortedDictionary<string, Stored>(StringComparer.Ordinal);
         byName.TryGetValue(obj.Name(), out var previous);
-        byName[obj.Name()] = obj;
-        Publish(new StoreEvent(rv, kind, type, obj, previous));
+        var stored = new Stored(obj);
+        byName[obj.Name()] = stored;
+        Index(kind, ns, obj.Name(), previous, stored);
+        Publish(new StoreEvent(rv, kind, type, obj, previous?.Object));
         return obj;
     }
 
@@ -83,7 +158,7 @@ internal sealed class ObjectStore(int historyLimit)
         var ns = kind.Namespaced ? finalState.Namespace() ?? "" : "";
         if (_objects[kind].TryGetValue(ns, out var byName))
         {
-            byName.Remove(finalState.Name());
+            if (byName.Remove(finalState.Name(), out var previous)) Index(kind, ns, finalState.Name(), previous, null);
             if (byName.Count == 0) _objects[kind].Remove(ns);
         }
         var rv = ++_revision;
@@ -97,13 +172,16 @@ internal sealed class ObjectStore(int historyLimit)
     {
         var ns = kind.Namespaced ? obj.Namespace() ?? "" : "";
         if (!_objects[kind].TryGetValue(ns, out var byName))
-            _objects[kind][ns] = byName = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
-        byName[obj.Name()] = obj;
+            _objects[kind][ns] = byName = new SortedDictionary<string, Stored>(StringComparer.Ordinal);
+        byName.TryGetValue(obj.Name(), out var previous);
+        var stored = new Stored(obj);
+        byName[obj.Name()] = stored;
+        Index(kind, ns, obj.Name(), previous, stored);
         _revision = Math.Max(_revision, revision);
     }
 
     public IEnumerable<(ResourceKind Kind, JsonObject Object)> Everything() =>
-        _objects.SelectMany(k => k.Value.Values.SelectMany(byName => byName.Values.Select(o => (k.Key, o))));
+        _objects.SelectMany(k => k.Value.Values.SelectMany(byName => byName.Values.Select(s => (k.Key, s.Object))));
 
     void Publish(StoreEvent e)
     {

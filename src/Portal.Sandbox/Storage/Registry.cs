@@ -8,7 +8,10 @@ namespace Portal.Sandbox.Storage;
 
 internal sealed record WriteOptions(string? FieldManager = null, bool DryRun = false, bool Force = false);
 
-internal sealed record ListResult(IReadOnlyList<JsonObject> Items, long ResourceVersion, string? Continue, long? RemainingItemCount);
+internal sealed record ListResult(IReadOnlyList<Stored> Entries, long ResourceVersion, string? Continue, long? RemainingItemCount)
+{
+    public IEnumerable<JsonObject> Items => Entries.Select(e => e.Object);
+}
 
 internal enum PatchKind { Json, Merge, Strategic, Apply }
 
@@ -42,23 +45,25 @@ internal sealed class Registry(ObjectStore store)
     {
         lock (store.Gate)
         {
-            IEnumerable<JsonObject> candidates;
-            if (fields.ExactName is { } exact && ns is not null)
-                candidates = store.Get(kind, ns, exact) is { } one ? [one] : [];
+            IEnumerable<Stored> candidates;
+            if (fields.ExactName is { } exact && (ns is not null || !kind.Namespaced))
+                candidates = store.GetStored(kind, ns, exact) is { } one ? [one] : [];
+            else if (labels.FirstEquality is { } label)
+                candidates = store.ListByLabel(kind, ns, label.Key, label.Value);
             else
-                candidates = store.List(kind, ns);
+                candidates = store.ListStored(kind, ns);
 
             var after = DecodeContinue(continueToken);
-            var items = new List<JsonObject>();
+            var items = new List<Stored>();
             var remaining = 0L;
-            foreach (var obj in candidates)
+            foreach (var entry in candidates)
             {
-                if (after is not null && string.CompareOrdinal(Key(kind, obj), after) <= 0) continue;
-                if (!labels.Matches(obj.Labels()) || !fields.Matches(obj)) continue;
+                if (after is not null && string.CompareOrdinal(Key(kind, entry.Object), after) <= 0) continue;
+                if (!labels.Matches(entry.Labels) || !fields.Matches(entry.Object)) continue;
                 if (limit is > 0 && items.Count >= limit) { remaining++; continue; }
-                items.Add(obj);
+                items.Add(entry);
             }
-            string? next = remaining > 0 ? EncodeContinue(Key(kind, items[^1])) : null;
+            string? next = remaining > 0 ? EncodeContinue(Key(kind, items[^1].Object)) : null;
             return new ListResult(items, store.Revision, next, remaining > 0 ? remaining : null);
         }
     }

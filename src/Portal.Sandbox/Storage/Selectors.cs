@@ -16,6 +16,10 @@ internal sealed class LabelSelector
 
     public static readonly LabelSelector Everything = new([]);
 
+    /// <summary>The first <c>key=value</c> requirement, which the store can answer from its label index.</summary>
+    public (string Key, string Value)? FirstEquality =>
+        _requirements.FirstOrDefault(r => r.Op == Op.Equals) is { } r ? (r.Key, r.Values[0]) : null;
+
     /// <summary>True for a JSON selector with no requirements (matches everything, as in the real API).</summary>
     public bool IsEmpty => _requirements.Count == 0;
 
