@@ -25,19 +25,16 @@ internal sealed class Harness : IAsyncDisposable
 {
     readonly List<IDisposable> _disposables = [];
 
-    Harness(KubeSandbox sandbox, string connectionString, FakeTimeProvider time, KubernetesOptions options)
+    Harness(KubeSandbox sandbox, Func<PortalDb> create, FakeTimeProvider time, KubernetesOptions options)
     {
         Sandbox = sandbox;
-        ConnectionString = connectionString;
         Time = time;
         Options = options;
-        Dbs = new Factory(connectionString, time);
+        Dbs = new Factory(create);
         Client = Connect().Client;
     }
 
     public KubeSandbox Sandbox { get; }
-
-    public string ConnectionString { get; }
 
     public FakeTimeProvider Time { get; }
 
@@ -53,10 +50,19 @@ internal sealed class Harness : IAsyncDisposable
     public static async Task<Harness> StartAsync(PostgresServer postgres, SandboxOptions? sandbox = null)
     {
         var connectionString = await postgres.CreateDatabaseAsync();
+        return await StartAsync(time => PostgresPortalDb.Create(connectionString, time), sandbox);
+    }
+
+    /// <summary>The same on SQLite, the embedded default's database.</summary>
+    public static async Task<Harness> StartOnSqliteAsync(SqliteDatabase sqlite) =>
+        await StartAsync(time => SqlitePortalDb.Create(sqlite.ConnectionString, time), sandbox: null);
+
+    static async Task<Harness> StartAsync(Func<TimeProvider, PortalDb> create, SandboxOptions? sandbox)
+    {
         // Whole seconds: PostgreSQL keeps microseconds, so sub-microsecond ticks wouldn't survive a round trip.
         var now = DateTimeOffset.UtcNow;
         var time = new FakeTimeProvider(new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero));
-        await using (var db = PostgresPortalDb.Create(connectionString, time))
+        await using (var db = create(time))
         {
             await db.Database.MigrateAsync(Ct);
         }
@@ -65,7 +71,7 @@ internal sealed class Harness : IAsyncDisposable
         sandbox ??= new SandboxOptions();
         sandbox.PodStartDelay = TimeSpan.FromMilliseconds(50);
         var options = new KubernetesOptions { WaitingRequeueSeconds = 1, LeaseDurationSeconds = 2, PollSeconds = 1 };
-        return new Harness(await KubeSandbox.StartAsync(sandbox, Ct), connectionString, time, options);
+        return new Harness(await KubeSandbox.StartAsync(sandbox, Ct), () => create(time), time, options);
     }
 
     public KubernetesConnection Connect(params DelegatingHandler[] handlers)
@@ -196,9 +202,9 @@ internal sealed class Harness : IAsyncDisposable
         await Sandbox.DisposeAsync();
     }
 
-    sealed class Factory(string connectionString, TimeProvider time) : IDbContextFactory<PortalDb>
+    sealed class Factory(Func<PortalDb> create) : IDbContextFactory<PortalDb>
     {
-        public PortalDb CreateDbContext() => PostgresPortalDb.Create(connectionString, time);
+        public PortalDb CreateDbContext() => create();
     }
 }
 
