@@ -116,3 +116,32 @@ public sealed class BootstrapTests(SsoFixture sso, LocalAccountsFixture local) :
         Assert.Null(admin);
     }
 }
+
+public sealed class BuiltInAccountSwitchTests(SsoFixture sso)
+    : IClassFixture<SsoFixture>
+{
+    static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task With_built_in_accounts_off_the_sign_in_page_offers_only_single_sign_on()
+    {
+        var settings = Sso.Settings(sso.Provider);
+        settings["Authentication:BuiltInAccounts:Enabled"] = "false";
+        await using var portal = await PortalTestApp.StartAsync(settings);
+        using var client = portal.CreateClient();
+
+        var page = await client.GetStringAsync("signin", Ct);
+
+        Assert.Equal((true, false), (page.Contains("id=\"sso\"", StringComparison.Ordinal), page.Contains("id=\"password\"", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task A_portal_with_neither_built_in_accounts_nor_single_sign_on_refuses_to_start()
+    {
+        var start = PortalTestApp.StartAsync(new Dictionary<string, string?> { ["Authentication:BuiltInAccounts:Enabled"] = "false" });
+
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => start);
+
+        Assert.Contains("nobody could sign in", error.Message, StringComparison.Ordinal);
+    }
+}

@@ -206,6 +206,17 @@ public sealed class RateLimitTests
     }
 
     [Fact]
+    public async Task A_sign_out_post_without_an_antiforgery_token_is_refused()
+    {
+        await using var portal = await PortalTestApp.StartAsync(Settings());
+        using var client = portal.CreateClient();
+
+        using var response = await client.PostAsync("signout", content: null, Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
     public async Task A_sign_in_post_without_an_antiforgery_token_is_refused()
     {
         await using var portal = await PortalTestApp.StartAsync(Settings());

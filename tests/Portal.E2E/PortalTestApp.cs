@@ -81,7 +81,17 @@ public sealed class PortalTestApp : IAsyncDisposable
         }
 
         var testApp = new PortalTestApp(app, directory);
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            // Start-up validation failures are what some tests expect: leave no files behind.
+            await testApp.DisposeAsync();
+            throw;
+        }
+
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
         testApp.BaseAddress = new Uri(address.TrimEnd('/') + "/");
         return testApp;
@@ -120,7 +130,6 @@ public sealed class PortalTestApp : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
         await _app.DisposeAsync();
         Directory.Delete(_directory, recursive: true);
     }

@@ -126,6 +126,15 @@ public sealed class GroupMapping
     public bool PlatformAdmin { get; set; }
 }
 
+/// <summary>Password accounts kept in the portal's database, bound from "Authentication:BuiltInAccounts".</summary>
+public sealed class BuiltInAccountOptions
+{
+    public const string Section = "Authentication:BuiltInAccounts";
+
+    /// <summary>Offer the password form. Turn off to sign in through SSO only (then SSO must be configured).</summary>
+    public bool Enabled { get; set; } = true;
+}
+
 /// <summary>The first platform administrator of a portal without SSO, bound from "Portal:Bootstrap".</summary>
 public sealed class BootstrapOptions
 {

@@ -39,15 +39,19 @@ public static class AuthenticationSetup
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
 
-        services.AddOptions<OpenIdConnectSettings>().BindConfiguration(OpenIdConnectSettings.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<GroupMappingOptions>().BindConfiguration(GroupMappingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<BootstrapOptions>().BindConfiguration(BootstrapOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<SignInLimitOptions>().BindConfiguration(SignInLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<PersonalAccessTokenOptions>().BindConfiguration(PersonalAccessTokenOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-
         // Start-up code may read configuration: whether SSO exists decides which schemes are registered at all.
         var sso = builder.Configuration.GetSection(OpenIdConnectSettings.Section).Get<OpenIdConnectSettings>() ?? new();
         var limits = builder.Configuration.GetSection(SignInLimitOptions.Section).Get<SignInLimitOptions>() ?? new();
+
+        services.AddOptions<OpenIdConnectSettings>().BindConfiguration(OpenIdConnectSettings.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<GroupMappingOptions>().BindConfiguration(GroupMappingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<BuiltInAccountOptions>().BindConfiguration(BuiltInAccountOptions.Section)
+            .Validate(accounts => accounts.Enabled || sso.Enabled,
+                "Authentication:BuiltInAccounts:Enabled is false and Authentication:OpenIdConnect:Authority is empty: nobody could sign in.")
+            .ValidateOnStart();
+        services.AddOptions<BootstrapOptions>().BindConfiguration(BootstrapOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SignInLimitOptions>().BindConfiguration(SignInLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PersonalAccessTokenOptions>().BindConfiguration(PersonalAccessTokenOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddMemoryCache();

@@ -17,6 +17,7 @@ namespace Portal.Web.Features.Identity;
 internal sealed partial class BootstrapAdministrator(
     IServiceScopeFactory scopes,
     IOptions<OpenIdConnectSettings> sso,
+    IOptions<BuiltInAccountOptions> accounts,
     IOptions<BootstrapOptions> options,
     ILogger<BootstrapAdministrator> logger) : IHostedService
 {
@@ -27,7 +28,7 @@ internal sealed partial class BootstrapAdministrator(
     /// <summary>Creates the first administrator if there is none; a generated password goes to <paramref name="console"/>.</summary>
     public async Task EnsureAsync(TextWriter console, CancellationToken cancellationToken)
     {
-        if (sso.Value.Enabled)
+        if (sso.Value.Enabled || !accounts.Value.Enabled)
         {
             return;
         }

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -32,15 +33,15 @@ public static class IdentityEndpoints
         // [FromForm] makes minimal APIs demand a valid antiforgery token (UseAntiforgery).
         pages.MapPost(SignInPath, SignIn).AllowAnonymous().RequireRateLimiting(AuthenticationSetup.SignInRateLimit);
         pages.MapGet(SsoPath, StartSso).AllowAnonymous();
-        pages.MapPost(SignOutPath, SignOut).AllowAnonymous();
+        pages.MapPost(SignOutPath, SignOut).AllowAnonymous().WithMetadata(new RequireAntiforgeryTokenAttribute());
         pages.MapGet(ChangePasswordPath, ChangePasswordForm).RequireAuthorization();
         pages.MapPost(ChangePasswordPath, ChangePassword).RequireAuthorization().RequireRateLimiting(AuthenticationSetup.SignInRateLimit);
         return endpoints;
     }
 
     static RazorComponentResult<SignInPage> SignInForm(
-        string? returnUrl, string? error, HttpContext http, IOptions<OpenIdConnectSettings> sso) =>
-        Page(http, sso.Value, SafeReturnUrl(returnUrl), error switch
+        string? returnUrl, string? error, HttpContext http, IOptions<OpenIdConnectSettings> sso, IOptions<BuiltInAccountOptions> accounts) =>
+        Page(http, sso.Value, accounts.Value, SafeReturnUrl(returnUrl), error switch
         {
             "sso" => "Single sign-on did not complete. Try again, or ask your administrator.",
             _ => null,
@@ -51,8 +52,14 @@ public static class IdentityEndpoints
         HttpContext http,
         SignInManager<IdentityUser> signIn,
         SignInAudit audit,
-        IOptions<OpenIdConnectSettings> sso)
+        IOptions<OpenIdConnectSettings> sso,
+        IOptions<BuiltInAccountOptions> accounts)
     {
+        if (!accounts.Value.Enabled)
+        {
+            return TypedResults.NotFound();
+        }
+
         var returnUrl = SafeReturnUrl(form.ReturnUrl);
         var userName = (form.UserName ?? "").Trim();
         var result = await signIn.PasswordSignInAsync(userName, form.Password ?? "", isPersistent: false, lockoutOnFailure: true);
@@ -65,7 +72,7 @@ public static class IdentityEndpoints
             return TypedResults.LocalRedirect(returnUrl);
         }
 
-        var page = Page(http, sso.Value, returnUrl, result.IsLockedOut
+        var page = Page(http, sso.Value, accounts.Value, returnUrl, result.IsLockedOut
             ? "Too many failed attempts: this account is locked for a few minutes."
             : "Wrong user name or password.");
         page.StatusCode = StatusCodes.Status400BadRequest;
@@ -79,6 +86,13 @@ public static class IdentityEndpoints
 
     static async Task<IResult> SignOut(HttpContext http, SignInAudit audit, IOptions<OpenIdConnectSettings> sso)
     {
+        // Checked here because minimal APIs enforce antiforgery only on endpoints that bind a form: without it any
+        // site could sign a user out.
+        if (http.Features.Get<IAntiforgeryValidationFeature>() is not { IsValid: true })
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The form is missing its antiforgery token.");
+        }
+
         var principal = PortalPrincipal.From(http.User);
         if (principal is null)
         {
@@ -154,11 +168,13 @@ public static class IdentityEndpoints
         return TypedResults.LocalRedirect("/");
     }
 
-    static RazorComponentResult<SignInPage> Page(HttpContext http, OpenIdConnectSettings sso, string returnUrl, string? error) => new(new
+    static RazorComponentResult<SignInPage> Page(
+        HttpContext http, OpenIdConnectSettings sso, BuiltInAccountOptions accounts, string returnUrl, string? error) => new(new
     {
         ReturnUrl = returnUrl,
         Error = error,
         SsoName = sso.Enabled ? sso.DisplayName : null,
+        PasswordForm = accounts.Enabled,
         SignedInAs = http.User.Identity?.IsAuthenticated == true ? http.User.FindFirstValue(PortalClaims.Name) : null,
     });
 
