@@ -85,7 +85,7 @@ public sealed partial class ClusterService(
         await using var db = await contexts.CreateDbContextAsync(ct);
         if (await TenantAccess.ForMemberAsync(db, caller, tenant, ct) is not { } access)
             return await RefusedAsync("cluster.create", null, target, TenantNotFound(tenant), ct);
-        if (access.Role < TenantRole.Member)
+        if (access.Role is not >= TenantRole.Member)
             return await RefusedAsync("cluster.create", access.Tenant, target, ViewerMayNotChange(tenant), ct);
         if (idempotencyKey is not null && IdempotencyKeyProblem(idempotencyKey) is { } keyProblem)
             return await RefusedAsync("cluster.create", access.Tenant, target, Failure.Invalid("Idempotency-Key", keyProblem), ct);
@@ -231,7 +231,7 @@ public sealed partial class ClusterService(
         var cluster = await db.Clusters.SingleOrDefaultAsync(c => c.TenantId == access.Tenant.Id && c.Name == name, ct);
         if (cluster is null)
             return await RefusedAsync(action, access.Tenant, target, ClusterNotFound(tenant, name), ct);
-        if (access.Role < TenantRole.Member)
+        if (access.Role is not >= TenantRole.Member)
             return await RefusedAsync(action, access.Tenant, target, ViewerMayNotChange(tenant), ct);
         if (expectedVersion is { } expected && expected != cluster.Version)
             return await RefusedAsync(action, access.Tenant, target, Stale(name, expected, cluster.Version), ct);
@@ -270,9 +270,12 @@ public sealed partial class ClusterService(
     {
         if (await FindByIdempotencyKeyAsync(db, tenant.Id, key, ct) is not { } earlier)
             return null;
-        if (IsSameRequest(earlier, request, spec))
-            return new ClusterCreated(earlier, Replayed: true);
-        return await RefusedAsync("cluster.create", tenant, Target(tenant.Slug, request.Name), KeyReused(key, earlier), ct);
+        var target = Target(tenant.Slug, request.Name);
+        if (!IsSameRequest(earlier, request, spec))
+            return await RefusedAsync("cluster.create", tenant, target, KeyReused(key, earlier), ct);
+
+        await RecordAsync("cluster.create", tenant, target, AuditOutcome.Succeeded, "Replayed for a reused Idempotency-Key; nothing created", ct);
+        return new ClusterCreated(earlier, Replayed: true);
     }
 
     private static async Task<Cluster?> FindByIdempotencyKeyAsync(PortalDb db, Guid tenantId, string key, CancellationToken ct) =>
@@ -308,12 +311,18 @@ public sealed partial class ClusterService(
 
     private async Task<Failure> RefusedAsync(string action, Tenant? tenant, string target, Failure failure, CancellationToken ct)
     {
-        // A separate context: the refused operation's context may hold changes that must not be saved.
-        await using var db = await contexts.CreateDbContextAsync(ct);
         var outcome = failure.Kind is FailureKind.NotFound or FailureKind.Forbidden ? AuditOutcome.Denied : AuditOutcome.Failed;
-        db.AuditLog.Add(Audit(action, tenant?.Id, target, outcome, failure.Title));
-        await db.SaveChangesAsync(ct);
+        await RecordAsync(action, tenant, target, outcome, failure.Title, ct);
         return failure;
+    }
+
+    /// <summary>Appends an audit entry on its own, for calls that change nothing else.</summary>
+    private async Task RecordAsync(string action, Tenant? tenant, string target, AuditOutcome outcome, string detail, CancellationToken ct)
+    {
+        // A separate context: the calling operation's context may hold changes that must not be saved.
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        db.AuditLog.Add(Audit(action, tenant?.Id, target, outcome, detail));
+        await db.SaveChangesAsync(ct);
     }
 
     private AuditEntry Audit(string action, Guid? tenantId, string target, AuditOutcome outcome, string? detail) => new()

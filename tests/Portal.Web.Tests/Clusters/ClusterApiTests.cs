@@ -311,6 +311,21 @@ public sealed class ClusterApiTests(PortalApp app) : IClassFixture<PortalApp>, I
     }
 
     [Fact]
+    public async Task A_replayed_create_is_audited_as_a_replay()
+    {
+        var name = UniqueName();
+        var key = Guid.NewGuid().ToString();
+        await CreateAsync(name, key: key);
+
+        await CreateAsync(name, key: key);
+
+        var replays = (await app.AuditLogAsync())
+            .Where(a => a.Target == $"tenants/{_tenant}/clusters/{name}")
+            .Select(a => a.Detail?.StartsWith("Replayed", StringComparison.Ordinal) ?? false);
+        Assert.Equal([false, true], replays);
+    }
+
+    [Fact]
     public async Task A_refused_change_is_audited_as_failed()
     {
         var name = UniqueName();
