@@ -101,9 +101,14 @@ public sealed partial class ClusterReconciler
         // A converged cluster is left to watches and the resync (an idle cluster makes no API calls); the one
         // deadline the queue must wake up for anyway is its expiry.
         var untilExpiry = cluster.ExpiresAt - _time.GetUtcNow() + TimeSpan.FromMilliseconds(1);
-        return assessment is { Phase: ClusterPhase.Running, Reason: "Ready" } || untilExpiry < Waiting
-            ? ReconcileResult.After(untilExpiry)
-            : ReconcileResult.After(Waiting);
+        // A failed cluster is still watched, only less eagerly: a raised quota or a fixed registry turns it around.
+        var next = assessment.Phase switch
+        {
+            ClusterPhase.Running when assessment.Reason == "Ready" => untilExpiry,
+            ClusterPhase.Failed => Waiting * 10,
+            _ => Waiting,
+        };
+        return ReconcileResult.After(untilExpiry < next ? untilExpiry : next);
     }
 
     async Task ExpireAsync(PortalDb db, Cluster cluster, Tenant tenant, DateTimeOffset now, CancellationToken ct)
