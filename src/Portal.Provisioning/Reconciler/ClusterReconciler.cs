@@ -46,6 +46,20 @@ public sealed partial class ClusterReconciler
     /// <summary>One pass for the cluster <paramref name="clusterId"/>.</summary>
     public async Task<ReconcileResult> ReconcileAsync(Guid clusterId, CancellationToken ct)
     {
+        try
+        {
+            return await PassAsync(clusterId, ct).ConfigureAwait(false);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // The API changed the row while this pass ran: not a failure, just a reason to look again now.
+            RowChanged(_logger, clusterId);
+            return ReconcileResult.After(TimeSpan.Zero);
+        }
+    }
+
+    async Task<ReconcileResult> PassAsync(Guid clusterId, CancellationToken ct)
+    {
         using var scope = _logger.BeginScope(new Dictionary<string, object> { ["ClusterId"] = clusterId });
         await using var db = await _dbs.CreateDbContextAsync(ct).ConfigureAwait(false);
         var cluster = await db.Clusters.SingleOrDefaultAsync(c => c.Id == clusterId, ct).ConfigureAwait(false);
@@ -321,4 +335,7 @@ public sealed partial class ClusterReconciler
 
     [LoggerMessage(LogLevel.Debug, "Waited for namespace {Namespace}")]
     static partial void WaitingForNamespace(ILogger logger, string @namespace);
+
+    [LoggerMessage(LogLevel.Debug, "Requeued cluster {Id}: its row changed during the pass")]
+    static partial void RowChanged(ILogger logger, Guid id);
 }

@@ -131,6 +131,12 @@ public sealed partial class ProvisioningService : BackgroundService
             WatchAsync("pods",
                 async c => Listed(await _kube.Client.CoreV1.ListPodForAllNamespacesAsync(labelSelector: Labels.ManagedSelector, cancellationToken: c).ConfigureAwait(false)),
                 (rv, c) => _kube.Client.CoreV1.WatchListPodForAllNamespacesAsync(labelSelector: Labels.ManagedSelector, resourceVersion: rv, allowWatchBookmarks: true, cancellationToken: c), ct),
+            WatchAsync("networkpolicies",
+                async c => Listed(await _kube.Client.NetworkingV1.ListNetworkPolicyForAllNamespacesAsync(labelSelector: Labels.ManagedSelector, cancellationToken: c).ConfigureAwait(false)),
+                (rv, c) => _kube.Client.NetworkingV1.WatchListNetworkPolicyForAllNamespacesAsync(labelSelector: Labels.ManagedSelector, resourceVersion: rv, allowWatchBookmarks: true, cancellationToken: c), ct),
+            WatchAsync("resourcequotas",
+                async c => Listed(await _kube.Client.CoreV1.ListResourceQuotaForAllNamespacesAsync(labelSelector: Labels.ManagedSelector, cancellationToken: c).ConfigureAwait(false)),
+                (rv, c) => _kube.Client.CoreV1.WatchListResourceQuotaForAllNamespacesAsync(labelSelector: Labels.ManagedSelector, resourceVersion: rv, allowWatchBookmarks: true, cancellationToken: c), ct),
             WatchAsync("namespaces",
                 async c => Listed(await _kube.Client.CoreV1.ListNamespaceAsync(labelSelector: Labels.ManagedSelector, cancellationToken: c).ConfigureAwait(false)),
                 (rv, c) => _kube.Client.CoreV1.WatchListNamespaceAsync(labelSelector: Labels.ManagedSelector, resourceVersion: rv, allowWatchBookmarks: true, cancellationToken: c), ct),
@@ -271,8 +277,9 @@ public sealed partial class ProvisioningService : BackgroundService
         {
             _queues.ClusterChanged(clusterId);
         }
-        else if (obj is V1Namespace && labels.TryGetValue(Labels.TenantId, out var tenant) && Guid.TryParse(tenant, out var tenantId))
+        else if (labels.TryGetValue(Labels.TenantId, out var tenant) && Guid.TryParse(tenant, out var tenantId))
         {
+            // A namespace or a fence: a deleted default-deny policy or an edited quota is put back at once.
             _queues.TenantChanged(tenantId);
         }
     }

@@ -42,6 +42,20 @@ public sealed partial class TenantReconciler
     /// <summary>One pass for the tenant <paramref name="tenantId"/>.</summary>
     public async Task<ReconcileResult> ReconcileAsync(Guid tenantId, CancellationToken ct)
     {
+        try
+        {
+            return await PassAsync(tenantId, ct).ConfigureAwait(false);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // The API changed the row while this pass ran: not a failure, just a reason to look again now.
+            RowChanged(_logger, tenantId);
+            return ReconcileResult.After(TimeSpan.Zero);
+        }
+    }
+
+    async Task<ReconcileResult> PassAsync(Guid tenantId, CancellationToken ct)
+    {
         using var scope = _logger.BeginScope(new Dictionary<string, object> { ["TenantId"] = tenantId });
         await using var db = await _dbs.CreateDbContextAsync(ct).ConfigureAwait(false);
         var tenant = await db.Tenants.AsNoTracking().SingleOrDefaultAsync(t => t.Id == tenantId, ct).ConfigureAwait(false);
@@ -126,4 +140,7 @@ public sealed partial class TenantReconciler
 
     [LoggerMessage(LogLevel.Information, "Waited for {Count} cluster(s) of tenant {Tenant} to be deleted before its namespace")]
     static partial void WaitingForClusters(ILogger logger, string tenant, int count);
+
+    [LoggerMessage(LogLevel.Debug, "Requeued tenant {Id}: its row changed during the pass")]
+    static partial void RowChanged(ILogger logger, Guid id);
 }

@@ -51,6 +51,45 @@ public sealed class CrashResumeTests(PostgresServer postgres)
         Assert.Empty(failures);
     }
 
+    [Fact]
+    public async Task A_portal_killed_between_any_two_steps_of_a_deletion_leaves_nothing_behind_on_restart()
+    {
+        await using var h = await Harness.StartAsync(postgres);
+        var tenant = await h.ATenantWithNamespaceAsync(t => t.Quota = new Core.Tenants.TenantQuota { Cpu = "1000", Memory = "4Ti", MaxPods = 1000, MaxClusters = 100 });
+        var steps = await StepsOfADeletePassAsync(h, tenant);
+        var failures = new List<string>();
+
+        for (var killAt = 1; killAt <= steps; killAt++)
+        {
+            var cluster = await h.AddClusterAsync(ASparkCluster().Named($"gone-{killAt}").For(tenant).WithSparkConnect().Build());
+            await h.ReconcileUntilAsync(h.NewPortal(), cluster.Id, ClusterPhase.Running);
+            await h.UpdateClusterAsync(cluster.Id, c => c.DeletionRequestedAt = h.Time.GetUtcNow());
+            await Assert.ThrowsAsync<KillSwitch.Killed>(async () =>
+                await h.ReconcileUntilAsync(h.NewPortal(new KillSwitch(killAt)), cluster.Id, ClusterPhase.Deleted));
+
+            await h.ReconcileUntilAsync(h.NewPortal(), cluster.Id, ClusterPhase.Deleted);
+
+            var left = await ClusterReconcilerTests.ResourceVersionsAsync(h, tenant.Namespace, cluster.Id);
+            var phases = (await h.EventsOfAsync(cluster.Id)).Select(e => e.Phase).ToList();
+            if (left.Count > 0 || phases.Count(p => p == ClusterPhase.Deleting) != 1 || phases.Count(p => p == ClusterPhase.Deleted) != 1)
+            {
+                failures.Add($"killed at step {killAt}: left {string.Join(", ", left.Keys)}; history {string.Join(", ", phases)}");
+            }
+        }
+
+        Assert.Empty(failures);
+    }
+
+    static async Task<int> StepsOfADeletePassAsync(Harness h, Core.Tenants.Tenant tenant)
+    {
+        var cluster = await h.AddClusterAsync(ASparkCluster().Named("measure-delete").For(tenant).WithSparkConnect().Build());
+        await h.ReconcileUntilAsync(h.NewPortal(), cluster.Id, ClusterPhase.Running);
+        await h.UpdateClusterAsync(cluster.Id, c => c.DeletionRequestedAt = h.Time.GetUtcNow());
+        var counter = new KillSwitch(int.MaxValue);
+        await h.NewPortal(counter).Clusters.ReconcileAsync(cluster.Id, Ct);
+        return counter.Calls;
+    }
+
     /// <summary>How many API calls one uninterrupted first pass makes: every one of them is a place to die.</summary>
     static async Task<int> StepsOfAFirstPassAsync(Harness h, Core.Tenants.Tenant tenant)
     {
