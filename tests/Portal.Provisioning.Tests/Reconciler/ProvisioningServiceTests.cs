@@ -1,0 +1,97 @@
+using k8s;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Portal.Core.Clusters;
+using Portal.Provisioning.Kubernetes;
+using Portal.Provisioning.Reconciler;
+using Portal.Testing;
+using static Portal.Provisioning.Tests.Builders;
+
+namespace Portal.Provisioning.Tests.Reconciler;
+
+/// <summary>
+/// The running service: watches, not the five-minute resync, bring things back. The harness's resync is the
+/// default 300 s, far beyond these tests' 20 s limit, so only a watch can make them pass.
+/// </summary>
+public sealed class ProvisioningServiceTests(PostgresServer postgres)
+{
+    static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_worker_deployment_deleted_by_hand_is_restored_through_the_watch()
+    {
+        await using var h = await Harness.StartAsync(postgres);
+        var tenant = await h.AddTenantAsync(ATenant().Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().Named("etl").For(tenant).Build());
+        var service = await StartedAsync(h);
+        await UntilAsync(async () => (await h.ReadClusterAsync(cluster.Id)).Status.Phase == ClusterPhase.Running);
+        var before = await h.FindDeploymentAsync(tenant.Namespace, "etl-worker");
+
+        await h.Client.AppsV1.DeleteNamespacedDeploymentAsync("etl-worker", tenant.Namespace, cancellationToken: Ct);
+
+        var restored = await EventuallyAsync(async () => await h.FindDeploymentAsync(tenant.Namespace, "etl-worker") is { } d && d.Metadata.Uid != before!.Metadata.Uid);
+        await service.StopAsync(Ct);
+        Assert.True(restored);
+    }
+
+    [Fact]
+    public async Task A_default_deny_policy_deleted_by_hand_is_restored_through_the_watch()
+    {
+        await using var h = await Harness.StartAsync(postgres);
+        var tenant = await h.AddTenantAsync(ATenant().Build());
+        var service = await StartedAsync(h);
+        await UntilAsync(async () => await PolicyUidAsync(h, tenant.Namespace) is not null);
+        var before = await PolicyUidAsync(h, tenant.Namespace);
+
+        await h.Client.NetworkingV1.DeleteNamespacedNetworkPolicyAsync("default-deny", tenant.Namespace, cancellationToken: Ct);
+
+        var restored = await EventuallyAsync(async () => await PolicyUidAsync(h, tenant.Namespace) is { } uid && uid != before);
+        await service.StopAsync(Ct);
+        Assert.True(restored);
+    }
+
+    [Fact]
+    public async Task The_health_check_reports_the_connection_mode()
+    {
+        await using var h = await Harness.StartAsync(postgres);
+        var check = new KubernetesHealthCheck(h.Connect(), h.NewReplica());
+
+        var result = await check.CheckHealthAsync(new HealthCheckContext(), Ct);
+
+        Assert.Equal((HealthStatus.Healthy, "Sandbox"), (result.Status, result.Data["mode"]));
+    }
+
+    static async Task<ProvisioningService> StartedAsync(Harness h)
+    {
+        var service = h.NewReplica();
+        await service.StartAsync(Ct);
+        return service;
+    }
+
+    static async Task<string?> PolicyUidAsync(Harness h, string ns) =>
+        (await h.Client.NetworkingV1.ListNamespacedNetworkPolicyAsync(ns, fieldSelector: "metadata.name=default-deny", cancellationToken: Ct))
+        .Items.SingleOrDefault(p => p.Metadata.Name == "default-deny")?.Metadata.Uid;
+
+    static async Task UntilAsync(Func<Task<bool>> condition)
+    {
+        if (!await EventuallyAsync(condition))
+        {
+            throw new TimeoutException("The service did not get there within 20 s.");
+        }
+    }
+
+    static async Task<bool> EventuallyAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(100, Ct);
+        }
+
+        return true;
+    }
+}
