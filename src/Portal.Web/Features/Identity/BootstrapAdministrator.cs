@@ -35,6 +35,14 @@ internal sealed partial class BootstrapAdministrator(
 
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDb>();
+        // A database that is down must not keep the portal from starting (liveness); /readyz reports it, and the
+        // next start with the database up creates the administrator.
+        if (!await db.Database.CanConnectAsync(cancellationToken))
+        {
+            SkippedUnreachable(logger);
+            return;
+        }
+
         if ((await db.Database.GetPendingMigrationsAsync(cancellationToken)).Any())
         {
             SkippedUnmigrated(logger);
@@ -111,6 +119,9 @@ internal sealed partial class BootstrapAdministrator(
 
     [LoggerMessage(LogLevel.Warning, "Skipped creating the first administrator: the user name {UserName} is taken by an account that is not an administrator")]
     static partial void NameTaken(ILogger logger, string userName);
+
+    [LoggerMessage(LogLevel.Warning, "Skipped creating the first administrator: the database is unreachable")]
+    static partial void SkippedUnreachable(ILogger logger);
 
     [LoggerMessage(LogLevel.Warning, "Skipped creating the first administrator: the database has pending migrations")]
     static partial void SkippedUnmigrated(ILogger logger);
