@@ -33,7 +33,7 @@ public static class ProvisioningExtensions
         services.TryAddSingleton<ProvisioningQueues>();
         services.TryAddSingleton<ClusterReconciler>();
         services.TryAddSingleton<TenantReconciler>();
-        services.TryAddSingleton<OrphanSweeper>();
+        services.TryAddSingleton<ClusterResync>();
         services.TryAddSingleton<ClusterLifetime>();
         services.TryAddSingleton<ProvisioningService>();
         services.AddHostedService(sp => sp.GetRequiredService<ProvisioningService>());

@@ -101,6 +101,25 @@ public static class ClusterManifests
         return objects;
     }
 
+    /// <summary>
+    /// Kind and name of every object <see cref="Root"/> and <see cref="Children"/> produce, without building them:
+    /// the resync compares these against one list call per kind for every cluster at once.
+    /// </summary>
+    public static IEnumerable<(string Kind, string Name)> ObjectNames(Cluster cluster)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        yield return ("ConfigMap", RootName(cluster));
+        yield return ("NetworkPolicy", IntraClusterPolicyName(cluster));
+        yield return ("Service", MasterName(cluster));
+        yield return ("Deployment", MasterName(cluster));
+        yield return ("Deployment", WorkerName(cluster));
+        if (cluster.Spec.SparkConnect)
+        {
+            yield return ("Service", ConnectName(cluster));
+            yield return ("Deployment", ConnectName(cluster));
+        }
+    }
+
     /// <summary>Lets the pods of this cluster, and only these, talk to each other on any port.</summary>
     public static V1NetworkPolicy IntraClusterPolicy(Cluster cluster, string @namespace, V1OwnerReference owner)
     {

@@ -29,7 +29,7 @@ public sealed partial class ProvisioningService : BackgroundService
     readonly ProvisioningQueues _queues;
     readonly ClusterReconciler _clusters;
     readonly TenantReconciler _tenants;
-    readonly OrphanSweeper _sweeper;
+    readonly ClusterResync _resync;
     readonly IDbContextFactory<PortalDb> _dbs;
     readonly KubernetesOptions _options;
     readonly TimeProvider _time;
@@ -37,10 +37,11 @@ public sealed partial class ProvisioningService : BackgroundService
     readonly Dictionary<Guid, long> _seenClusters = [];
     readonly Dictionary<Guid, long> _seenTenants = [];
     volatile bool _isLeader;
+    bool _resynced;
 
     /// <summary>Creates the service; <see cref="Identity"/> is unique per process.</summary>
     public ProvisioningService(KubernetesConnection connection, KubernetesApi kube, ProvisioningQueues queues,
-        ClusterReconciler clusters, TenantReconciler tenants, OrphanSweeper sweeper, IDbContextFactory<PortalDb> dbs,
+        ClusterReconciler clusters, TenantReconciler tenants, ClusterResync resync, IDbContextFactory<PortalDb> dbs,
         IOptions<KubernetesOptions> options, TimeProvider time, ILogger<ProvisioningService> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -49,7 +50,7 @@ public sealed partial class ProvisioningService : BackgroundService
         _queues = queues;
         _clusters = clusters;
         _tenants = tenants;
-        _sweeper = sweeper;
+        _resync = resync;
         _dbs = dbs;
         _options = options.Value;
         _time = time;
@@ -81,6 +82,7 @@ public sealed partial class ProvisioningService : BackgroundService
         {
             leading = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             _isLeader = true;
+            _resynced = false;
             StartedLeading(_logger, Identity);
             work = Task.Run(() => LeadAsync(leading.Token), CancellationToken.None);
         };
@@ -144,7 +146,11 @@ public sealed partial class ProvisioningService : BackgroundService
         await Task.WhenAll(tasks).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    /// <summary>Queues every live tenant and cluster, and sweeps orphans: the safety net under watches.</summary>
+    /// <summary>
+    /// The safety net under watches. The first run after winning the election queues every live tenant and
+    /// cluster, so a new portal version re-applies its manifests everywhere; later runs queue every tenant but
+    /// only the clusters <see cref="ClusterResync"/> finds out of step, and sweep orphans.
+    /// </summary>
     async Task ResyncAsync(CancellationToken ct)
     {
         await using (var db = await _dbs.CreateDbContextAsync(ct).ConfigureAwait(false))
@@ -154,13 +160,25 @@ public sealed partial class ProvisioningService : BackgroundService
                 _queues.TenantChanged(id);
             }
 
-            foreach (var id in await db.Clusters.Where(c => c.Status.Phase != ClusterPhase.Deleted).Select(c => c.Id).ToListAsync(ct).ConfigureAwait(false))
+            if (!_resynced)
+            {
+                foreach (var id in await db.Clusters.Where(c => c.Status.Phase != ClusterPhase.Deleted).Select(c => c.Id).ToListAsync(ct).ConfigureAwait(false))
+                {
+                    _queues.ClusterChanged(id);
+                }
+            }
+        }
+
+        var report = await _resync.RunAsync(ct).ConfigureAwait(false);
+        if (_resynced)
+        {
+            foreach (var id in report.NeedingWork)
             {
                 _queues.ClusterChanged(id);
             }
         }
 
-        await _sweeper.SweepAsync(ct).ConfigureAwait(false);
+        _resynced = true;
     }
 
     /// <summary>

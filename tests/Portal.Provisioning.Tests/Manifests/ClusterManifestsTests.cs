@@ -232,6 +232,19 @@ public class ClusterManifestsTests
             endpoints);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Object_names_list_exactly_what_the_manifests_produce(bool connect)
+    {
+        var builder = ASparkCluster();
+        var cluster = (connect ? builder.WithSparkConnect() : builder).Build();
+
+        var produced = ClusterManifests.Children(cluster, Ns, Owner).Prepend(ClusterManifests.Root(cluster, Ns)).Select(o => (o.Kind, o.Metadata.Name));
+
+        Assert.Equal(produced.Order(), ClusterManifests.ObjectNames(cluster).Order());
+    }
+
     [Fact]
     public void An_owner_reference_needs_an_applied_root()
     {

@@ -273,7 +273,7 @@ public sealed class ClusterReconcilerTests(PostgresServer postgres)
             await portal.Api.ApplyAsync(child, Ct);
         }
 
-        await portal.Sweeper.SweepAsync(Ct);
+        await portal.Resync.RunAsync(Ct);
 
         Assert.Empty(await ResourceVersionsAsync(h, tenant.Namespace, ghost.Id));
     }
@@ -287,9 +287,54 @@ public sealed class ClusterReconcilerTests(PostgresServer postgres)
         var portal = h.NewPortal();
         await portal.Clusters.ReconcileAsync(cluster.Id, Ct);
 
-        var deleted = await portal.Sweeper.SweepAsync(Ct);
+        var report = await portal.Resync.RunAsync(Ct);
 
-        Assert.Equal(0, deleted);
+        Assert.Equal(0, report.OrphansDeleted);
+    }
+
+    [Fact]
+    public async Task A_converged_cluster_needs_no_work_at_resync()
+    {
+        await using var h = await Harness.StartAsync(postgres);
+        var tenant = await h.ATenantWithNamespaceAsync();
+        var cluster = await h.AddClusterAsync(ASparkCluster().For(tenant).WithSparkConnect().Build());
+        var portal = h.NewPortal();
+        await h.ReconcileUntilAsync(portal, cluster.Id, ClusterPhase.Running);
+
+        var report = await portal.Resync.RunAsync(Ct);
+
+        Assert.Empty(report.NeedingWork);
+    }
+
+    [Fact]
+    public async Task A_cluster_missing_an_object_needs_work_at_resync()
+    {
+        await using var h = await Harness.StartAsync(postgres);
+        var tenant = await h.ATenantWithNamespaceAsync();
+        var cluster = await h.AddClusterAsync(ASparkCluster().Named("etl").For(tenant).Build());
+        var portal = h.NewPortal();
+        await h.ReconcileUntilAsync(portal, cluster.Id, ClusterPhase.Running);
+        await h.Client.CoreV1.DeleteNamespacedServiceAsync("etl-master", tenant.Namespace, cancellationToken: Ct);
+
+        var report = await portal.Resync.RunAsync(Ct);
+
+        Assert.Equal([cluster.Id], report.NeedingWork);
+    }
+
+    [Fact]
+    public async Task A_cluster_scaled_by_hand_needs_work_at_resync()
+    {
+        await using var h = await Harness.StartAsync(postgres);
+        var tenant = await h.ATenantWithNamespaceAsync();
+        var cluster = await h.AddClusterAsync(ASparkCluster().Named("etl").For(tenant).WithWorkers(2).Build());
+        var portal = h.NewPortal();
+        await h.ReconcileUntilAsync(portal, cluster.Id, ClusterPhase.Running);
+        await h.Client.AppsV1.PatchNamespacedDeploymentScaleAsync(
+            new k8s.Models.V1Patch("{\"spec\":{\"replicas\":5}}", k8s.Models.V1Patch.PatchType.MergePatch), "etl-worker", tenant.Namespace, cancellationToken: Ct);
+
+        var report = await portal.Resync.RunAsync(Ct);
+
+        Assert.Equal([cluster.Id], report.NeedingWork);
     }
 
     [Fact]

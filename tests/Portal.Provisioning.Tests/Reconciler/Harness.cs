@@ -94,7 +94,7 @@ internal sealed class Harness : IAsyncDisposable
             queues,
             new ClusterReconciler(Dbs, api, options, Time, NullLogger<ClusterReconciler>.Instance),
             new TenantReconciler(Dbs, api, queues, options, Time, NullLogger<TenantReconciler>.Instance),
-            new OrphanSweeper(Dbs, api, NullLogger<OrphanSweeper>.Instance),
+            new ClusterResync(Dbs, api, Time, NullLogger<ClusterResync>.Instance),
             new ClusterLifetime(Dbs, queues, Time));
     }
 
@@ -109,7 +109,7 @@ internal sealed class Harness : IAsyncDisposable
         var service = new ProvisioningService(connection, api, queues,
             new ClusterReconciler(Dbs, api, options, Time, NullLogger<ClusterReconciler>.Instance),
             new TenantReconciler(Dbs, api, queues, options, Time, NullLogger<TenantReconciler>.Instance),
-            new OrphanSweeper(Dbs, api, NullLogger<OrphanSweeper>.Instance),
+            new ClusterResync(Dbs, api, Time, NullLogger<ClusterResync>.Instance),
             Dbs, options, TimeProvider.System, NullLogger<ProvisioningService>.Instance);
         _disposables.Add(service);
         return service;
@@ -214,5 +214,5 @@ internal sealed record Portal(
     ProvisioningQueues Queues,
     ClusterReconciler Clusters,
     TenantReconciler Tenants,
-    OrphanSweeper Sweeper,
+    ClusterResync Resync,
     ClusterLifetime Lifetime);
