@@ -34,6 +34,7 @@ public static class ProvisioningExtensions
         services.TryAddSingleton<ClusterReconciler>();
         services.TryAddSingleton<TenantReconciler>();
         services.TryAddSingleton<ClusterResync>();
+        services.TryAddSingleton<TenantResync>();
         services.TryAddSingleton<ClusterLifetime>();
         services.TryAddSingleton<ProvisioningService>();
         services.AddHostedService(sp => sp.GetRequiredService<ProvisioningService>());

@@ -30,6 +30,7 @@ public sealed partial class ProvisioningService : BackgroundService
     readonly ClusterReconciler _clusters;
     readonly TenantReconciler _tenants;
     readonly ClusterResync _resync;
+    readonly TenantResync _tenantResync;
     readonly IDbContextFactory<PortalDb> _dbs;
     readonly KubernetesOptions _options;
     readonly TimeProvider _time;
@@ -41,7 +42,7 @@ public sealed partial class ProvisioningService : BackgroundService
 
     /// <summary>Creates the service; <see cref="Identity"/> is unique per process.</summary>
     public ProvisioningService(KubernetesConnection connection, KubernetesApi kube, ProvisioningQueues queues,
-        ClusterReconciler clusters, TenantReconciler tenants, ClusterResync resync, IDbContextFactory<PortalDb> dbs,
+        ClusterReconciler clusters, TenantReconciler tenants, ClusterResync resync, TenantResync tenantResync, IDbContextFactory<PortalDb> dbs,
         IOptions<KubernetesOptions> options, TimeProvider time, ILogger<ProvisioningService> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -51,6 +52,7 @@ public sealed partial class ProvisioningService : BackgroundService
         _clusters = clusters;
         _tenants = tenants;
         _resync = resync;
+        _tenantResync = tenantResync;
         _dbs = dbs;
         _options = options.Value;
         _time = time;
@@ -148,27 +150,33 @@ public sealed partial class ProvisioningService : BackgroundService
 
     /// <summary>
     /// The safety net under watches. The first run after winning the election queues every live tenant and
-    /// cluster, so a new portal version re-applies its manifests everywhere; later runs queue every tenant but
-    /// only the clusters <see cref="ClusterResync"/> finds out of step, and sweep orphans.
+    /// cluster, so a new portal version re-applies its manifests everywhere; later runs queue only the tenants and
+    /// clusters <see cref="TenantResync"/> and <see cref="ClusterResync"/> find out of step, and sweep orphans.
     /// </summary>
     async Task ResyncAsync(CancellationToken ct)
     {
-        await using (var db = await _dbs.CreateDbContextAsync(ct).ConfigureAwait(false))
+        if (!_resynced)
         {
+            await using var db = await _dbs.CreateDbContextAsync(ct).ConfigureAwait(false);
             foreach (var id in await db.Tenants.Select(t => t.Id).ToListAsync(ct).ConfigureAwait(false))
             {
                 _queues.TenantChanged(id);
             }
 
-            if (!_resynced)
+            foreach (var id in await db.Clusters.Where(c => c.Status.Phase != ClusterPhase.Deleted).Select(c => c.Id).ToListAsync(ct).ConfigureAwait(false))
             {
-                foreach (var id in await db.Clusters.Where(c => c.Status.Phase != ClusterPhase.Deleted).Select(c => c.Id).ToListAsync(ct).ConfigureAwait(false))
-                {
-                    _queues.ClusterChanged(id);
-                }
+                _queues.ClusterChanged(id);
+            }
+        }
+        else
+        {
+            foreach (var id in await _tenantResync.NeedingWorkAsync(ct).ConfigureAwait(false))
+            {
+                _queues.TenantChanged(id);
             }
         }
 
+        // Runs every time, the first included: it is also the orphan sweep.
         var report = await _resync.RunAsync(ct).ConfigureAwait(false);
         if (_resynced)
         {

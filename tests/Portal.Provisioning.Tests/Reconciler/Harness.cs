@@ -95,6 +95,7 @@ internal sealed class Harness : IAsyncDisposable
             new ClusterReconciler(Dbs, api, options, Time, NullLogger<ClusterReconciler>.Instance),
             new TenantReconciler(Dbs, api, queues, options, Time, NullLogger<TenantReconciler>.Instance),
             new ClusterResync(Dbs, api, Time, NullLogger<ClusterResync>.Instance),
+            new TenantResync(Dbs, api, options),
             new ClusterLifetime(Dbs, queues, Time));
     }
 
@@ -110,6 +111,7 @@ internal sealed class Harness : IAsyncDisposable
             new ClusterReconciler(Dbs, api, options, Time, NullLogger<ClusterReconciler>.Instance),
             new TenantReconciler(Dbs, api, queues, options, Time, NullLogger<TenantReconciler>.Instance),
             new ClusterResync(Dbs, api, Time, NullLogger<ClusterResync>.Instance),
+            new TenantResync(Dbs, api, options),
             Dbs, options, TimeProvider.System, NullLogger<ProvisioningService>.Instance);
         _disposables.Add(service);
         return service;
@@ -215,4 +217,5 @@ internal sealed record Portal(
     ClusterReconciler Clusters,
     TenantReconciler Tenants,
     ClusterResync Resync,
+    TenantResync TenantResync,
     ClusterLifetime Lifetime);

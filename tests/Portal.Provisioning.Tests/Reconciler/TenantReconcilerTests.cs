@@ -114,6 +114,29 @@ public sealed class TenantReconcilerTests(PostgresServer postgres)
         Assert.DoesNotContain(tenant.Namespace, namespaces.Items.Select(n => n.Metadata.Name));
     }
 
+    [Fact]
+    public async Task A_fenced_tenant_needs_no_work_at_resync()
+    {
+        await using var h = await Harness.StartAsync(postgres);
+        var tenant = await h.AddTenantAsync(ATenant().WithDirectoryGroup("team-a-devs").Build());
+        var portal = h.NewPortal();
+        await portal.Tenants.ReconcileAsync(tenant.Id, Ct);
+
+        Assert.Empty(await portal.TenantResync.NeedingWorkAsync(Ct));
+    }
+
+    [Fact]
+    public async Task A_tenant_missing_a_fence_needs_work_at_resync()
+    {
+        await using var h = await Harness.StartAsync(postgres);
+        var tenant = await h.AddTenantAsync(ATenant().Build());
+        var portal = h.NewPortal();
+        await portal.Tenants.ReconcileAsync(tenant.Id, Ct);
+        await h.Client.CoreV1.DeleteNamespacedLimitRangeAsync("spark-portal-limits", tenant.Namespace, cancellationToken: Ct);
+
+        Assert.Equal([tenant.Id], await portal.TenantResync.NeedingWorkAsync(Ct));
+    }
+
     static async Task RequestDeletionAsync(Harness h, Tenant tenant)
     {
         await using var db = h.Dbs.CreateDbContext();
