@@ -66,6 +66,23 @@ public sealed class BuiltInAccountTests(LocalAccountsFixture local, Browser brow
     }
 
     [Fact]
+    public async Task Resetting_an_accounts_security_stamp_ends_its_sessions()
+    {
+        await CreateUserAsync("erin", "erins-own-Password-1");
+        var page = await SubmitSignInAsync("erin", "erins-own-Password-1");
+        await page.WaitForURLAsync(Url("me"));
+        await local.Portal.InScopeAsync(async sp =>
+        {
+            var users = sp.GetRequiredService<UserManager<IdentityUser>>();
+            return await users.UpdateSecurityStampAsync((await users.FindByNameAsync("erin"))!);
+        });
+
+        await page.GotoAsync(Url("me"));
+
+        Assert.Equal(Url("signin?returnUrl=%2Fme"), page.Url);
+    }
+
+    [Fact]
     public async Task Signing_in_with_a_one_time_password_leads_to_the_password_page_first()
     {
         await CreateUserAsync("carol", "one-time-Password-1", new Claim(PortalClaims.PasswordChangeRequired, "true"));

@@ -74,6 +74,8 @@ public sealed class LocalAccountsFixture : IAsyncLifetime
     public async ValueTask InitializeAsync() => Portal = await PortalTestApp.StartAsync(new Dictionary<string, string?>
     {
         ["Portal:Bootstrap:AdminPassword"] = AdminPassword,
+        // Test-only: check sessions against their accounts on every request, not once a minute.
+        ["Authentication:BuiltInAccounts:RevalidateSeconds"] = "0",
     });
 
     public ValueTask DisposeAsync() => Portal.DisposeAsync();

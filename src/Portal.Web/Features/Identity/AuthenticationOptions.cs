@@ -133,6 +133,13 @@ public sealed class BuiltInAccountOptions
 
     /// <summary>Offer the password form. Turn off to sign in through SSO only (then SSO must be configured).</summary>
     public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// How often a built-in account's session is checked against the account: a changed password, a reset
+    /// security stamp or a deleted account ends the session at the next check.
+    /// </summary>
+    [Range(0, 3600)]
+    public int RevalidateSeconds { get; set; } = 60;
 }
 
 /// <summary>The first platform administrator of a portal without SSO, bound from "Portal:Bootstrap".</summary>

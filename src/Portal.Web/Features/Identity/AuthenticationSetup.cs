@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -6,6 +7,7 @@ using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Portal.Core.Data;
 using Portal.Core.Identity;
@@ -46,6 +48,7 @@ public static class AuthenticationSetup
         services.AddOptions<OpenIdConnectSettings>().BindConfiguration(OpenIdConnectSettings.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<GroupMappingOptions>().BindConfiguration(GroupMappingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<BuiltInAccountOptions>().BindConfiguration(BuiltInAccountOptions.Section)
+            .ValidateDataAnnotations()
             .Validate(accounts => accounts.Enabled || sso.Enabled,
                 "Authentication:BuiltInAccounts:Enabled is false and Authentication:OpenIdConnect:Authority is empty: nobody could sign in.")
             .ValidateOnStart();
@@ -149,9 +152,41 @@ public static class AuthenticationSetup
         options.AccessDeniedPath = IdentityEndpoints.SignInPath;
         options.ReturnUrlParameter = "returnUrl";
 
+        // A built-in account's session ends when its security stamp changes (new password, reset, deletion). SSO
+        // sessions have no stamp here: the provider decides, at the next sign-in.
+        options.Events.OnValidatePrincipal = RevalidateBuiltInSession;
+
         // The API answers with status codes; only pages redirect to the sign-in form.
         options.Events.OnRedirectToLogin = context => RedirectOrStatus(context, StatusCodes.Status401Unauthorized);
         options.Events.OnRedirectToAccessDenied = context => RedirectOrStatus(context, StatusCodes.Status403Forbidden);
+    }
+
+    // Identity's own SecurityStampValidator also signs out of its two-factor cookie, which the portal doesn't have.
+    static async Task RevalidateBuiltInSession(CookieValidatePrincipalContext context)
+    {
+        if (context.Principal?.FindFirstValue(PortalClaims.IdentityProvider) != IdentityProviders.Local)
+        {
+            return;
+        }
+
+        var services = context.HttpContext.RequestServices;
+        var interval = TimeSpan.FromSeconds(services.GetRequiredService<IOptions<BuiltInAccountOptions>>().Value.RevalidateSeconds);
+        if (context.Properties.IssuedUtc is { } issued && services.GetRequiredService<TimeProvider>().GetUtcNow() - issued < interval)
+        {
+            return;
+        }
+
+        var signIn = services.GetRequiredService<SignInManager<IdentityUser>>();
+        if (await signIn.ValidateSecurityStampAsync(context.Principal) is not { } user)
+        {
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(PortalSchemes.Cookie);
+            return;
+        }
+
+        // Fresh claims (a new role, a cleared one-time-password flag) and a new issue time for the next interval.
+        context.ReplacePrincipal(await signIn.CreateUserPrincipalAsync(user));
+        context.ShouldRenew = true;
     }
 
     static Task RedirectOrStatus(RedirectContext<CookieAuthenticationOptions> context, int status)
