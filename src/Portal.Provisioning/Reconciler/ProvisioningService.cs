@@ -69,6 +69,30 @@ public sealed partial class ProvisioningService : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await EnsurePortalNamespaceAsync(stoppingToken).ConfigureAwait(false);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await ElectAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // The client's elector only absorbs HTTP error statuses; an unreachable API server ends it with an
+                // exception. The portal keeps serving and runs for the Lease again.
+                LeaseError(_logger, ex);
+            }
+
+            await DelayAsync(TimeSpan.FromSeconds(_options.LeaseDurationSeconds) / 5, stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Runs for the Lease and, while holding it, leads; each term's work stops before the next starts.</summary>
+    async Task ElectAsync(CancellationToken stoppingToken)
+    {
         var duration = TimeSpan.FromSeconds(_options.LeaseDurationSeconds);
         var leaseLock = new LeaseLock(_kube.Client, _options.PortalNamespace, _options.LeaseName, Identity);
         using var elector = new LeaderElector(new LeaderElectionConfig(leaseLock)
@@ -79,14 +103,22 @@ public sealed partial class ProvisioningService : BackgroundService
         });
 
         CancellationTokenSource? leading = null;
-        Task work = Task.CompletedTask;
+        var work = Task.CompletedTask;
         elector.OnStartedLeading += () =>
         {
+            var previousTerm = leading;
             leading = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            var term = leading.Token;
+            var previous = work;
             _isLeader = true;
             _resynced = false;
             StartedLeading(_logger, Identity);
-            work = Task.Run(() => LeadAsync(leading.Token), CancellationToken.None);
+            work = Task.Run(async () =>
+            {
+                await previous.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                previousTerm?.Dispose();
+                await LeadAsync(term).ConfigureAwait(false);
+            }, CancellationToken.None);
         };
         elector.OnStoppedLeading += () =>
         {
@@ -101,11 +133,9 @@ public sealed partial class ProvisioningService : BackgroundService
         {
             await elector.RunAndTryToHoldLeadershipForeverAsync(stoppingToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
         finally
         {
+            // Whatever ended the election, this replica can no longer be sure it holds the Lease.
             _isLeader = false;
             leading?.Cancel();
             await work.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -362,14 +392,16 @@ public sealed partial class ProvisioningService : BackgroundService
                 }, ct).ConfigureAwait(false);
             }
         }
-        catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.Forbidden)
+        catch (Exception ex) when (!ct.IsCancellationRequested)
         {
-            PortalNamespaceUnchecked(_logger, _options.PortalNamespace, _connection.Mode);
+            // Forbidden, or the API server is down right now: either way the portal must keep serving, and the
+            // election keeps retrying (and logging) until the Lease can be had.
+            PortalNamespaceUnchecked(_logger, ex, _options.PortalNamespace, _connection.Mode);
         }
     }
 
     [LoggerMessage(LogLevel.Warning, "Could not check namespace {Namespace} for the provisioning Lease ({Mode}); leader election needs it")]
-    static partial void PortalNamespaceUnchecked(ILogger logger, string @namespace, KubernetesMode mode);
+    static partial void PortalNamespaceUnchecked(ILogger logger, Exception ex, string @namespace, KubernetesMode mode);
 
     [LoggerMessage(LogLevel.Information, "Started leading provisioning as {Identity}")]
     static partial void StartedLeading(ILogger logger, string identity);

@@ -50,6 +50,22 @@ public sealed class ProvisioningServiceTests(PostgresServer postgres)
     }
 
     [Fact]
+    public async Task The_service_keeps_running_while_the_api_server_is_unreachable()
+    {
+        await using var h = await Harness.StartAsync(postgres);
+        var service = h.NewReplica();
+        await h.Sandbox.DisposeAsync();
+
+        await service.StartAsync(Ct);
+        // Past the namespace check's retries (about 3 s) and into several election attempts.
+        await Task.Delay(TimeSpan.FromSeconds(5), Ct);
+
+        Assert.Null(service.ExecuteTask!.Exception);
+        Assert.False(service.ExecuteTask!.IsCompleted);
+        await service.StopAsync(Ct);
+    }
+
+    [Fact]
     public async Task The_health_check_reports_the_connection_mode()
     {
         await using var h = await Harness.StartAsync(postgres);
