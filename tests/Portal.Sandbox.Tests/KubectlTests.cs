@@ -136,6 +136,27 @@ public sealed class KubectlTests : SandboxTest
     }
 
     [Fact]
+    public async Task Kubectl_delete_of_a_manifest_that_starts_with_its_namespace_deletes_everything()
+    {
+        await _kubectl.Ok("apply -f -", Manifest);
+
+        var output = await _kubectl.Ok("delete -f -", Manifest);
+
+        Assert.Equal(["namespace \"shop\" deleted", "deployment.apps \"web\" deleted", "service \"web\" deleted", "configmap \"settings\" deleted"], output.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public async Task Kubectl_rollout_status_and_wait_see_the_deployment_become_available()
+    {
+        await _kubectl.Ok("apply -f -", Manifest);
+
+        var rollout = await _kubectl.Ok("rollout status deployment/web -n shop --timeout=30s");
+        var wait = await _kubectl.Ok("wait --for=condition=Available deployment/web -n shop --timeout=30s");
+
+        Assert.Equal(("deployment \"web\" successfully rolled out", "deployment.apps/web condition met"), (rollout.Trim().Split('\n')[^1], wait.Trim()));
+    }
+
+    [Fact]
     public async Task Kubectl_delete_namespace_waits_until_the_namespace_is_gone()
     {
         await _kubectl.Ok("apply -f -", Manifest);

@@ -26,6 +26,8 @@ internal static class WatchEndpoint
         http.Response.StatusCode = 200;
         http.Response.ContentType = "application/json";
         await http.Response.StartAsync(http.RequestAborted);
+        // Send the headers now: clients (client-go's reflector, kubectl wait) block on them before any event exists.
+        await http.Response.BodyWriter.FlushAsync(http.RequestAborted);
 
         if (watcher is null)
         {

@@ -12,6 +12,11 @@ internal sealed class NamespaceController(Registry registry) : IReconciler
 {
     static readonly TimeSpan Recheck = TimeSpan.FromMilliseconds(100);
 
+    // Upstream's namespace controller runs discovery before it deletes anything, so a `kubectl delete -f` that
+    // names the namespace first still finds the objects after it. The pause keeps that behaviour.
+    static readonly TimeSpan DiscoveryPause = TimeSpan.FromMilliseconds(500);
+    readonly Dictionary<string, DateTime> _terminatingSince = [];
+
     public IEnumerable<string> KeysFor(StoreEvent e)
     {
         if (e.Kind == ResourceCatalog.Namespaces && e.Type != WatchEventType.Deleted) yield return e.Object.Name();
@@ -22,7 +27,11 @@ internal sealed class NamespaceController(Registry registry) : IReconciler
     public TimeSpan? Reconcile(string name)
     {
         var ns = registry.TryGet(ResourceCatalog.Namespaces, null, name);
-        if (ns is null) return null;
+        if (ns is null)
+        {
+            _terminatingSince.Remove(name);
+            return null;
+        }
         if (!ns.IsDeleting())
         {
             if (registry.TryGet(ResourceCatalog.ServiceAccounts, name, "default") is null)
@@ -39,6 +48,9 @@ internal sealed class NamespaceController(Registry registry) : IReconciler
             return null;
         }
 
+        if (!_terminatingSince.TryGetValue(name, out var since)) _terminatingSince[name] = since = DateTime.UtcNow;
+        if (since + DiscoveryPause - DateTime.UtcNow is var wait && wait > TimeSpan.Zero) return wait;
+
         var remaining = 0;
         foreach (var kind in ResourceCatalog.All.Where(k => k.Namespaced))
         {
@@ -47,6 +59,7 @@ internal sealed class NamespaceController(Registry registry) : IReconciler
         }
         if (remaining > 0) return Recheck;   // objects with finalizers: wait for their controllers
         registry.RemoveNamespace(name);
+        _terminatingSince.Remove(name);
         return null;
     }
 }
