@@ -10,8 +10,8 @@ namespace Portal.Provisioning.Reconciler;
 
 /// <summary>
 /// The tenant half of the resync: one list call per fence kind across all namespaces, compared with what each
-/// tenant row calls for. Tenants being deleted, or missing their namespace or any fence, are returned for a full
-/// pass; a fenced tenant costs no API call. Changed fields are not this check's business: the database poll sees
+/// tenant row calls for. Tenants missing their namespace or any fence, or being deleted and still having a
+/// namespace, are returned for a full pass; a fenced (or finished) tenant costs no API call. Changed fields are not this check's business: the database poll sees
 /// row changes and the watches see hand edits.
 /// </summary>
 public sealed class TenantResync(IDbContextFactory<PortalDb> dbs, KubernetesApi kube, IOptions<KubernetesOptions> options)
@@ -40,9 +40,11 @@ public sealed class TenantResync(IDbContextFactory<PortalDb> dbs, KubernetesApi 
         await using var db = await dbs.CreateDbContextAsync(ct).ConfigureAwait(false);
         var tenants = await db.Tenants.AsNoTracking().ToListAsync(ct).ConfigureAwait(false);
         var fencing = options.Value.Fencing;
+        // A deleted tenant whose namespace is gone is finished: its clusters went first.
         return tenants
             .Where(t => t.DeletionRequestedAt is not null
-                        || TenantManifests.For(t, fencing).Any(o => !existing.Contains((o.Kind, o.Metadata.NamespaceProperty, o.Metadata.Name))))
+                ? existing.Contains(("Namespace", null, t.Namespace))
+                : TenantManifests.For(t, fencing).Any(o => !existing.Contains((o.Kind, o.Metadata.NamespaceProperty, o.Metadata.Name))))
             .Select(t => t.Id)
             .ToList();
     }

@@ -137,6 +137,18 @@ public sealed class TenantReconcilerTests(PostgresServer postgres)
         Assert.Equal([tenant.Id], await portal.TenantResync.NeedingWorkAsync(Ct));
     }
 
+    [Fact]
+    public async Task A_deleted_tenant_whose_namespace_is_gone_needs_no_more_work_at_resync()
+    {
+        await using var h = await Harness.StartAsync(postgres);
+        var tenant = await h.ATenantWithNamespaceAsync();
+        var portal = h.NewPortal();
+        await RequestDeletionAsync(h, tenant);
+        await ReconcileTenantUntilDoneAsync(portal, tenant.Id);
+
+        Assert.Empty(await portal.TenantResync.NeedingWorkAsync(Ct));
+    }
+
     static async Task RequestDeletionAsync(Harness h, Tenant tenant)
     {
         await using var db = h.Dbs.CreateDbContext();
