@@ -74,6 +74,24 @@ public sealed class HostTests(PortalApp app) : IClassFixture<PortalApp>
     }
 
     [Fact]
+    public async Task The_clusters_page_says_so_when_the_tenant_has_none()
+    {
+        var tenant = await app.CreateTenantAsync((PortalApp.DevelopmentUser, Portal.Core.Tenants.TenantRole.Viewer));
+
+        var html = await (await _client.GetAsync($"/tenants/{tenant.Slug}/clusters", Ct)).Content.ReadAsStringAsync(Ct);
+
+        Assert.Contains("No clusters in this tenant yet", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_clusters_page_of_a_tenant_the_user_is_not_in_shows_the_error_state()
+    {
+        var html = await (await _client.GetAsync("/tenants/not-mine/clusters", Ct)).Content.ReadAsStringAsync(Ct);
+
+        Assert.Contains("No tenant &#x27;not-mine&#x27; you are a member of.", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_stylesheet_from_the_top_level_wwwroot_is_served()
     {
         var response = await _client.GetAsync("/css/portal.css", Ct);
