@@ -69,6 +69,21 @@ public sealed class ControllerTests : SandboxTest
     }
 
     [Fact]
+    public async Task Reverting_a_template_scales_the_original_replica_set_back_up()
+    {
+        await Client.AppsV1.CreateNamespacedDeploymentAsync(ADeployment("web").Build(), "default", cancellationToken: Ct);
+        await Eventually(async () => (await Client.AppsV1.ListNamespacedReplicaSetAsync("default", cancellationToken: Ct)).Items.Count == 1, "the first replica set exists");
+        var original = (await Client.AppsV1.ListNamespacedReplicaSetAsync("default", cancellationToken: Ct)).Items[0].Metadata.Name;
+        await Client.AppsV1.PatchNamespacedDeploymentAsync(new V1Patch("""{"spec":{"template":{"spec":{"containers":[{"name":"app","image":"nginx:1.28"}]}}}}""", V1Patch.PatchType.StrategicMergePatch), "web", "default", cancellationToken: Ct);
+        await Eventually(async () => (await Client.AppsV1.ListNamespacedReplicaSetAsync("default", cancellationToken: Ct)).Items.Count == 2, "a second replica set exists");
+
+        await Client.AppsV1.PatchNamespacedDeploymentAsync(new V1Patch("""{"spec":{"template":{"spec":{"containers":[{"name":"app","image":"nginx:1.27"}]}}}}""", V1Patch.PatchType.StrategicMergePatch), "web", "default", cancellationToken: Ct);
+
+        await Eventually(async () => (await Client.AppsV1.ReadNamespacedReplicaSetAsync(original, "default", cancellationToken: Ct)).Spec.Replicas == 1, "the original replica set is scaled back up");
+        Assert.Equal(2, (await Client.AppsV1.ListNamespacedReplicaSetAsync("default", cancellationToken: Ct)).Items.Count);
+    }
+
+    [Fact]
     public async Task A_stateful_set_creates_ordinal_pods_in_order()
     {
         await Client.AppsV1.CreateNamespacedStatefulSetAsync(ADeployment("db").WithReplicas(3).BuildStatefulSet(), "default", cancellationToken: Ct);

@@ -46,6 +46,7 @@ internal sealed partial class ControllerHost : IAsyncDisposable
             new Kubelet(registry, events, options),
             new QuotaController(registry),
             new DisruptionController(registry),
+            new EventTtlController(registry),
         ];
     }
 
@@ -201,12 +202,15 @@ internal static class ControllerKeys
         ["blockOwnerDeletion"] = true,
     };
 
-    /// <summary>rand.SafeEncodeString over an FNV-1a hash, as the deployment controller names pod-template-hash.</summary>
+    /// <summary>
+    /// rand.SafeEncodeString over an FNV-1a hash, as the deployment controller names pod-template-hash. The template
+    /// is hashed in canonical form (keys sorted), so the same template always gets the same hash.
+    /// </summary>
     public static string TemplateHash(JsonNode? template)
     {
         const string alphabet = "bcdfghjklmnpqrstvwxz2456789";
         var hash = 2166136261u;
-        foreach (var b in System.Text.Encoding.UTF8.GetBytes(template?.ToJsonString() ?? ""))
+        foreach (var b in System.Text.Encoding.UTF8.GetBytes(Canonical(template)))
         {
             hash ^= b;
             hash *= 16777619;
@@ -214,4 +218,12 @@ internal static class ControllerKeys
         var digits = hash.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return string.Concat(digits.Select(d => alphabet[d % alphabet.Length]));
     }
+
+    static string Canonical(JsonNode? node) => node switch
+    {
+        JsonObject o => "{" + string.Join(",", o.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"\"{p.Key}\":{Canonical(p.Value)}")) + "}",
+        JsonArray a => "[" + string.Join(",", a.Select(Canonical)) + "]",
+        null => "null",
+        _ => node.ToJsonString(),
+    };
 }

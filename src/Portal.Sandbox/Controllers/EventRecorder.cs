@@ -59,6 +59,8 @@ internal sealed class EventRecorder(Registry registry)
                 ["reportingInstance"] = "",
             };
             registry.Create(ResourceCatalog.Events, ns, evt, new WriteOptions());
+            // The cache only saves a lookup; bounding it keeps a long-running sandbox's memory flat.
+            if (_seen.Count >= 10_000) _seen.Clear();
             _seen[key] = (ns, name);
         }
         catch (ApiError)

@@ -181,7 +181,8 @@ internal sealed class Registry(ObjectStore store)
         {
             next["status"] = existing["status"]?.DeepClone();
             // spec.finalizers only changes through the finalize subresource.
-            next.Obj("spec")["finalizers"] = existing.Node("spec", "finalizers")?.DeepClone();
+            if (existing.Node("spec", "finalizers") is { } finalizers) next.Obj("spec")["finalizers"] = finalizers.DeepClone();
+            else next.Obj("spec").Remove("finalizers");
         }
 
         var meta = next.Metadata();
@@ -414,7 +415,7 @@ internal sealed class Registry(ObjectStore store)
         if (spec.Str("type") == "ExternalName") return;
         if (spec.Str("clusterIP") is not { Length: > 0 })
         {
-            var n = Interlocked.Increment(ref _nextClusterIp);
+            var n = ++_nextClusterIp;
             spec["clusterIP"] = $"10.96.{n / 250 % 250}.{n % 250 + 1}";
         }
         spec["clusterIPs"] = new JsonArray(spec.Str("clusterIP"));
