@@ -42,12 +42,15 @@ public static class ProvisioningExtensions
     }
 
     /// <summary>
-    /// Adds the readiness check "kubernetes": the API server answers. Its data carries the connection mode
-    /// (ExplicitKubeconfig, Kubeconfig, InCluster, Sandbox) and whether this replica leads provisioning.
+    /// Adds the check "kubernetes": the API server answers. Its description names the connection mode
+    /// (ExplicitKubeconfig, Kubeconfig, InCluster, Sandbox); its data adds whether this replica leads provisioning.
+    /// An unreachable API server reports <paramref name="failureStatus"/>, Degraded by default: the portal still
+    /// serves and records requests, and provisioning catches up when the API server is back.
     /// </summary>
-    public static IHealthChecksBuilder AddKubernetesHealthCheck(this IHealthChecksBuilder builder, params string[] tags)
+    public static IHealthChecksBuilder AddKubernetesHealthCheck(this IHealthChecksBuilder builder,
+        HealthStatus failureStatus = HealthStatus.Degraded, params string[] tags)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder.AddCheck<KubernetesHealthCheck>("kubernetes", HealthStatus.Unhealthy, tags);
+        return builder.AddCheck<KubernetesHealthCheck>("kubernetes", failureStatus, tags);
     }
 }

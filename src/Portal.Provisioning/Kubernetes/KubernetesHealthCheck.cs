@@ -24,7 +24,8 @@ internal sealed class KubernetesHealthCheck(KubernetesConnection connection, Pro
         }
         catch (Exception ex) when (ex is HttpRequestException or k8s.Autorest.HttpOperationException or OperationCanceledException)
         {
-            return HealthCheckResult.Unhealthy($"Kubernetes ({connection.Mode}) does not answer", ex, data);
+            return new HealthCheckResult(context.Registration?.FailureStatus ?? HealthStatus.Unhealthy,
+                $"Kubernetes ({connection.Mode}) does not answer", ex, data);
         }
     }
 }

@@ -76,6 +76,19 @@ public sealed class ProvisioningServiceTests(PostgresServer postgres)
         Assert.Equal((HealthStatus.Healthy, "Sandbox"), (result.Status, result.Data["mode"]));
     }
 
+    [Fact]
+    public async Task An_unreachable_api_server_reports_the_registered_failure_status()
+    {
+        await using var h = await Harness.StartAsync(postgres);
+        var check = new KubernetesHealthCheck(h.Connect(), h.NewReplica());
+        await h.Sandbox.DisposeAsync();
+        var context = new HealthCheckContext { Registration = new HealthCheckRegistration("kubernetes", check, HealthStatus.Degraded, []) };
+
+        var result = await check.CheckHealthAsync(context, Ct);
+
+        Assert.Equal(HealthStatus.Degraded, result.Status);
+    }
+
     static async Task<ProvisioningService> StartedAsync(Harness h)
     {
         var service = h.NewReplica();
