@@ -153,6 +153,21 @@ public sealed class WatchTests : SandboxTest
         Assert.Equal("Deleted first", replayed);
     }
 
+    [Fact]
+    public async Task A_watch_asking_for_tables_streams_one_row_tables_as_kubectl_get_watch_expects()
+    {
+        await Client.CoreV1.CreateNamespacedConfigMapAsync(AConfigMap("existing"), "default", cancellationToken: Ct);
+        using var http = new HttpClient { BaseAddress = Sandbox.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/namespaces/default/configmaps?watch=true");
+        request.Headers.TryAddWithoutValidation("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io");
+
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Ct);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(Ct));
+        var first = System.Text.Json.Nodes.JsonNode.Parse(await reader.ReadLineAsync(Ct) ?? "{}")!;
+
+        Assert.Equal(("ADDED", "Table", "existing"), ((string?)first["type"], (string?)first["object"]!["kind"], (string?)first["object"]!["rows"]![0]!["cells"]![0]));
+    }
+
     static async Task<List<string>> Take(ChannelReader<string> reader, int count)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);

@@ -21,6 +21,8 @@ internal static class WatchEndpoint
         var labels = LabelSelector.Parse(q["labelSelector"]);
         var fields = FieldSelector.Parse(q["fieldSelector"]);
         var requestedVersion = q["resourceVersion"].FirstOrDefault();
+        // kubectl get -w asks for Tables: each event then carries a one-row Table, as server-side printing does.
+        var asTable = Tables.Wanted(http.Request.Headers.Accept);
         var watcher = registry.OpenWatch(route.Kind, route.Namespace, requestedVersion, out var initial);
 
         http.Response.StatusCode = 200;
@@ -32,7 +34,7 @@ internal static class WatchEndpoint
         if (watcher is null)
         {
             var expired = ApiError.Expired($"too old resource version: {requestedVersion} ({registry.Store.OldestResumableLocked()})");
-            await Write(http, "ERROR", expired.ToStatus());
+            await Write(http, "ERROR", expired.ToStatus(), table: null);
             return;
         }
 
@@ -49,7 +51,7 @@ internal static class WatchEndpoint
                 foreach (var obj in initial)
                 {
                     if (!labels.Matches(obj.Labels()) || !fields.Matches(obj)) continue;
-                    await Write(http, "ADDED", obj);
+                    await Write(http, "ADDED", obj, asTable ? route.Kind : null);
                     if (FaultInjector.ShouldDropWatch(faults, started, ++sent)) return;
                 }
                 var reader = watcher.Channel.Reader;
@@ -67,7 +69,7 @@ internal static class WatchEndpoint
                             _ => null,
                         };
                         if (type is null) continue;
-                        await Write(http, type, e.Object);
+                        await Write(http, type, e.Object, asTable ? route.Kind : null);
                         if (FaultInjector.ShouldDropWatch(faults, started, ++sent)) return;
                     }
                 }
@@ -79,14 +81,15 @@ internal static class WatchEndpoint
         }
     }
 
-    static async Task Write(HttpContext http, string type, JsonObject obj)
+    static async Task Write(HttpContext http, string type, JsonObject obj, ResourceKind? table)
     {
         await using (var writer = new Utf8JsonWriter(http.Response.BodyWriter))
         {
             writer.WriteStartObject();
             writer.WriteString("type", type);
             writer.WritePropertyName("object");
-            obj.WriteTo(writer);
+            if (table is null) obj.WriteTo(writer);
+            else Tables.Write(writer, table, [obj], obj.ResourceVersion(), continueToken: null);
             writer.WriteEndObject();
         }
         await http.Response.BodyWriter.WriteAsync(NewLine, http.RequestAborted);
