@@ -3,6 +3,7 @@ using Portal.Web.Features.Api;
 using Portal.Web.Features.Callers;
 using Portal.Web.Features.Clusters;
 using Portal.Web.Features.Health;
+using Portal.Web.Features.Kubernetes;
 using Portal.Web.Features.OpenApi;
 using Portal.Web.Features.Problems;
 using Portal.Web.Features.Shell;
@@ -15,6 +16,7 @@ builder.Services.AddPortalProblemDetails();
 // After AddPortalData: the development caller's membership is added once the database is migrated and seeded.
 builder.Services.AddCaller();
 builder.Services.AddHealth().AddPortalDataHealthChecks();
+await builder.AddPortalKubernetesAsync();
 builder.Services.AddPortalOpenApi();
 builder.Services.AddApi();
 builder.Services.AddTenants();
