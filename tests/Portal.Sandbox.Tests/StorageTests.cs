@@ -67,6 +67,18 @@ public sealed class StorageTests : SandboxTest
     }
 
     [Fact]
+    public async Task Changing_a_deployment_selector_is_refused_as_immutable()
+    {
+        await Client.AppsV1.CreateNamespacedDeploymentAsync(ADeployment("web").Build(), "default", cancellationToken: Ct);
+        var patch = new V1Patch("""{"spec":{"selector":{"matchLabels":{"app":"other"}},"template":{"metadata":{"labels":{"app":"other"}}}}}""", V1Patch.PatchType.MergePatch);
+
+        var (code, status) = await Refused(() => Client.AppsV1.PatchNamespacedDeploymentAsync(patch, "web", "default", cancellationToken: Ct));
+
+        Assert.Equal((422, "Deployment.apps \"web\" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{\"app\":\"other\"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable"),
+            (code, status.Message));
+    }
+
+    [Fact]
     public async Task Generate_name_creates_a_unique_name_with_the_prefix()
     {
         var body = new V1ConfigMap { Metadata = new V1ObjectMeta { GenerateName = "job-" } };

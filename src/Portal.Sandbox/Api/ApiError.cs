@@ -105,7 +105,9 @@ internal sealed record FieldError(string Reason, string Field, string Detail)
     public static FieldError Forbidden(string field, string why) => new("FieldValueForbidden", field, $"Forbidden: {why}");
 
     public static FieldError Immutable(string field, string value) =>
-        new("FieldValueInvalid", field, $"Invalid value: \"{value}\": field is immutable");
+        new("FieldValueInvalid", field, value.StartsWith("v1.", StringComparison.Ordinal)
+            ? $"Invalid value: {value}: field is immutable"
+            : $"Invalid value: \"{value}\": field is immutable");
 
     public override string ToString() => $"{Field}: {Detail}";
 }

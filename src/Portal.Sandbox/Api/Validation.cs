@@ -87,6 +87,43 @@ internal static partial class Validation
         if (errors.Count > 0) throw ApiError.Invalid(kind, name, errors);
     }
 
+    static readonly string[] MutableStatefulSetSpecFields =
+        ["replicas", "ordinals", "template", "updateStrategy", "persistentVolumeClaimRetentionPolicy", "minReadySeconds"];
+
+    /// <summary>Immutability rules checked on update, with apimachinery's wording.</summary>
+    public static void ValidateUpdate(ResourceKind kind, JsonObject existing, JsonObject next)
+    {
+        var errors = new List<FieldError>();
+        if (kind == ResourceCatalog.Deployments || kind == ResourceCatalog.ReplicaSets || kind == ResourceCatalog.StatefulSets)
+        {
+            var before = existing.Node("spec", "selector");
+            var after = next.Node("spec", "selector");
+            if (!JsonNode.DeepEquals(before, after))
+                errors.Add(FieldError.Immutable("spec.selector", GoSelector(after)));
+        }
+        if (kind == ResourceCatalog.StatefulSets && errors.Count == 0)
+        {
+            var changed = (existing["spec"] as JsonObject ?? []).Select(p => p.Key)
+                .Union((next["spec"] as JsonObject ?? []).Select(p => p.Key))
+                .Where(f => !MutableStatefulSetSpecFields.Contains(f) && !JsonNode.DeepEquals(existing.Node("spec", f), next.Node("spec", f)));
+            if (changed.Any())
+                errors.Add(FieldError.Forbidden("spec", "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"));
+        }
+        if (kind == ResourceCatalog.Services && existing.Str("spec", "clusterIP") is { Length: > 0 } ip
+            && next.Str("spec", "clusterIP") is { Length: > 0 } newIp && newIp != ip)
+            errors.Add(FieldError.Immutable("spec.clusterIPs[0]", newIp));
+        if (errors.Count > 0) throw ApiError.Invalid(kind, next.Name(), errors);
+    }
+
+    /// <summary>Go's %#v of a v1.LabelSelector, as immutability errors print it.</summary>
+    static string GoSelector(JsonNode? selector)
+    {
+        var labels = Json.StringMap(selector.Node("matchLabels"));
+        var map = labels.Count == 0 ? "map[string]string(nil)"
+            : "map[string]string{" + string.Join(", ", labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"\"{l.Key}\":\"{l.Value}\"")) + "}";
+        return $"v1.LabelSelector{{MatchLabels:{map}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}}";
+    }
+
     static void ValidatePodSpec(JsonNode? spec, string path, List<FieldError> errors)
     {
         var containers = spec.Arr("containers");

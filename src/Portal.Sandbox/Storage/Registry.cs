@@ -206,6 +206,7 @@ internal sealed class Registry(ObjectStore store)
             Defaults.Apply(kind, next);
             if (kind == ResourceCatalog.Services) KeepClusterIp(existing, next);
             Validation.Validate(kind, next);
+            Validation.ValidateUpdate(kind, existing, next);
         }
         if (kind.TracksGeneration && !statusOnly && SpecChanged(existing, next))
             meta["generation"] = (existing.Int("metadata", "generation") ?? 0) + 1;
