@@ -76,7 +76,16 @@ public sealed class KubeSandbox : IAsyncDisposable
         Uri? address = null;
         var router = new ApiRouter(handler, () => address is null ? "127.0.0.1" : $"{address.Host}:{address.Port}");
         app.Run(router.Route);
-        await app.StartAsync(ct);
+        try
+        {
+            await app.StartAsync(ct);
+        }
+        catch
+        {
+            // E.g. the port is taken: release what was built before reporting the failure.
+            await app.DisposeAsync();
+            throw;
+        }
 
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         address = new Uri(new Uri(bound.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal)).GetLeftPart(UriPartial.Authority));

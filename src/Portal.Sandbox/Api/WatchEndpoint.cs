@@ -43,8 +43,10 @@ internal static class WatchEndpoint
             var faults = options.Faults;
             var started = DateTime.UtcNow;
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
-            if (int.TryParse(q["timeoutSeconds"], out var timeout) && timeout > 0) stop.CancelAfter(TimeSpan.FromSeconds(timeout));
-            if (faults.DropWatchAfter is { } dropAfter) stop.CancelAfter(dropAfter);
+            // One timer: CancelAfter replaces an earlier deadline, so take the nearer of timeoutSeconds and the fault.
+            TimeSpan? deadline = int.TryParse(q["timeoutSeconds"], out var timeout) && timeout > 0 ? TimeSpan.FromSeconds(timeout) : null;
+            if (faults.DropWatchAfter is { } dropAfter && (deadline is null || dropAfter < deadline)) deadline = dropAfter;
+            if (deadline is { } end) stop.CancelAfter(end);
             var sent = 0;
             try
             {
