@@ -168,6 +168,18 @@ public sealed class KubectlTests : SandboxTest
     }
 
     [Fact]
+    public async Task Kubectl_prints_a_pod_security_warning_for_a_violating_deployment_template()
+    {
+        await _kubectl.Ok("apply -f -", Manifest);
+        await _kubectl.Ok("label namespace shop pod-security.kubernetes.io/enforce=restricted");
+
+        var (code, _, stderr) = await _kubectl.Run("apply -f -", Manifest.Replace("replicas: 2", "replicas: 1", StringComparison.Ordinal));
+
+        Assert.Equal(0, code);
+        Assert.Contains("Warning: would violate PodSecurity \"restricted:latest\": allowPrivilegeEscalation != false", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Kubectl_reports_admission_refusals_verbatim()
     {
         await _kubectl.Ok("apply -f -", Manifest);

@@ -13,6 +13,8 @@ internal static class PodSecurity
 {
     public const string EnforceLabel = "pod-security.kubernetes.io/enforce";
     public const string EnforceVersionLabel = "pod-security.kubernetes.io/enforce-version";
+    public const string WarnLabel = "pod-security.kubernetes.io/warn";
+    public const string WarnVersionLabel = "pod-security.kubernetes.io/warn-version";
 
     static readonly HashSet<string> BaselineCapabilities =
         ["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"];
@@ -31,6 +33,28 @@ internal static class PodSecurity
         if (failures.Count == 0) return;
         throw ApiError.Forbidden(ResourceCatalog.Pods, pod.Name(),
             $"violates PodSecurity \"{level}:{version}\": {string.Join(", ", failures)}");
+    }
+
+    /// <summary>
+    /// Warnings as upstream returns them: pods against the <c>warn</c> level; workload pod templates against the
+    /// <c>enforce</c> and <c>warn</c> levels (the template is not refused; its pods will be).
+    /// </summary>
+    public static IEnumerable<string> Warnings(ObjectStore store, ResourceKind kind, JsonObject obj)
+    {
+        var isWorkload = kind == ResourceCatalog.Deployments || kind == ResourceCatalog.ReplicaSets || kind == ResourceCatalog.StatefulSets;
+        if (kind != ResourceCatalog.Pods && !isWorkload) yield break;
+        if (store.Get(ResourceCatalog.Namespaces, null, obj.Namespace() ?? "") is not { } ns) yield break;
+        var labels = ns.Labels();
+        var spec = (isWorkload ? obj.Node("spec", "template", "spec") : obj.Node("spec")) as JsonObject ?? [];
+        var seen = new HashSet<string>();
+        var levels = isWorkload ? new[] { (EnforceLabel, EnforceVersionLabel), (WarnLabel, WarnVersionLabel) } : [(WarnLabel, WarnVersionLabel)];
+        foreach (var (levelLabel, versionLabel) in levels)
+        {
+            if (!labels.TryGetValue(levelLabel, out var level) || level is not ("baseline" or "restricted")) continue;
+            var failures = Evaluate(spec, level == "restricted");
+            var warning = $"would violate PodSecurity \"{level}:{labels.GetValueOrDefault(versionLabel, "latest")}\": {string.Join(", ", failures)}";
+            if (failures.Count > 0 && seen.Add(warning)) yield return warning;
+        }
     }
 
     /// <summary>Returns "reason (detail)" strings for each failed check, sorted by upstream check ID.</summary>

@@ -77,7 +77,17 @@ internal sealed partial class ResourceHandler(Registry registry, SandboxOptions 
     static WriteOptions WriteOptionsFrom(IQueryCollection query) => new(
         FieldManager: query["fieldManager"].FirstOrDefault(),
         DryRun: query["dryRun"].Any(v => v == "All"),
-        Force: IsTrue(query["force"]));
+        Force: IsTrue(query["force"]))
+    {
+        Warnings = [],
+    };
+
+    /// <summary>Sends collected warnings as RFC 7234 Warning headers (code 299), which kubectl prints.</summary>
+    static void AddWarnings(HttpContext http, WriteOptions options)
+    {
+        foreach (var warning in options.Warnings ?? [])
+            http.Response.Headers.Append("Warning", $"299 - \"{warning.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}\"");
+    }
 
     async Task List(HttpContext http, ResourceRoute route)
     {
@@ -121,14 +131,18 @@ internal sealed partial class ResourceHandler(Registry registry, SandboxOptions 
     {
         if (route.Kind.Namespaced && route.Namespace is null) throw NotAllowed("POST", route);
         var body = await ReadObject(http);
-        var created = registry.Create(route.Kind, route.Namespace, body, WriteOptionsFrom(http.Request.Query));
+        var options = WriteOptionsFrom(http.Request.Query);
+        var created = registry.Create(route.Kind, route.Namespace, body, options);
+        AddWarnings(http, options);
         await Http.WriteJson(http, 201, created);
     }
 
     async Task Update(HttpContext http, ResourceRoute route, bool statusOnly)
     {
         var body = await ReadObject(http);
-        var updated = registry.Update(route.Kind, route.Namespace, route.Name!, body, statusOnly, WriteOptionsFrom(http.Request.Query));
+        var options = WriteOptionsFrom(http.Request.Query);
+        var updated = registry.Update(route.Kind, route.Namespace, route.Name!, body, statusOnly, options);
+        AddWarnings(http, options);
         await Http.WriteJson(http, 200, updated);
     }
 
@@ -158,7 +172,9 @@ internal sealed partial class ResourceHandler(Registry registry, SandboxOptions 
             patch = Yaml.ToJson(Encoding.UTF8.GetString(bytes)) ?? throw ApiError.BadRequest("the apply configuration is empty");
         else
             patch = ParseNode(bytes);
-        var (obj, created) = registry.Patch(route.Kind, route.Namespace, route.Name!, kind, patch, statusOnly, WriteOptionsFrom(http.Request.Query));
+        var options = WriteOptionsFrom(http.Request.Query);
+        var (obj, created) = registry.Patch(route.Kind, route.Namespace, route.Name!, kind, patch, statusOnly, options);
+        AddWarnings(http, options);
         await Http.WriteJson(http, created ? 201 : 200, obj);
     }
 

@@ -6,7 +6,11 @@ using Portal.Sandbox.Patching;
 
 namespace Portal.Sandbox.Storage;
 
-internal sealed record WriteOptions(string? FieldManager = null, bool DryRun = false, bool Force = false);
+/// <summary>Per-request write settings; <see cref="Warnings"/> collects what the API returns as Warning headers.</summary>
+internal sealed record WriteOptions(string? FieldManager = null, bool DryRun = false, bool Force = false)
+{
+    public List<string>? Warnings { get; init; }
+}
 
 internal sealed record ListResult(IReadOnlyList<Stored> Entries, long ResourceVersion, string? Continue, long? RemainingItemCount)
 {
@@ -130,6 +134,7 @@ internal sealed class Registry(ObjectStore store)
         }
         Validation.Validate(kind, obj);
         if (kind == ResourceCatalog.Pods) PodSecurity.Admit(store, obj);
+        options.Warnings?.AddRange(PodSecurity.Warnings(store, kind, obj));
         ResourceQuotaAdmission.Admit(store, kind, obj);
 
         if (store.Get(kind, obj.Namespace(), obj.Name()) is not null)
@@ -207,6 +212,7 @@ internal sealed class Registry(ObjectStore store)
             if (kind == ResourceCatalog.Services) KeepClusterIp(existing, next);
             Validation.Validate(kind, next);
             Validation.ValidateUpdate(kind, existing, next);
+            options.Warnings?.AddRange(PodSecurity.Warnings(store, kind, next));
         }
         if (kind.TracksGeneration && !statusOnly && SpecChanged(existing, next))
             meta["generation"] = (existing.Int("metadata", "generation") ?? 0) + 1;
