@@ -38,10 +38,8 @@ internal static class KubernetesSetup
             await sandbox.WriteKubeconfigAsync(kubeconfig, ct);
             configuration[$"{KubernetesOptions.Section}:{nameof(KubernetesOptions.SandboxKubeconfig)}"] = kubeconfig;
 
-            // A factory registration, so the container disposes the sandbox at shutdown.
-            builder.Services.AddSingleton(_ => sandbox);
-            builder.Services.AddHostedService(sp => new SandboxAnnouncement(
-                sp.GetRequiredService<ILogger<SandboxAnnouncement>>(), sandbox.BaseAddress, kubeconfig));
+            // Registered before provisioning, so it stops after it: hosted services stop in reverse order.
+            builder.Services.AddHostedService(sp => new SandboxHost(sandbox, kubeconfig, sp.GetRequiredService<ILogger<SandboxHost>>()));
         }
 
         builder.AddProvisioning();
@@ -49,16 +47,22 @@ internal static class KubernetesSetup
     }
 }
 
-/// <summary>Tells whoever started the portal that Kubernetes is simulated, and where kubectl can look inside.</summary>
-internal sealed partial class SandboxAnnouncement(ILogger<SandboxAnnouncement> logger, Uri server, string kubeconfig) : IHostedService
+/// <summary>
+/// Owns the embedded sandbox for the portal's lifetime: says that Kubernetes is simulated and where kubectl can look
+/// inside, and stops it (saving its state) when the portal stops.
+/// </summary>
+internal sealed partial class SandboxHost(KubeSandbox sandbox, string kubeconfig, ILogger<SandboxHost> logger) : IHostedService, IAsyncDisposable
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        SandboxStarted(logger, server, kubeconfig);
+        SandboxStarted(logger, sandbox.BaseAddress, kubeconfig);
         return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public async Task StopAsync(CancellationToken cancellationToken) => await sandbox.DisposeAsync();
+
+    // Also when the host is disposed without having been started or stopped (a failed start-up).
+    public ValueTask DisposeAsync() => sandbox.DisposeAsync();
 
     [LoggerMessage(LogLevel.Warning,
         "Started the embedded Kubernetes sandbox at {Server}: no kubeconfig or in-cluster configuration was found, so clusters are simulated and no container runs. Inspect it with: kubectl --kubeconfig {Kubeconfig} get all -A")]
