@@ -117,6 +117,17 @@ public sealed class ControllerTests : SandboxTest
     }
 
     [Fact]
+    public async Task Logs_of_a_container_stuck_pulling_its_image_are_refused_as_the_kubelet_does()
+    {
+        await Client.CoreV1.CreateNamespacedPodAsync(APod("broken").WithImage("registry.invalid/app:1").Build(), "default", cancellationToken: Ct);
+        await Eventually(async () => (await Client.CoreV1.ReadNamespacedPodAsync("broken", "default", cancellationToken: Ct)).Status.ContainerStatuses?[0].State.Waiting?.Reason == "ImagePullBackOff", "the container waits in ImagePullBackOff");
+
+        var (code, status) = await Refused(() => Client.CoreV1.ReadNamespacedPodLogAsync("broken", "default", cancellationToken: Ct));
+
+        Assert.Equal((400, "container \"app\" in pod \"broken\" is waiting to start: trying and failing to pull image"), (code, status.Message));
+    }
+
+    [Fact]
     public async Task Image_pull_failures_are_recorded_as_events_on_the_pod()
     {
         await Client.CoreV1.CreateNamespacedPodAsync(APod("broken").WithImage("registry.invalid/app:1").Build(), "default", cancellationToken: Ct);

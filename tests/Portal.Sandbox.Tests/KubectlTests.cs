@@ -105,6 +105,17 @@ public sealed class KubectlTests : SandboxTest
     }
 
     [Fact]
+    public async Task Kubectl_logs_of_a_running_pod_says_it_is_simulated()
+    {
+        await _kubectl.Ok("apply -f -", Manifest);
+        await Eventually(async () => (await _kubectl.Ok("get deployment web -n shop -o jsonpath={.status.readyReplicas}")) == "2", "the deployment is ready");
+
+        var log = await _kubectl.Ok("logs deployment/web -n shop");
+
+        Assert.Contains("[sandbox] container app started from nginx:1.27", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Kubectl_get_o_yaml_prints_the_object()
     {
         await _kubectl.Ok("apply -f -", Manifest);

@@ -78,6 +78,8 @@ internal static class Discovery
             resources.Add(entry);
             if (kind.HasStatus) resources.Add(Subresource(kind, "status", kind.Kind, group, version));
             if (Scale.Supports(kind)) resources.Add(Subresource(kind, "scale", "Scale", "autoscaling", "v1"));
+            if (kind == ResourceCatalog.Pods)
+                resources.Add(new JsonObject { ["name"] = "pods/log", ["singularName"] = "", ["namespaced"] = true, ["kind"] = "Pod", ["verbs"] = new JsonArray("get") });
             if (kind == ResourceCatalog.Namespaces) resources.Add(new JsonObject
             {
                 ["name"] = "namespaces/finalize",

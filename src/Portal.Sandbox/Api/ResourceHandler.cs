@@ -64,6 +64,7 @@ internal sealed partial class ResourceHandler(Registry registry, SandboxOptions 
             ("status", "PATCH") when route.Kind.HasStatus => Patch(http, route, statusOnly: true),
             ("scale", _) when Scale.Supports(route.Kind) => Scale.Serve(http, registry, route, WriteOptionsFrom(http.Request.Query)),
             ("finalize", "PUT") when route.Kind == ResourceCatalog.Namespaces => Finalize(http, route),
+            ("log", "GET") when route.Kind == ResourceCatalog.Pods => PodLog.Serve(http, registry.Get(route.Kind, route.Namespace, route.Name!)),
             (null or "status" or "scale" or "finalize", _) => throw NotAllowed(method, route),
             _ => throw ApiError.RouteNotFound(),
         };
