@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -20,7 +21,7 @@ namespace Portal.Core.Data;
 /// <see cref="Cluster"/> (optimistic concurrency), creation timestamps left unset are stamped from the injected
 /// <see cref="TimeProvider"/>, and <see cref="AuditEntry"/> rows are never modified or deleted.
 /// </remarks>
-public abstract class PortalDb : DbContext
+public abstract class PortalDb : IdentityDbContext
 {
     static readonly JsonSerializerOptions ConfJson = new(JsonSerializerDefaults.General);
 
@@ -45,6 +46,9 @@ public abstract class PortalDb : DbContext
 
     /// <summary>Phase history of clusters.</summary>
     public DbSet<ClusterEvent> ClusterEvents => Set<ClusterEvent>();
+
+    /// <summary>Personal access tokens (hashes only).</summary>
+    public DbSet<PersonalAccessToken> PersonalAccessTokens => Set<PersonalAccessToken>();
 
     /// <summary>Append-only audit records.</summary>
     public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
@@ -140,6 +144,8 @@ public abstract class PortalDb : DbContext
     {
         ArgumentNullException.ThrowIfNull(modelBuilder);
 
+        // ASP.NET Core Identity's tables (AspNetUsers, AspNetRoles, ...) for built-in accounts.
+        base.OnModelCreating(modelBuilder);
         modelBuilder.Entity<Tenant>(ConfigureTenant);
         modelBuilder.Entity<Membership>(ConfigureMembership);
         modelBuilder.Entity<Cluster>(ConfigureCluster);
