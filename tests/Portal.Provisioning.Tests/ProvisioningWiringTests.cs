@@ -7,7 +7,7 @@ using Portal.Core.Data;
 using Portal.Provisioning.Kubernetes;
 using Portal.Provisioning.Tests.Reconciler;
 using Portal.Testing;
-using static Portal.Provisioning.Tests.Builders;
+using static Portal.Testing.Builders;
 
 namespace Portal.Provisioning.Tests;
 
@@ -35,7 +35,7 @@ public sealed class ProvisioningWiringTests(PostgresServer postgres)
         builder.AddProvisioning();
         using var host = builder.Build();
         var tenant = await h.AddTenantAsync(ATenant().Build());
-        var cluster = await h.AddClusterAsync(ASparkCluster().For(tenant).Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().In(tenant).Build());
 
         await host.StartAsync(Ct);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);

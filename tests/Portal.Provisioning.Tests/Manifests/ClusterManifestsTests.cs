@@ -1,7 +1,7 @@
 using k8s;
 using k8s.Models;
 using Portal.Provisioning.Manifests;
-using static Portal.Provisioning.Tests.Builders;
+using static Portal.Testing.Builders;
 
 namespace Portal.Provisioning.Tests.Manifests;
 
@@ -20,7 +20,7 @@ public class ClusterManifestsTests
     public static TheoryData<string> Components => ["master", "worker", "connect"];
 
     static V1Deployment DeploymentOf(string component) =>
-        Deployments(ASparkCluster().WithSparkConnect().Build())
+        Deployments(ASparkCluster().Named("etl").Build().WithSparkConnect())
             .Single(d => d.Spec.Template.Metadata.Labels[Labels.Component] == component);
 
     [Theory]
@@ -85,7 +85,7 @@ public class ClusterManifestsTests
     [Fact]
     public void Objects_are_named_after_the_cluster()
     {
-        var names = ClusterManifests.Children(ASparkCluster().Named("etl").WithSparkConnect().Build(), Ns, Owner)
+        var names = ClusterManifests.Children(ASparkCluster().Named("etl").Build().WithSparkConnect(), Ns, Owner)
             .Select(o => $"{o.Kind}/{o.Metadata.Name}");
 
         Assert.Equal(
@@ -96,7 +96,7 @@ public class ClusterManifestsTests
     [Fact]
     public void Every_child_is_controlled_by_the_root_config_map()
     {
-        var owners = ClusterManifests.Children(ASparkCluster().WithSparkConnect().Build(), Ns, Owner)
+        var owners = ClusterManifests.Children(ASparkCluster().Named("etl").Build().WithSparkConnect(), Ns, Owner)
             .Select(o => Assert.Single(o.Metadata.OwnerReferences));
 
         Assert.All(owners, o => Assert.Equal(("ConfigMap", "etl", Owner.Uid, true, true), (o.Kind, o.Name, o.Uid, o.Controller, o.BlockOwnerDeletion)));
@@ -105,7 +105,7 @@ public class ClusterManifestsTests
     [Fact]
     public void Every_object_carries_the_standard_labels_and_the_cluster_id()
     {
-        var cluster = ASparkCluster().WithSparkConnect().Build();
+        var cluster = ASparkCluster().Named("etl").Build().WithSparkConnect();
         var objects = ClusterManifests.Children(cluster, Ns, Owner).Prepend(ClusterManifests.Root(cluster, Ns));
 
         Assert.All(objects, o => Assert.Equal(
@@ -117,7 +117,7 @@ public class ClusterManifestsTests
     [Fact]
     public void Deployment_selectors_leave_out_labels_a_spec_change_can_alter()
     {
-        var selectors = Deployments(ASparkCluster().WithSparkConnect().Build()).Select(d => d.Spec.Selector.MatchLabels);
+        var selectors = Deployments(ASparkCluster().Named("etl").Build().WithSparkConnect()).Select(d => d.Spec.Selector.MatchLabels);
 
         Assert.All(selectors, s => Assert.DoesNotContain(Labels.Version, s.Keys));
     }
@@ -125,7 +125,7 @@ public class ClusterManifestsTests
     [Fact]
     public void No_spark_connect_objects_exist_unless_asked_for()
     {
-        var names = ClusterManifests.Children(ASparkCluster().Build(), Ns, Owner).Select(o => o.Metadata.Name);
+        var names = ClusterManifests.Children(ASparkCluster().Named("etl").Build(), Ns, Owner).Select(o => o.Metadata.Name);
 
         Assert.DoesNotContain("etl-connect", names);
     }
@@ -133,7 +133,7 @@ public class ClusterManifestsTests
     [Fact]
     public void Workers_run_the_requested_count()
     {
-        var workers = ClusterManifests.WorkerDeployment(ASparkCluster().WithWorkers(5).Build(), Ns, Owner);
+        var workers = ClusterManifests.WorkerDeployment(ASparkCluster().Named("etl").WithWorkers(5).Build(), Ns, Owner);
 
         Assert.Equal(5, workers.Spec.Replicas);
     }
@@ -141,7 +141,7 @@ public class ClusterManifestsTests
     [Fact]
     public void Workers_offer_whole_cores_and_leave_memory_for_the_jvm()
     {
-        var env = ClusterManifests.WorkerDeployment(ASparkCluster().WithWorkerSize("1500m", "4Gi").Build(), Ns, Owner)
+        var env = ClusterManifests.WorkerDeployment(ASparkCluster().Named("etl").Build().WithWorkerSize("1500m", "4Gi"), Ns, Owner)
             .Spec.Template.Spec.Containers[0].Env.ToDictionary(e => e.Name, e => e.Value);
 
         Assert.Equal(("2", "2816m"), (env["SPARK_WORKER_CORES"], env["SPARK_WORKER_MEMORY"]));
@@ -150,7 +150,7 @@ public class ClusterManifestsTests
     [Fact]
     public void Workers_connect_to_the_master_service_url()
     {
-        var command = ClusterManifests.WorkerDeployment(ASparkCluster().Build(), Ns, Owner).Spec.Template.Spec.Containers[0].Command;
+        var command = ClusterManifests.WorkerDeployment(ASparkCluster().Named("etl").Build(), Ns, Owner).Spec.Template.Spec.Containers[0].Command;
 
         Assert.Equal("spark://etl-master.spark-team-a.svc:7077", command[^1]);
     }
@@ -158,7 +158,7 @@ public class ClusterManifestsTests
     [Fact]
     public void The_cluster_image_runs_in_every_container()
     {
-        var images = Deployments(ASparkCluster().WithImage("registry.local/spark:4.0.1").WithSparkConnect().Build())
+        var images = Deployments(ASparkCluster().Named("etl").Build().WithImage("registry.local/spark:4.0.1").WithSparkConnect())
             .Select(d => d.Spec.Template.Spec.Containers[0].Image);
 
         Assert.All(images, i => Assert.Equal("registry.local/spark:4.0.1", i));
@@ -167,7 +167,7 @@ public class ClusterManifestsTests
     [Fact]
     public void Portal_controlled_spark_conf_wins_over_the_users()
     {
-        var conf = ClusterManifests.SparkDefaults(ASparkCluster().WithConf("spark.master", "local[*]").Build(), Ns);
+        var conf = ClusterManifests.SparkDefaults(ASparkCluster().Named("etl").WithConf("spark.master", "local[*]").Build(), Ns);
 
         Assert.Contains("spark.master spark://etl-master.spark-team-a.svc:7077\n", conf, StringComparison.Ordinal);
     }
@@ -175,7 +175,7 @@ public class ClusterManifestsTests
     [Fact]
     public void User_spark_conf_lands_in_spark_defaults()
     {
-        var conf = ClusterManifests.SparkDefaults(ASparkCluster().WithConf("spark.sql.shuffle.partitions", "64").Build(), Ns);
+        var conf = ClusterManifests.SparkDefaults(ASparkCluster().Named("etl").WithConf("spark.sql.shuffle.partitions", "64").Build(), Ns);
 
         Assert.Contains("spark.sql.shuffle.partitions 64\n", conf, StringComparison.Ordinal);
     }
@@ -183,7 +183,7 @@ public class ClusterManifestsTests
     [Fact]
     public void A_conf_value_with_a_newline_is_refused()
     {
-        var cluster = ASparkCluster().WithConf("spark.x", "a\nspark.master local").Build();
+        var cluster = ASparkCluster().Named("etl").WithConf("spark.x", "a\nspark.master local").Build();
 
         Assert.Throws<ArgumentException>(() => ClusterManifests.SparkDefaults(cluster, Ns));
     }
@@ -191,8 +191,8 @@ public class ClusterManifestsTests
     [Fact]
     public void A_conf_change_changes_the_pod_template()
     {
-        var before = ClusterManifests.WorkerDeployment(ASparkCluster().Build(), Ns, Owner);
-        var after = ClusterManifests.WorkerDeployment(ASparkCluster().WithConf("spark.sql.shuffle.partitions", "64").Build(), Ns, Owner);
+        var before = ClusterManifests.WorkerDeployment(ASparkCluster().Named("etl").Build(), Ns, Owner);
+        var after = ClusterManifests.WorkerDeployment(ASparkCluster().Named("etl").WithConf("spark.sql.shuffle.partitions", "64").Build(), Ns, Owner);
 
         Assert.NotEqual(
             before.Spec.Template.Metadata.Annotations[ClusterManifests.ConfigHashAnnotation],
@@ -202,7 +202,7 @@ public class ClusterManifestsTests
     [Fact]
     public void The_same_spec_gives_the_same_json()
     {
-        var cluster = ASparkCluster().WithSparkConnect().WithConf("b", "2").WithConf("a", "1").Build();
+        var cluster = ASparkCluster().Named("etl").WithConf("b", "2").WithConf("a", "1").Build().WithSparkConnect();
 
         Assert.Equal(
             ClusterManifests.Children(cluster, Ns, Owner).Select(o => KubernetesJson.Serialize(o)).Prepend(KubernetesJson.Serialize(ClusterManifests.Root(cluster, Ns))),
@@ -212,7 +212,7 @@ public class ClusterManifestsTests
     [Fact]
     public void Pods_of_one_cluster_may_talk_only_to_each_other()
     {
-        var cluster = ASparkCluster().Build();
+        var cluster = ASparkCluster().Named("etl").Build();
         var policy = ClusterManifests.IntraClusterPolicy(cluster, Ns, Owner);
 
         Assert.Equal(
@@ -225,7 +225,7 @@ public class ClusterManifestsTests
     [Fact]
     public void Endpoints_name_the_services_in_the_tenant_namespace()
     {
-        var endpoints = ClusterManifests.Endpoints(ASparkCluster().WithSparkConnect().Build(), Ns);
+        var endpoints = ClusterManifests.Endpoints(ASparkCluster().Named("etl").Build().WithSparkConnect(), Ns);
 
         Assert.Equal(
             new ClusterEndpoints("spark://etl-master.spark-team-a.svc:7077", "http://etl-master.spark-team-a.svc:8080", "sc://etl-connect.spark-team-a.svc:15002"),
@@ -237,8 +237,8 @@ public class ClusterManifestsTests
     [InlineData(true)]
     public void Object_names_list_exactly_what_the_manifests_produce(bool connect)
     {
-        var builder = ASparkCluster();
-        var cluster = (connect ? builder.WithSparkConnect() : builder).Build();
+        var cluster = ASparkCluster().Named("etl").Build();
+        cluster = connect ? cluster.WithSparkConnect() : cluster;
 
         var produced = ClusterManifests.Children(cluster, Ns, Owner).Prepend(ClusterManifests.Root(cluster, Ns)).Select(o => (o.Kind, o.Metadata.Name));
 
@@ -248,7 +248,7 @@ public class ClusterManifestsTests
     [Fact]
     public void An_owner_reference_needs_an_applied_root()
     {
-        var unapplied = ClusterManifests.Root(ASparkCluster().Build(), Ns);
+        var unapplied = ClusterManifests.Root(ASparkCluster().Named("etl").Build(), Ns);
 
         Assert.Throws<ArgumentException>(() => ClusterManifests.OwnerReference(unapplied));
     }

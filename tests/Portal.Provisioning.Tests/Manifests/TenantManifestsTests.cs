@@ -2,7 +2,7 @@ using k8s;
 using k8s.Models;
 using Portal.Core.Tenants;
 using Portal.Provisioning.Manifests;
-using static Portal.Provisioning.Tests.Builders;
+using static Portal.Testing.Builders;
 
 namespace Portal.Provisioning.Tests.Manifests;
 
@@ -48,7 +48,7 @@ public class TenantManifestsTests
     [Fact]
     public void The_resource_quota_mirrors_the_tenant_quota()
     {
-        var tenant = ATenant().WithQuota(new TenantQuota { Cpu = "12", Memory = "48Gi", MaxPods = 30, MaxClusters = 4 }).Build();
+        var tenant = ATenant().Build().WithQuota(new TenantQuota { Cpu = "12", Memory = "48Gi", MaxPods = 30, MaxClusters = 4 });
 
         var hard = TenantManifests.ResourceQuota(tenant).Spec.Hard.ToDictionary(kv => kv.Key, kv => kv.Value.ToString());
 
@@ -126,7 +126,7 @@ public class TenantManifestsTests
     [Fact]
     public void A_directory_group_gets_read_only_access_to_pods_logs_and_events()
     {
-        var objects = TenantManifests.For(ATenant().WithDirectoryGroup("team-a-devs").Build(), Fencing);
+        var objects = TenantManifests.For(ATenant().Build().WithDirectoryGroup("team-a-devs"), Fencing);
 
         var rule = Assert.Single(objects.OfType<V1Role>().Single().Rules);
         Assert.Equal(("pods,pods/log,events", "get,list,watch"), (string.Join(',', rule.Resources), string.Join(',', rule.Verbs)));
@@ -135,7 +135,7 @@ public class TenantManifestsTests
     [Fact]
     public void The_role_binding_names_the_directory_group()
     {
-        var binding = TenantManifests.For(ATenant().WithDirectoryGroup("team-a-devs").Build(), Fencing).OfType<V1RoleBinding>().Single();
+        var binding = TenantManifests.For(ATenant().Build().WithDirectoryGroup("team-a-devs"), Fencing).OfType<V1RoleBinding>().Single();
 
         Assert.Equal(("Group", "team-a-devs", TenantManifests.ViewerRole), (binding.Subjects.Single().Kind, binding.Subjects.Single().Name, binding.RoleRef.Name));
     }
@@ -159,7 +159,7 @@ public class TenantManifestsTests
     [Fact]
     public void Every_fence_lives_in_the_tenant_namespace()
     {
-        var tenant = ATenant().WithDirectoryGroup("g").Build();
+        var tenant = ATenant().Build().WithDirectoryGroup("g");
 
         var namespaces = TenantManifests.For(tenant, Fencing).Skip(1).Select(o => o.Metadata.NamespaceProperty);
 
@@ -169,7 +169,7 @@ public class TenantManifestsTests
     [Fact]
     public void The_same_tenant_gives_the_same_json()
     {
-        var tenant = ATenant().WithDirectoryGroup("g").Build();
+        var tenant = ATenant().Build().WithDirectoryGroup("g");
 
         Assert.Equal(
             TenantManifests.For(tenant, Fencing).Select(o => KubernetesJson.Serialize(o)),

@@ -1,7 +1,7 @@
 using k8s.Models;
 using Portal.Core.Clusters;
 using Portal.Provisioning.Reconciler;
-using static Portal.Provisioning.Tests.Builders;
+using static Portal.Testing.Builders;
 
 namespace Portal.Provisioning.Tests.Reconciler;
 
@@ -57,7 +57,7 @@ public class ClusterHealthTests
     [Fact]
     public void A_cluster_with_spark_connect_waits_for_it()
     {
-        var withConnect = ASparkCluster().Named("etl").WithWorkers(2).WithSparkConnect().Build();
+        var withConnect = ASparkCluster().Named("etl").WithWorkers(2).Build().WithSparkConnect();
 
         var assessment = ClusterHealth.Assess(withConnect, Observed([.. AllReady, Deployment("etl-connect", 1, 0)]), wasRunning: false);
 

@@ -3,7 +3,7 @@ using Portal.Core.Clusters;
 using Portal.Core.Tenants;
 using Portal.Provisioning.Reconciler;
 using Portal.Testing;
-using static Portal.Provisioning.Tests.Builders;
+using static Portal.Testing.Builders;
 
 namespace Portal.Provisioning.Tests.Reconciler;
 
@@ -12,7 +12,7 @@ public sealed class ClusterLifetimeTests(PostgresServer postgres)
     static readonly DateTimeOffset Created = new(2026, 11, 25, 8, 0, 0, TimeSpan.Zero);
     static readonly TenantPolicy Policy = new() { MaxTimeToLive = TimeSpan.FromHours(24) };
 
-    static Cluster EightHourCluster() => ASparkCluster().CreatedAt(Created).WithTimeToLive(TimeSpan.FromHours(8)).Build();
+    static Cluster EightHourCluster() => ASparkCluster().CreatedAt(Created).Build();
 
     [Fact]
     public void An_extension_adds_to_the_current_expiry()
@@ -62,7 +62,7 @@ public sealed class ClusterLifetimeTests(PostgresServer postgres)
     {
         await using var h = await Harness.StartAsync(postgres);
         var tenant = await h.AddTenantAsync(ATenant().Build());
-        var cluster = await h.AddClusterAsync(ASparkCluster().For(tenant).CreatedAt(h.Time.GetUtcNow()).WithTimeToLive(TimeSpan.FromHours(8)).Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().In(tenant).CreatedAt(h.Time.GetUtcNow()).Build());
 
         await h.NewPortal().Lifetime.ExtendAsync(cluster.Id, TimeSpan.FromHours(2), "alice", TestContext.Current.CancellationToken);
 

@@ -5,7 +5,7 @@ using Portal.Core.Tenants;
 using Portal.Provisioning.Manifests;
 using Portal.Sandbox;
 using Portal.Testing;
-using static Portal.Provisioning.Tests.Builders;
+using static Portal.Testing.Builders;
 
 namespace Portal.Provisioning.Tests.Reconciler;
 
@@ -18,7 +18,7 @@ public sealed class ClusterReconcilerTests(PostgresServer postgres)
     {
         await using var h = await Harness.StartAsync(postgres);
         var tenant = await h.ATenantWithNamespaceAsync();
-        var cluster = await h.AddClusterAsync(ASparkCluster().Named("etl").For(tenant).Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().Named("etl").In(tenant).Build());
 
         await h.NewPortal().Clusters.ReconcileAsync(cluster.Id, Ct);
 
@@ -32,7 +32,7 @@ public sealed class ClusterReconcilerTests(PostgresServer postgres)
     {
         await using var h = await Harness.StartAsync(postgres);
         var tenant = await h.ATenantWithNamespaceAsync();
-        var cluster = await h.AddClusterAsync(ASparkCluster().For(tenant).Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().In(tenant).Build());
 
         await h.ReconcileUntilAsync(h.NewPortal(), cluster.Id, ClusterPhase.Running);
 
@@ -45,12 +45,13 @@ public sealed class ClusterReconcilerTests(PostgresServer postgres)
     {
         await using var h = await Harness.StartAsync(postgres);
         var tenant = await h.ATenantWithNamespaceAsync();
-        var cluster = await h.AddClusterAsync(ASparkCluster().Named("etl").For(tenant).WithSparkConnect().Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().Named("etl").In(tenant).Build().WithSparkConnect());
 
         var running = await h.ReconcileUntilAsync(h.NewPortal(), cluster.Id, ClusterPhase.Running);
 
+        var ns = tenant.Namespace;
         Assert.Equal(
-            ("spark://etl-master.spark-team-a.svc:7077", "http://etl-master.spark-team-a.svc:8080", "sc://etl-connect.spark-team-a.svc:15002", 2),
+            ($"spark://etl-master.{ns}.svc:7077", $"http://etl-master.{ns}.svc:8080", $"sc://etl-connect.{ns}.svc:15002", 2),
             (running.Status.MasterUrl, running.Status.MasterUiUrl, running.Status.ConnectUrl, running.Status.ReadyWorkers));
     }
 
@@ -59,7 +60,7 @@ public sealed class ClusterReconcilerTests(PostgresServer postgres)
     {
         await using var h = await Harness.StartAsync(postgres);
         var tenant = await h.ATenantWithNamespaceAsync();
-        var cluster = await h.AddClusterAsync(ASparkCluster().For(tenant).WithSparkConnect().Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().In(tenant).Build().WithSparkConnect());
         var portal = h.NewPortal();
         await h.ReconcileUntilAsync(portal, cluster.Id, ClusterPhase.Running);
         var before = await ResourceVersionsAsync(h, tenant.Namespace, cluster.Id);
@@ -74,7 +75,7 @@ public sealed class ClusterReconcilerTests(PostgresServer postgres)
     {
         await using var h = await Harness.StartAsync(postgres);
         var tenant = await h.ATenantWithNamespaceAsync();
-        var cluster = await h.AddClusterAsync(ASparkCluster().Named("etl").For(tenant).Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().Named("etl").In(tenant).Build());
         var portal = h.NewPortal();
         await h.ReconcileUntilAsync(portal, cluster.Id, ClusterPhase.Running);
         await h.Client.AppsV1.DeleteNamespacedDeploymentAsync("etl-worker", tenant.Namespace, cancellationToken: Ct);
@@ -89,7 +90,7 @@ public sealed class ClusterReconcilerTests(PostgresServer postgres)
     {
         await using var h = await Harness.StartAsync(postgres);
         var tenant = await h.ATenantWithNamespaceAsync();
-        var cluster = await h.AddClusterAsync(ASparkCluster().Named("etl").For(tenant).WithWorkers(2).Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().Named("etl").In(tenant).WithWorkers(2).Build());
         var portal = h.NewPortal();
         await h.ReconcileUntilAsync(portal, cluster.Id, ClusterPhase.Running);
         await h.Client.AppsV1.PatchNamespacedDeploymentScaleAsync(
@@ -105,7 +106,7 @@ public sealed class ClusterReconcilerTests(PostgresServer postgres)
     {
         await using var h = await Harness.StartAsync(postgres);
         var tenant = await h.ATenantWithNamespaceAsync();
-        var cluster = await h.AddClusterAsync(ASparkCluster().Named("etl").For(tenant).WithWorkers(2).Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().Named("etl").In(tenant).WithWorkers(2).Build());
         var portal = h.NewPortal();
         await h.ReconcileUntilAsync(portal, cluster.Id, ClusterPhase.Running);
         var before = await h.FindDeploymentAsync(tenant.Namespace, "etl-worker");
@@ -122,7 +123,7 @@ public sealed class ClusterReconcilerTests(PostgresServer postgres)
     {
         await using var h = await Harness.StartAsync(postgres);
         var tenant = await h.ATenantWithNamespaceAsync();
-        var cluster = await h.AddClusterAsync(ASparkCluster().For(tenant).WithWorkers(1).Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().In(tenant).WithWorkers(1).Build());
         var portal = h.NewPortal();
         await h.ReconcileUntilAsync(portal, cluster.Id, ClusterPhase.Running);
         await h.UpdateClusterAsync(cluster.Id, c => { c.Spec = c.Spec with { Workers = 3 }; c.Generation++; });
@@ -137,7 +138,7 @@ public sealed class ClusterReconcilerTests(PostgresServer postgres)
     {
         await using var h = await Harness.StartAsync(postgres);
         var tenant = await h.ATenantWithNamespaceAsync();
-        var cluster = await h.AddClusterAsync(ASparkCluster().Named("etl").For(tenant).WithSparkConnect().Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().Named("etl").In(tenant).Build().WithSparkConnect());
         var portal = h.NewPortal();
         await portal.Clusters.ReconcileAsync(cluster.Id, Ct);
         await h.UpdateClusterAsync(cluster.Id, c => { c.Spec = c.Spec with { SparkConnect = false }; c.Generation++; });
@@ -152,7 +153,7 @@ public sealed class ClusterReconcilerTests(PostgresServer postgres)
     {
         await using var h = await Harness.StartAsync(postgres, new SandboxOptions { ImagePullFailurePattern = "does-not-exist" });
         var tenant = await h.ATenantWithNamespaceAsync();
-        var cluster = await h.AddClusterAsync(ASparkCluster().For(tenant).WithImage("apache/spark:does-not-exist").Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().In(tenant).Build().WithImage("apache/spark:does-not-exist"));
 
         var failed = await h.ReconcileUntilAsync(h.NewPortal(), cluster.Id, ClusterPhase.Failed);
 
@@ -164,7 +165,7 @@ public sealed class ClusterReconcilerTests(PostgresServer postgres)
     {
         await using var h = await Harness.StartAsync(postgres);
         var tenant = await h.ATenantWithNamespaceAsync(t => t.Quota = new TenantQuota { Cpu = "3", Memory = "64Gi", MaxPods = 20, MaxClusters = 2 });
-        var cluster = await h.AddClusterAsync(ASparkCluster().For(tenant).WithWorkers(2).WithWorkerSize("2", "2Gi").Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().In(tenant).WithWorkers(2).Build().WithWorkerSize("2", "2Gi"));
 
         var failed = await h.ReconcileUntilAsync(h.NewPortal(), cluster.Id, ClusterPhase.Failed);
 
@@ -176,7 +177,7 @@ public sealed class ClusterReconcilerTests(PostgresServer postgres)
     {
         await using var h = await Harness.StartAsync(postgres, new SandboxOptions { ImagePullFailurePattern = "does-not-exist" });
         var tenant = await h.ATenantWithNamespaceAsync();
-        var cluster = await h.AddClusterAsync(ASparkCluster().For(tenant).WithImage("apache/spark:does-not-exist").Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().In(tenant).Build().WithImage("apache/spark:does-not-exist"));
 
         await h.ReconcileUntilAsync(h.NewPortal(), cluster.Id, ClusterPhase.Failed);
 
@@ -189,7 +190,7 @@ public sealed class ClusterReconcilerTests(PostgresServer postgres)
     {
         await using var h = await Harness.StartAsync(postgres);
         var tenant = await h.ATenantWithNamespaceAsync();
-        var cluster = await h.AddClusterAsync(ASparkCluster().For(tenant).WithSparkConnect().Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().In(tenant).Build().WithSparkConnect());
         var portal = h.NewPortal();
         await h.ReconcileUntilAsync(portal, cluster.Id, ClusterPhase.Running);
         await h.UpdateClusterAsync(cluster.Id, c => c.DeletionRequestedAt = h.Time.GetUtcNow());
@@ -204,7 +205,7 @@ public sealed class ClusterReconcilerTests(PostgresServer postgres)
     {
         await using var h = await Harness.StartAsync(postgres);
         var tenant = await h.ATenantWithNamespaceAsync();
-        var cluster = await h.AddClusterAsync(ASparkCluster().For(tenant).Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().In(tenant).Build());
         var portal = h.NewPortal();
         await portal.Clusters.ReconcileAsync(cluster.Id, Ct);
         await h.UpdateClusterAsync(cluster.Id, c => c.DeletionRequestedAt = h.Time.GetUtcNow());
@@ -219,11 +220,11 @@ public sealed class ClusterReconcilerTests(PostgresServer postgres)
     {
         await using var h = await Harness.StartAsync(postgres);
         var tenant = await h.ATenantWithNamespaceAsync();
-        var cluster = await h.AddClusterAsync(ASparkCluster().For(tenant).CreatedAt(h.Time.GetUtcNow()).WithTimeToLive(TimeSpan.FromHours(2)).Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().In(tenant).CreatedAt(h.Time.GetUtcNow()).Build());
         var portal = h.NewPortal();
         await h.ReconcileUntilAsync(portal, cluster.Id, ClusterPhase.Running);
 
-        h.Time.Advance(TimeSpan.FromHours(2));
+        h.Time.Advance(TimeSpan.FromHours(8));
         var deleted = await h.ReconcileUntilAsync(portal, cluster.Id, ClusterPhase.Deleted);
 
         Assert.Equal("Expired", (await h.EventsOfAsync(cluster.Id)).Single(e => e.Phase == ClusterPhase.Deleting).Reason);
@@ -234,11 +235,11 @@ public sealed class ClusterReconcilerTests(PostgresServer postgres)
     {
         await using var h = await Harness.StartAsync(postgres);
         var tenant = await h.ATenantWithNamespaceAsync();
-        var cluster = await h.AddClusterAsync(ASparkCluster().For(tenant).CreatedAt(h.Time.GetUtcNow()).WithTimeToLive(TimeSpan.FromHours(2)).Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().In(tenant).CreatedAt(h.Time.GetUtcNow()).Build());
         var portal = h.NewPortal();
         await portal.Clusters.ReconcileAsync(cluster.Id, Ct);
 
-        h.Time.Advance(TimeSpan.FromHours(2));
+        h.Time.Advance(TimeSpan.FromHours(8));
         await portal.Clusters.ReconcileAsync(cluster.Id, Ct);
 
         await using var db = h.Dbs.CreateDbContext();
@@ -251,13 +252,13 @@ public sealed class ClusterReconcilerTests(PostgresServer postgres)
     {
         await using var h = await Harness.StartAsync(postgres);
         var tenant = await h.ATenantWithNamespaceAsync();
-        var cluster = await h.AddClusterAsync(ASparkCluster().For(tenant).CreatedAt(h.Time.GetUtcNow()).WithTimeToLive(TimeSpan.FromHours(2)).Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().In(tenant).CreatedAt(h.Time.GetUtcNow()).Build());
         var portal = h.NewPortal();
         await h.ReconcileUntilAsync(portal, cluster.Id, ClusterPhase.Running);
 
         var result = await portal.Clusters.ReconcileAsync(cluster.Id, Ct);
 
-        Assert.Equal(TimeSpan.FromHours(2) + TimeSpan.FromMilliseconds(1), result.RequeueAfter);
+        Assert.Equal(TimeSpan.FromHours(8) + TimeSpan.FromMilliseconds(1), result.RequeueAfter);
     }
 
     [Fact]
@@ -265,7 +266,7 @@ public sealed class ClusterReconcilerTests(PostgresServer postgres)
     {
         await using var h = await Harness.StartAsync(postgres);
         var tenant = await h.ATenantWithNamespaceAsync();
-        var ghost = ASparkCluster().Named("ghost").For(tenant).Build();
+        var ghost = ASparkCluster().Named("ghost").In(tenant).Build();
         var portal = h.NewPortal();
         var root = await portal.Api.ApplyAsync(ClusterManifests.Root(ghost, tenant.Namespace), Ct);
         foreach (var child in ClusterManifests.Children(ghost, tenant.Namespace, ClusterManifests.OwnerReference(root)))
@@ -283,7 +284,7 @@ public sealed class ClusterReconcilerTests(PostgresServer postgres)
     {
         await using var h = await Harness.StartAsync(postgres);
         var tenant = await h.ATenantWithNamespaceAsync();
-        var cluster = await h.AddClusterAsync(ASparkCluster().For(tenant).Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().In(tenant).Build());
         var portal = h.NewPortal();
         await portal.Clusters.ReconcileAsync(cluster.Id, Ct);
 
@@ -297,7 +298,7 @@ public sealed class ClusterReconcilerTests(PostgresServer postgres)
     {
         await using var h = await Harness.StartAsync(postgres);
         var tenant = await h.ATenantWithNamespaceAsync();
-        var cluster = await h.AddClusterAsync(ASparkCluster().For(tenant).WithSparkConnect().Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().In(tenant).Build().WithSparkConnect());
         var portal = h.NewPortal();
         await h.ReconcileUntilAsync(portal, cluster.Id, ClusterPhase.Running);
 
@@ -311,7 +312,7 @@ public sealed class ClusterReconcilerTests(PostgresServer postgres)
     {
         await using var h = await Harness.StartAsync(postgres);
         var tenant = await h.ATenantWithNamespaceAsync();
-        var cluster = await h.AddClusterAsync(ASparkCluster().Named("etl").For(tenant).Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().Named("etl").In(tenant).Build());
         var portal = h.NewPortal();
         await h.ReconcileUntilAsync(portal, cluster.Id, ClusterPhase.Running);
         await h.Client.CoreV1.DeleteNamespacedServiceAsync("etl-master", tenant.Namespace, cancellationToken: Ct);
@@ -326,7 +327,7 @@ public sealed class ClusterReconcilerTests(PostgresServer postgres)
     {
         await using var h = await Harness.StartAsync(postgres);
         var tenant = await h.ATenantWithNamespaceAsync();
-        var cluster = await h.AddClusterAsync(ASparkCluster().Named("etl").For(tenant).WithWorkers(2).Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().Named("etl").In(tenant).WithWorkers(2).Build());
         var portal = h.NewPortal();
         await h.ReconcileUntilAsync(portal, cluster.Id, ClusterPhase.Running);
         await h.Client.AppsV1.PatchNamespacedDeploymentScaleAsync(
@@ -343,7 +344,7 @@ public sealed class ClusterReconcilerTests(PostgresServer postgres)
         var sandbox = new SandboxOptions();
         await using var h = await Harness.StartAsync(postgres, sandbox);
         var tenant = await h.ATenantWithNamespaceAsync();
-        var cluster = await h.AddClusterAsync(ASparkCluster().For(tenant).Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().In(tenant).Build());
         sandbox.Faults.ErrorRate = 0.2;
         sandbox.Faults.ErrorStatus = 429;
         sandbox.Faults.RetryAfterSeconds = 0;

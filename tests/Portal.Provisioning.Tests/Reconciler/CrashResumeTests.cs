@@ -1,6 +1,6 @@
 using Portal.Core.Clusters;
 using Portal.Testing;
-using static Portal.Provisioning.Tests.Builders;
+using static Portal.Testing.Builders;
 
 namespace Portal.Provisioning.Tests.Reconciler;
 
@@ -24,7 +24,7 @@ public sealed class CrashResumeTests(PostgresServer postgres)
 
         for (var killAt = 1; killAt <= steps; killAt++)
         {
-            var cluster = await h.AddClusterAsync(ASparkCluster().Named($"crash-{killAt}").For(tenant).WithSparkConnect().Build());
+            var cluster = await h.AddClusterAsync(ASparkCluster().Named($"crash-{killAt}").In(tenant).Build().WithSparkConnect());
             await Assert.ThrowsAsync<KillSwitch.Killed>(async () =>
                 await h.ReconcileUntilAsync(h.NewPortal(new KillSwitch(killAt)), cluster.Id, ClusterPhase.Running));
 
@@ -61,7 +61,7 @@ public sealed class CrashResumeTests(PostgresServer postgres)
 
         for (var killAt = 1; killAt <= steps; killAt++)
         {
-            var cluster = await h.AddClusterAsync(ASparkCluster().Named($"gone-{killAt}").For(tenant).WithSparkConnect().Build());
+            var cluster = await h.AddClusterAsync(ASparkCluster().Named($"gone-{killAt}").In(tenant).Build().WithSparkConnect());
             await h.ReconcileUntilAsync(h.NewPortal(), cluster.Id, ClusterPhase.Running);
             await h.UpdateClusterAsync(cluster.Id, c => c.DeletionRequestedAt = h.Time.GetUtcNow());
             await Assert.ThrowsAsync<KillSwitch.Killed>(async () =>
@@ -82,7 +82,7 @@ public sealed class CrashResumeTests(PostgresServer postgres)
 
     static async Task<int> StepsOfADeletePassAsync(Harness h, Core.Tenants.Tenant tenant)
     {
-        var cluster = await h.AddClusterAsync(ASparkCluster().Named("measure-delete").For(tenant).WithSparkConnect().Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().Named("measure-delete").In(tenant).Build().WithSparkConnect());
         await h.ReconcileUntilAsync(h.NewPortal(), cluster.Id, ClusterPhase.Running);
         await h.UpdateClusterAsync(cluster.Id, c => c.DeletionRequestedAt = h.Time.GetUtcNow());
         var counter = new KillSwitch(int.MaxValue);
@@ -94,7 +94,7 @@ public sealed class CrashResumeTests(PostgresServer postgres)
     static async Task<int> StepsOfAFirstPassAsync(Harness h, Core.Tenants.Tenant tenant)
     {
         var counter = new KillSwitch(int.MaxValue);
-        var cluster = await h.AddClusterAsync(ASparkCluster().Named("measure").For(tenant).WithSparkConnect().Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().Named("measure").In(tenant).Build().WithSparkConnect());
         await h.NewPortal(counter).Clusters.ReconcileAsync(cluster.Id, Ct);
         return counter.Calls;
     }

@@ -127,6 +127,13 @@ internal sealed class Harness : IAsyncDisposable
 
     public async Task<Cluster> AddClusterAsync(Cluster cluster)
     {
+        // The shared builder counts expiry from the Unix epoch unless given a creation time; here a cluster lives
+        // its time-to-live from the harness's now, as one created through the API would.
+        if (cluster.CreatedAt == default)
+        {
+            cluster.ExpiresAt = Time.GetUtcNow() + cluster.Spec.TimeToLive;
+        }
+
         await using var db = Dbs.CreateDbContext();
         db.Clusters.Add(cluster);
         await db.SaveChangesAsync(Ct);

@@ -1,7 +1,7 @@
 using Portal.Core.Clusters;
 using Portal.Core.Tenants;
 using Portal.Testing;
-using static Portal.Provisioning.Tests.Builders;
+using static Portal.Testing.Builders;
 
 namespace Portal.Provisioning.Tests.Reconciler;
 
@@ -18,7 +18,7 @@ public sealed class IdleCostTests(PostgresServer postgres)
         var portal = h.NewPortal();
         for (var i = 0; i < 12; i++)
         {
-            var cluster = await h.AddClusterAsync(ASparkCluster().Named($"idle-{i}").For(tenant).Build());
+            var cluster = await h.AddClusterAsync(ASparkCluster().Named($"idle-{i}").In(tenant).Build());
             await h.ReconcileUntilAsync(portal, cluster.Id, ClusterPhase.Running);
         }
 

@@ -4,7 +4,7 @@ using Portal.Core.Clusters;
 using Portal.Provisioning.Kubernetes;
 using Portal.Provisioning.Reconciler;
 using Portal.Testing;
-using static Portal.Provisioning.Tests.Builders;
+using static Portal.Testing.Builders;
 
 namespace Portal.Provisioning.Tests.Reconciler;
 
@@ -21,7 +21,7 @@ public sealed class ProvisioningServiceTests(PostgresServer postgres)
     {
         await using var h = await Harness.StartAsync(postgres);
         var tenant = await h.AddTenantAsync(ATenant().Build());
-        var cluster = await h.AddClusterAsync(ASparkCluster().Named("etl").For(tenant).Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().Named("etl").In(tenant).Build());
         var service = await StartedAsync(h);
         await UntilAsync(async () => (await h.ReadClusterAsync(cluster.Id)).Status.Phase == ClusterPhase.Running);
         var before = await h.FindDeploymentAsync(tenant.Namespace, "etl-worker");

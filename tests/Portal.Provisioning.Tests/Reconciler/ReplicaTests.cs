@@ -1,7 +1,7 @@
 using Portal.Core.Clusters;
 using Portal.Provisioning.Reconciler;
 using Portal.Testing;
-using static Portal.Provisioning.Tests.Builders;
+using static Portal.Testing.Builders;
 
 namespace Portal.Provisioning.Tests.Reconciler;
 
@@ -30,7 +30,7 @@ public sealed class ReplicaTests(PostgresServer postgres)
     {
         await using var h = await Harness.StartAsync(postgres);
         var tenant = await h.AddTenantAsync(ATenant().Build());
-        var cluster = await h.AddClusterAsync(ASparkCluster().For(tenant).WithSparkConnect().Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().In(tenant).Build().WithSparkConnect());
         var (a, b) = (h.NewReplica(), h.NewReplica());
         await a.StartAsync(Ct);
         await b.StartAsync(Ct);
@@ -54,7 +54,7 @@ public sealed class ReplicaTests(PostgresServer postgres)
         await leader.StopAsync(Ct);
 
         var tenant = await h.AddTenantAsync(ATenant().Build());
-        var cluster = await h.AddClusterAsync(ASparkCluster().For(tenant).Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().In(tenant).Build());
 
         await UntilAsync(async () => (await h.ReadClusterAsync(cluster.Id)).Status.Phase == ClusterPhase.Running);
         Assert.True(follower.IsLeader);

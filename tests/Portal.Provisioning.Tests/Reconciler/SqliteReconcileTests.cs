@@ -1,6 +1,6 @@
 using Portal.Core.Clusters;
 using Portal.Testing;
-using static Portal.Provisioning.Tests.Builders;
+using static Portal.Testing.Builders;
 
 namespace Portal.Provisioning.Tests.Reconciler;
 
@@ -13,7 +13,7 @@ public sealed class SqliteReconcileTests
         await using var sqlite = SqliteDatabase.Create();
         await using var h = await Harness.StartOnSqliteAsync(sqlite);
         var tenant = await h.ATenantWithNamespaceAsync();
-        var cluster = await h.AddClusterAsync(ASparkCluster().For(tenant).Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().In(tenant).Build());
         var portal = h.NewPortal();
         await h.ReconcileUntilAsync(portal, cluster.Id, ClusterPhase.Running);
         await h.UpdateClusterAsync(cluster.Id, c => c.DeletionRequestedAt = h.Time.GetUtcNow());

@@ -4,7 +4,7 @@ using Portal.Core.Clusters;
 using Portal.Core.Tenants;
 using Portal.Provisioning.Manifests;
 using Portal.Testing;
-using static Portal.Provisioning.Tests.Builders;
+using static Portal.Testing.Builders;
 
 namespace Portal.Provisioning.Tests.Reconciler;
 
@@ -67,7 +67,7 @@ public sealed class TenantReconcilerTests(PostgresServer postgres)
     public async Task Clearing_the_directory_group_removes_its_role_binding()
     {
         await using var h = await Harness.StartAsync(postgres);
-        var tenant = await h.AddTenantAsync(ATenant().WithDirectoryGroup("team-a-devs").Build());
+        var tenant = await h.AddTenantAsync(ATenant().Build().WithDirectoryGroup("team-a-devs"));
         var portal = h.NewPortal();
         await portal.Tenants.ReconcileAsync(tenant.Id, Ct);
         await using (var db = h.Dbs.CreateDbContext())
@@ -86,7 +86,7 @@ public sealed class TenantReconcilerTests(PostgresServer postgres)
     {
         await using var h = await Harness.StartAsync(postgres);
         var tenant = await h.ATenantWithNamespaceAsync();
-        var cluster = await h.AddClusterAsync(ASparkCluster().For(tenant).Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().In(tenant).Build());
         var portal = h.NewPortal();
         await portal.Clusters.ReconcileAsync(cluster.Id, Ct);
         await RequestDeletionAsync(h, tenant);
@@ -101,7 +101,7 @@ public sealed class TenantReconcilerTests(PostgresServer postgres)
     {
         await using var h = await Harness.StartAsync(postgres);
         var tenant = await h.ATenantWithNamespaceAsync();
-        var cluster = await h.AddClusterAsync(ASparkCluster().For(tenant).Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().In(tenant).Build());
         var portal = h.NewPortal();
         await portal.Clusters.ReconcileAsync(cluster.Id, Ct);
         await RequestDeletionAsync(h, tenant);
@@ -118,7 +118,7 @@ public sealed class TenantReconcilerTests(PostgresServer postgres)
     public async Task A_fenced_tenant_needs_no_work_at_resync()
     {
         await using var h = await Harness.StartAsync(postgres);
-        var tenant = await h.AddTenantAsync(ATenant().WithDirectoryGroup("team-a-devs").Build());
+        var tenant = await h.AddTenantAsync(ATenant().Build().WithDirectoryGroup("team-a-devs"));
         var portal = h.NewPortal();
         await portal.Tenants.ReconcileAsync(tenant.Id, Ct);
 
