@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 using Portal.Core;
+using Portal.Web.Features.Clusters;
 
 namespace Portal.Web.Features.Shell;
 
@@ -17,6 +18,14 @@ internal static class ShellExtensions
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
+        services.AddScoped<CurrentTenant>();
+        services.AddScoped<ClusterInsight>();
+
+        // One change loop per process, shared by every circuit; see ClusterChanges for why it polls the database.
+        services.AddOptions<ClusterChangesOptions>().BindConfiguration(ClusterChangesOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ClusterChanges>();
+        services.AddHostedService(sp => sp.GetRequiredService<ClusterChanges>());
 
         // Circuits, antiforgery tokens and sign-in cookies are protected with these keys. They live in the data
         // directory with everything else the portal writes, not in ~/.aspnet. REVIEW: replicas behind one
@@ -34,7 +43,8 @@ internal static class ShellExtensions
         // Serves the top-level wwwroot/ (linked into this project's static web assets, see Portal.Web.csproj),
         // MudBlazor's and the framework's assets, fingerprinted and precompressed.
         app.MapStaticAssets();
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        // Every page needs a signed-in user; the sign-in page itself is a separate endpoint (Features/Identity).
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode().RequireAuthorization();
         return app;
     }
 }

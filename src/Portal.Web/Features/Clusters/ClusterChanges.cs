@@ -1,0 +1,129 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Portal.Core.Data;
+
+namespace Portal.Web.Features.Clusters;
+
+/// <summary>How often <see cref="ClusterChanges"/> looks for changed clusters; section "Ui:ClusterChanges".</summary>
+internal sealed class ClusterChangesOptions
+{
+    public const string Section = "Ui:ClusterChanges";
+
+    /// <summary>Delay between two looks at the database; a phase chip is at most this late.</summary>
+    [Range(100, 60_000)]
+    public int PollMilliseconds { get; init; } = 1000;
+}
+
+/// <summary>Clusters whose row changed since the previous look, by tenant.</summary>
+/// <param name="TenantIds">Tenants with at least one changed cluster.</param>
+/// <param name="ClusterIds">The changed clusters (created, changed by a user or by the reconciler).</param>
+internal sealed record ClusterChangeBatch(IReadOnlySet<Guid> TenantIds, IReadOnlySet<Guid> ClusterIds);
+
+/// <summary>
+/// Tells open pages which clusters changed, so phase chips move without a reload and without a poll per page or row.
+/// </summary>
+/// <remarks>
+/// ONE loop per portal process reads (id, tenant, version) of every cluster and compares it with the previous look.
+/// It reads the database rather than hooking the reconciler because the reconciler may run in another replica
+/// (only the Lease holder reconciles), and every write, the reconciler's included, bumps <c>Version</c>.
+/// REVIEW: the look costs one index-only scan over all clusters; past tens of thousands of rows, PostgreSQL
+/// LISTEN/NOTIFY from a trigger would be cheaper.
+/// </remarks>
+internal sealed partial class ClusterChanges(
+    IDbContextFactory<PortalDb> contexts,
+    IOptions<ClusterChangesOptions> options,
+    TimeProvider time,
+    ILogger<ClusterChanges> logger) : BackgroundService
+{
+    private Dictionary<Guid, (Guid TenantId, long Version)>? _seen;
+
+    /// <summary>
+    /// Raised on the polling thread after each look that found changes. Handlers must return quickly and
+    /// marshal to their own renderer (<c>InvokeAsync</c>); an exception in one handler doesn't stop the others.
+    /// </summary>
+    public event Action<ClusterChangeBatch>? Changed;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(options.Value.PollMilliseconds);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await LookAsync(stoppingToken);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // An unreachable database is reported by /readyz; the chips just stop moving until it is back.
+                LookFailed(logger, exception);
+            }
+
+            try
+            {
+                await Task.Delay(delay, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Compares the current versions with the previous look and raises <see cref="Changed"/> for the difference.</summary>
+    internal async Task LookAsync(CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var rows = await db.Clusters.AsNoTracking()
+            .Select(c => new { c.Id, c.TenantId, c.Version })
+            .ToListAsync(ct);
+        var current = rows.ToDictionary(r => r.Id, r => (r.TenantId, r.Version));
+
+        var previous = _seen;
+        _seen = current;
+        if (previous is null)
+            return;
+
+        var tenants = new HashSet<Guid>();
+        var clusters = new HashSet<Guid>();
+        foreach (var (id, now) in current)
+        {
+            if (!previous.TryGetValue(id, out var before) || before.Version != now.Version)
+            {
+                tenants.Add(now.TenantId);
+                clusters.Add(id);
+            }
+        }
+
+        foreach (var (id, before) in previous)
+        {
+            if (!current.ContainsKey(id))
+            {
+                tenants.Add(before.TenantId);
+                clusters.Add(id);
+            }
+        }
+
+        if (clusters.Count == 0 || Changed is not { } changed)
+            return;
+
+        var batch = new ClusterChangeBatch(tenants, clusters);
+        foreach (var handler in changed.GetInvocationList().Cast<Action<ClusterChangeBatch>>())
+        {
+            try
+            {
+                handler(batch);
+            }
+            catch (Exception exception)
+            {
+                HandlerFailed(logger, exception);
+            }
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Failed to look for changed clusters")]
+    static partial void LookFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(LogLevel.Error, "Failed to notify a page of changed clusters")]
+    static partial void HandlerFailed(ILogger logger, Exception exception);
+}

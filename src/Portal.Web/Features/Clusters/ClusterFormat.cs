@@ -1,0 +1,34 @@
+using System.Globalization;
+using MudBlazor;
+using Portal.Core.Clusters;
+
+namespace Portal.Web.Features.Clusters;
+
+/// <summary>How pages show cluster fields: one place, so the list, detail and home agree.</summary>
+internal static class ClusterFormat
+{
+    public static Color PhaseColor(ClusterPhase phase) => phase switch
+    {
+        ClusterPhase.Running => Color.Success,
+        ClusterPhase.Failed => Color.Error,
+        ClusterPhase.Deleting or ClusterPhase.Deleted => Color.Default,
+        _ => Color.Info,
+    };
+
+    /// <summary>"3d 4h", "2h 5m", "40s": coarse, as people read ages.</summary>
+    public static string Duration(TimeSpan span)
+    {
+        if (span < TimeSpan.Zero)
+            span = TimeSpan.Zero;
+        return span.TotalDays >= 1 ? $"{(int)span.TotalDays}d {span.Hours}h"
+            : span.TotalHours >= 1 ? $"{(int)span.TotalHours}h {span.Minutes}m"
+            : span.TotalMinutes >= 1 ? $"{(int)span.TotalMinutes}m"
+            : $"{(int)span.TotalSeconds}s";
+    }
+
+    /// <summary>Time left before the TTL ends the cluster, or a dash once it is ending.</summary>
+    public static string TimeLeft(Cluster cluster, DateTimeOffset now) =>
+        cluster.IsDeleting || cluster.Status.Phase is ClusterPhase.Deleted ? "—" : Duration(cluster.ExpiresAt - now);
+
+    public static string Timestamp(DateTimeOffset at) => at.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+}
