@@ -1,8 +1,8 @@
 using Portal.Web.Data;
 using Portal.Web.Features.Api;
-using Portal.Web.Features.Callers;
 using Portal.Web.Features.Clusters;
 using Portal.Web.Features.Health;
+using Portal.Web.Features.Identity;
 using Portal.Web.Features.Kubernetes;
 using Portal.Web.Features.OpenApi;
 using Portal.Web.Features.Problems;
@@ -10,11 +10,14 @@ using Portal.Web.Features.Shell;
 using Portal.Web.Features.Tenants;
 
 var builder = WebApplication.CreateBuilder(args);
+// `token create` prints the token alone on stdout, so its logs go to stderr.
+if (args is ["token", ..])
+    builder.Logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
 
 builder.AddPortalData();
 builder.Services.AddPortalProblemDetails();
-// After AddPortalData: the development caller's membership is added once the database is migrated and seeded.
-builder.Services.AddCaller();
+// After AddPortalData: the first administrator is created once the database is migrated and seeded.
+builder.AddPortalAuthentication();
 builder.Services.AddHealth().AddPortalDataHealthChecks();
 await builder.AddPortalKubernetesAsync();
 builder.Services.AddPortalOpenApi();
@@ -27,18 +30,24 @@ var app = builder.Build();
 
 // `dotnet run --project src/Portal.Web -- migrate` migrates and exits instead of serving.
 if (await app.TryRunDataCommandAsync(args))
-    return;
+    return 0;
+// `dotnet run --project src/Portal.Web -- token create --user admin` prints a personal access token and exits.
+if (await app.TryRunTokenCommandAsync(args) is { } exitCode)
+    return exitCode;
 
 app.UsePortalProblemDetails();
 app.UseRequestBodyLimit();
+app.UsePortalAuthentication();
 app.UseAntiforgery();
 
 app.MapHealth();
 app.MapPortalOpenApi();
+app.MapPortalIdentity();
 app.MapApi();
 app.MapShell();
 
 await app.RunAsync();
+return 0;
 
 /// <summary>Entry point; public so WebApplicationFactory&lt;Program&gt; can host the portal in tests.</summary>
 public partial class Program;

@@ -1,29 +1,31 @@
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Portal.Core.Audit;
 using Portal.Core.Data;
+using Portal.Core.Identity;
 using Portal.Core.Tenants;
+using Portal.Provisioning.Reconciler;
+using Portal.Sandbox;
 using Portal.Testing;
-using Portal.Web.Features.Callers;
+using Portal.Web.Features.Identity;
+
+// Started before any PortalApp: see SandboxServer.
+[assembly: AssemblyFixture(typeof(Portal.Web.Tests.SandboxServer))]
 
 namespace Portal.Web.Tests;
 
 /// <summary>
 /// The whole portal on the real HTTP pipeline, on a fresh PostgreSQL database per test class
-/// (use as <c>IClassFixture&lt;PortalApp&gt;</c>). <see cref="CreateClient(string, bool)"/> calls as another user.
+/// (use as <c>IClassFixture&lt;PortalApp&gt;</c>). Clients authenticate with real personal access tokens:
+/// <see cref="CreateClient(string, bool)"/> calls as another user, <see cref="CreateAnonymousClient"/> as nobody.
 /// </summary>
 public class PortalApp : WebApplicationFactory<Program>, IAsyncLifetime
 {
-    /// <summary>Test-only header naming the caller's subject; see <see cref="ConfigureWebHost"/>.</summary>
-    public const string UserHeader = "X-Test-User";
-
-    /// <summary>Test-only header making the caller a platform admin.</summary>
-    public const string PlatformAdminHeader = "X-Test-Platform-Admin";
-
     private readonly PostgresServer? _postgres;
     private readonly DirectoryInfo _dataDirectory = Directory.CreateTempSubdirectory("portal-web-tests-");
     private string? _connectionString;
@@ -38,8 +40,13 @@ public class PortalApp : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>The portal's Portal:DataDirectory, a temporary directory of this fixture.</summary>
     public string DataDirectory => _dataDirectory.FullName;
 
-    /// <summary>The user every request runs as unless a test says otherwise: the development user.</summary>
-    public static string DevelopmentUser => CallerExtensions.DevelopmentSubject;
+    /// <summary>The user every request runs as unless a test says otherwise: a platform admin, admin of tenant default.</summary>
+    public const string DevelopmentUser = "dev-user";
+
+    /// <summary>The first administrator's password (Portal:Bootstrap:AdminPassword), so nothing is printed.</summary>
+    public const string AdminPassword = "test-Admin-password-1";
+
+    private bool _anonymous;
 
     public async ValueTask InitializeAsync()
     {
@@ -51,9 +58,75 @@ public class PortalApp : WebApplicationFactory<Program>, IAsyncLifetime
     public HttpClient CreateClient(string subject, bool platformAdmin = false)
     {
         var client = CreateClient();
-        client.DefaultRequestHeaders.Add(UserHeader, subject);
-        client.DefaultRequestHeaders.Add(PlatformAdminHeader, platformAdmin ? "true" : "false");
+        client.DefaultRequestHeaders.Authorization = new("Bearer", TokenFor(subject, platformAdmin));
         return client;
+    }
+
+    /// <summary>A client without credentials.</summary>
+    public HttpClient CreateAnonymousClient()
+    {
+        _anonymous = true;
+        try
+        {
+            return CreateClient();
+        }
+        finally
+        {
+            _anonymous = false;
+        }
+    }
+
+    /// <summary>
+    /// Every client authenticates as <see cref="DevelopmentUser"/> unless <see cref="CreateClient(string, bool)"/>
+    /// says otherwise; <see cref="CreateAnonymousClient"/> sends no credentials (and needs no database).
+    /// </summary>
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        if (_anonymous)
+            return;
+        client.DefaultRequestHeaders.Authorization = new("Bearer", TokenFor(DevelopmentUser, platformAdmin: true));
+        JoinDefaultTenant(DevelopmentUser);
+    }
+
+    /// <summary>
+    /// A personal access token of <paramref name="subject"/>, issued as the API would, for the real authentication
+    /// path. A platform admin is a built-in account with that id in the PlatformAdmin role, as in production.
+    /// </summary>
+    public string TokenFor(string subject, bool platformAdmin = false, TokenRequest? request = null)
+    {
+        // Synchronous because HttpClient configuration is; the work is a few local database round trips.
+        return TokenForAsync(subject, platformAdmin, request).GetAwaiter().GetResult();
+    }
+
+    private async Task<string> TokenForAsync(string subject, bool platformAdmin, TokenRequest? request)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        if (platformAdmin)
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
+            if (await users.FindByIdAsync(subject) is null)
+            {
+                var user = new IdentityUser(subject) { Id = subject };
+                Assert.True((await users.CreateAsync(user)).Succeeded);
+                Assert.True((await users.AddToRoleAsync(user, PortalClaims.PlatformAdminRole)).Succeeded);
+            }
+        }
+
+        var tokens = scope.ServiceProvider.GetRequiredService<PersonalAccessTokens>();
+        var created = await tokens.CreateAsync(request ?? new TokenRequest(subject, "test"), "test", CancellationToken.None);
+        return created.Plaintext;
+    }
+
+    private void JoinDefaultTenant(string subject)
+    {
+        using var db = Db();
+        var tenant = db.Tenants.Single(t => t.Slug == "default");
+        if (!db.Memberships.Any(m => m.TenantId == tenant.Id && m.Subject == subject))
+        {
+            db.Memberships.Add(new Membership { TenantId = tenant.Id, Subject = subject, Role = TenantRole.Admin });
+            db.SaveChanges();
+        }
     }
 
     /// <summary>Creates a tenant directly in the database with <paramref name="members"/> as members.</summary>
@@ -85,23 +158,26 @@ public class PortalApp : WebApplicationFactory<Program>, IAsyncLifetime
             builder.UseSetting("ConnectionStrings:Portal", _connectionString);
         // Test-only: keep everything the portal writes locally out of the developer's home directory.
         builder.UseSetting("Portal:DataDirectory", _dataDirectory.FullName);
+        // Test-only: the assembly's sandbox, so the portal doesn't start its own (see SandboxServer).
+        builder.UseSetting("Kubernetes:Kubeconfig", SandboxServer.Kubeconfig);
+
+        // Test-only: a known first administrator password, so nothing is printed.
+        builder.UseSetting("Portal:Bootstrap:AdminPassword", AdminPassword);
 
         builder.ConfigureServices(services =>
         {
-            // Test-only: replaces the development caller seam so tests can call as other users. Without the header
-            // a request runs as the development user, exactly as in the real app.
-            services.AddHttpContextAccessor();
-            services.AddScoped(sp => CallerFrom(sp.GetRequiredService<IHttpContextAccessor>().HttpContext));
+            // Test-only: no reconciler. These tests assert what the API records (phase Requested, versions behind
+            // ETags); a reconciler writing status meanwhile would move both under them. Portal.Provisioning.Tests
+            // cover reconciling.
+            foreach (var reconciler in services.Where(IsProvisioningService).ToList())
+                services.Remove(reconciler);
         });
     }
 
-    private static Caller CallerFrom(HttpContext? context)
-    {
-        var subject = context?.Request.Headers[UserHeader].ToString();
-        if (string.IsNullOrEmpty(subject))
-            return CallerExtensions.DevelopmentUser;
-        return new Caller(subject, context!.Request.Headers[PlatformAdminHeader] == "true");
-    }
+    private static bool IsProvisioningService(ServiceDescriptor service) =>
+        service.ServiceType == typeof(IHostedService)
+        && (service.ImplementationType == typeof(ProvisioningService)
+            || service.ImplementationFactory?.Method.ReturnType == typeof(ProvisioningService));
 
     public override async ValueTask DisposeAsync()
     {
@@ -110,6 +186,38 @@ public class PortalApp : WebApplicationFactory<Program>, IAsyncLifetime
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         _dataDirectory.Delete(recursive: true);
         GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>
+/// One embedded Kubernetes API server for the whole assembly, started before any portal host and handed to each as
+/// its kubeconfig. Test-only: without a kubeconfig the portal starts its own sandbox while Program runs, and
+/// WebApplicationFactory, which takes the first host built in the process once it starts listening, would take
+/// the sandbox's web host instead of the portal's.
+/// </summary>
+public sealed class SandboxServer : IAsyncLifetime
+{
+    private static string? _kubeconfig;
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("portal-web-tests-sandbox-");
+    private KubeSandbox? _sandbox;
+
+    /// <summary>Path of the running sandbox's kubeconfig.</summary>
+    public static string Kubeconfig =>
+        _kubeconfig ?? throw new InvalidOperationException("The sandbox assembly fixture has not started.");
+
+    public async ValueTask InitializeAsync()
+    {
+        _sandbox = await KubeSandbox.StartAsync();
+        var path = Path.Combine(_directory.FullName, "kubeconfig");
+        await _sandbox.WriteKubeconfigAsync(path);
+        _kubeconfig = path;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_sandbox is not null)
+            await _sandbox.DisposeAsync();
+        _directory.Delete(recursive: true);
     }
 }
 

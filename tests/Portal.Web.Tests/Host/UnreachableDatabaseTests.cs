@@ -6,7 +6,7 @@ namespace Portal.Web.Tests.Host;
 /// <summary>The portal with its database gone: alive, not ready, and failing requests as problems without internals.</summary>
 public sealed class UnreachableDatabaseTests(UnreachableDatabaseTests.App app) : IClassFixture<UnreachableDatabaseTests.App>
 {
-    private readonly HttpClient _client = app.CreateClient();
+    private readonly HttpClient _client = app.CreateAnonymousClient();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -29,7 +29,10 @@ public sealed class UnreachableDatabaseTests(UnreachableDatabaseTests.App app) :
     [Fact]
     public async Task An_unexpected_failure_is_a_500_problem_without_a_stack_trace()
     {
-        var response = await _client.GetAsync("/api/v1/tenants", Ct);
+        // A well-formed token: checking it needs the database, so the failure happens while authenticating.
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/tenants");
+        request.Headers.Authorization = new("Bearer", "spk_" + new string('a', 12) + "_" + new string('a', 43));
+        var response = await _client.SendAsync(request, Ct);
 
         var problem = await response.ProblemAsync();
         Assert.Equal((500, false), (problem.Status, (problem.Detail ?? "").Contains(" at ", StringComparison.Ordinal)));

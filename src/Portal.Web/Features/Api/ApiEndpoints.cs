@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Extensions.Options;
 using Portal.Web.Features.Clusters;
+using Portal.Web.Features.Identity;
 using Portal.Web.Features.Tenants;
 
 namespace Portal.Web.Features.Api;
@@ -37,6 +38,7 @@ internal static class ApiEndpoints
     {
         var options = app.Services.GetRequiredService<IOptions<ApiOptions>>().Value;
         var api = app.MapGroup("/api/v1")
+            .RequireAuthorization()
             // Applied by the routing middleware before the body is read; the server answers a larger body with
             // a BadHttpRequestException(413), which the problem details handler turns into a problem.
             .WithMetadata(new RequestBodyLimit(options.MaxRequestBodyBytes))
@@ -46,6 +48,7 @@ internal static class ApiEndpoints
 
         api.MapTenants();
         api.MapClusters();
+        api.MapPersonalAccessTokens();
         return app;
     }
 
