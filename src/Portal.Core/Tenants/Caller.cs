@@ -6,4 +6,8 @@ namespace Portal.Core.Tenants;
 /// </summary>
 /// <param name="Subject">Stable user id, matched against <see cref="Membership.Subject"/>.</param>
 /// <param name="IsPlatformAdmin">May create and change tenants.</param>
-public sealed record Caller(string Subject, bool IsPlatformAdmin);
+/// <param name="TokenTenant">
+/// The one tenant the request's credential reaches (a personal access token limited to one tenant), or null for
+/// all of the subject's tenants. Every other tenant is then treated as one the caller doesn't belong to.
+/// </param>
+public sealed record Caller(string Subject, bool IsPlatformAdmin, Guid? TokenTenant = null);

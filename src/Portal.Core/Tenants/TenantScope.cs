@@ -16,7 +16,8 @@ public sealed record TenantAccess(Tenant Tenant, TenantRole? Role)
     public static async Task<TenantAccess?> ForMemberAsync(PortalDb db, Caller caller, string slug, CancellationToken ct)
     {
         var row = await db.Tenants
-            .Where(t => t.Slug == slug && t.DeletionRequestedAt == null)
+            .Where(t => t.Slug == slug && t.DeletionRequestedAt == null
+                && (caller.TokenTenant == null || t.Id == caller.TokenTenant))
             .Join(db.Memberships.Where(m => m.Subject == caller.Subject), t => t.Id, m => m.TenantId,
                 (t, m) => new { Tenant = t, m.Role })
             .SingleOrDefaultAsync(ct);

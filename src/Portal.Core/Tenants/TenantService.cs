@@ -27,7 +27,7 @@ public sealed partial class TenantService(
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var rows = await db.Tenants.AsNoTracking()
-            .Where(t => t.DeletionRequestedAt == null)
+            .Where(t => t.DeletionRequestedAt == null && (caller.TokenTenant == null || t.Id == caller.TokenTenant))
             .Join(db.Memberships.Where(m => m.Subject == caller.Subject), t => t.Id, m => m.TenantId,
                 (t, m) => new { Tenant = t, m.Role })
             .OrderBy(r => r.Tenant.Slug)

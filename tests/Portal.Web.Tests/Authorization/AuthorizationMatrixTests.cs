@@ -52,6 +52,7 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
             {
                 // Callers without a role in the target have nothing that depends on which tenant it is.
                 var wheres = who is Who.PlatformAdmin or Who.TenantAdmin or Who.Member or Who.Viewer
+                    or Who.TenantScopedToken or Who.ReadOnlyToken
                     ? [Where.OwnTenant, Where.OtherTenant]
                     : new[] { Where.OwnTenant };
                 foreach (var where in wheres)
@@ -112,6 +113,15 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
         Member,
         Viewer,
 
+        /// <summary>
+        /// An admin of both tenants whose token is limited to the own tenant: the other tenant must look exactly
+        /// as it does to an outsider.
+        /// </summary>
+        TenantScopedToken,
+
+        /// <summary>A tenant admin's read-only token: it reads what an admin reads and changes nothing.</summary>
+        ReadOnlyToken,
+
         /// <summary>Signed in (a valid token), member of no tenant at all.</summary>
         NoMembership,
         Anonymous,
@@ -160,6 +170,8 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
                 db.Memberships.Add(new Membership { TenantId = other.Id, Subject = stranger, Role = TenantRole.Admin });
                 if (RoleOf(who) is { } role)
                     db.Memberships.Add(new Membership { TenantId = own.Id, Subject = caller, Role = role });
+                if (who is Who.TenantScopedToken)
+                    db.Memberships.Add(new Membership { TenantId = other.Id, Subject = caller, Role = TenantRole.Admin });
                 await db.SaveChangesAsync();
 
                 // Owners are set after the fact because the shared builder makes every cluster alice's.
@@ -168,7 +180,12 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
             }
 
             var client = who is Who.Anonymous ? app.CreateAnonymousClient() : app.CreateClient();
-            var token = app.TokenFor(caller, platformAdmin: who is Who.PlatformAdmin);
+            var token = app.TokenFor(caller, platformAdmin: who is Who.PlatformAdmin, who switch
+            {
+                Who.TenantScopedToken => new TokenRequest(caller, "one tenant", TenantId: own.Id),
+                Who.ReadOnlyToken => new TokenRequest(caller, "read-only", Access: TokenAccess.Read),
+                _ => null,
+            });
             if (who is not Who.Anonymous)
                 client.DefaultRequestHeaders.Authorization = new("Bearer", token);
             if (who is Who.RevokedToken or Who.ExpiredToken)
@@ -185,7 +202,8 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
 
         private static TenantRole? RoleOf(Who who) => who switch
         {
-            Who.PlatformAdmin or Who.TenantAdmin or Who.RevokedToken or Who.ExpiredToken => TenantRole.Admin,
+            Who.PlatformAdmin or Who.TenantAdmin or Who.TenantScopedToken or Who.ReadOnlyToken
+                or Who.RevokedToken or Who.ExpiredToken => TenantRole.Admin,
             Who.Member => TenantRole.Member,
             Who.Viewer => TenantRole.Viewer,
             _ => null,
@@ -225,44 +243,51 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
                 Signedin((_, _) => 200)),
             ["POST /api/v1/tenants"] = new(
                 (_, _) => Send(HttpMethod.Post, "/api/v1/tenants", new { slug = $"new-{Guid.NewGuid():N}"[..20], displayName = "New" }),
-                Signedin((who, _) => who is Who.PlatformAdmin ? 201 : 403)),
+                Change((who, _) => who is Who.PlatformAdmin ? 201 : 403)),
             ["GET /api/v1/tenants/{tenant}"] = new(
                 (s, w) => Get($"/api/v1/tenants/{s[w].Slug}"),
                 Signedin((who, where) => Sees(who, where, platformAdminEverywhere: true) ? 200 : 404)),
             ["PATCH /api/v1/tenants/{tenant}"] = new(
                 (s, w) => Send(HttpMethod.Patch, $"/api/v1/tenants/{s[w].Slug}", new { displayName = "Renamed" }),
-                Signedin((who, where) => !Sees(who, where, platformAdminEverywhere: true) ? 404 : who is Who.PlatformAdmin ? 200 : 403)),
+                Change((who, where) => !Sees(who, where, platformAdminEverywhere: true) ? 404 : who is Who.PlatformAdmin ? 200 : 403)),
             ["GET /api/v1/tenants/{tenant}/clusters"] = new(
                 (s, w) => Get($"/api/v1/tenants/{s[w].Slug}/clusters"),
                 Signedin((who, where) => Sees(who, where) ? 200 : 404)),
             ["POST /api/v1/tenants/{tenant}/clusters"] = new(
                 (s, w) => Send(HttpMethod.Post, $"/api/v1/tenants/{s[w].Slug}/clusters", new { name = $"n-{Guid.NewGuid():N}"[..12] }),
-                Signedin((who, where) => Changes(who, where, 202))),
+                Change((who, where) => Changes(who, where, 202))),
             ["GET /api/v1/tenants/{tenant}/clusters/{name}"] = new(
                 (s, w) => Get($"/api/v1/tenants/{s[w].Slug}/clusters/{s[w].Cluster}"),
                 Signedin((who, where) => Sees(who, where) ? 200 : 404)),
             ["PUT /api/v1/tenants/{tenant}/clusters/{name}/scale"] = new(
                 (s, w) => Send(HttpMethod.Put, $"/api/v1/tenants/{s[w].Slug}/clusters/{s[w].Cluster}/scale", new { workers = 3 }),
-                Signedin((who, where) => Changes(who, where, 202))),
+                Change((who, where) => Changes(who, where, 202))),
             ["DELETE /api/v1/tenants/{tenant}/clusters/{name}"] = new(
                 (s, w) => new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/tenants/{s[w].Slug}/clusters/{s[w].Cluster}"),
-                Signedin((who, where) => Changes(who, where, 202))),
+                Change((who, where) => Changes(who, where, 202))),
             ["GET /api/v1/tokens"] = new(
                 (_, _) => Get("/api/v1/tokens"),
                 Signedin((_, _) => 200)),
             // Tokens are made in a signed-in session only: a token limited to one tenant must not mint a wider one.
             ["POST /api/v1/tokens"] = new(
                 (_, _) => Send(HttpMethod.Post, "/api/v1/tokens", new { name = "notebook" }),
-                Signedin((_, _) => 403)),
+                Change((_, _) => 403)),
             // Own tenant: a spare token of the caller's. Other tenant: a token of that tenant's admin.
             ["DELETE /api/v1/tokens/{id:guid}"] = new(
                 (s, w) => new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/tokens/{s[w].Token}"),
-                Signedin((who, where) => where is Where.OwnTenant || who is Who.PlatformAdmin ? 204 : 404)),
+                Change((who, where) => where is Where.OwnTenant || who is Who.PlatformAdmin ? 204 : 404)),
         };
 
         /// <summary>401 for every caller without a live credential; <paramref name="status"/> decides the rest.</summary>
         static Func<Who, Where, int> Signedin(Func<Who, Where, int> status) => (who, where) =>
             who is Who.Anonymous or Who.RevokedToken or Who.ExpiredToken ? Unauthenticated : status(who, where);
+
+        /// <summary>
+        /// A change: a read-only token gets 403 before any tenant is looked up (so the answer says nothing about
+        /// the tenant); otherwise as <see cref="Signedin"/>.
+        /// </summary>
+        static Func<Who, Where, int> Change(Func<Who, Where, int> status) =>
+            Signedin((who, where) => who is Who.ReadOnlyToken ? 403 : status(who, where));
 
         /// <summary>
         /// Whether the caller may read the target tenant: its members may; outsiders get 404, never 403, so a

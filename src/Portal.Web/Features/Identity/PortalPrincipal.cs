@@ -17,8 +17,8 @@ namespace Portal.Web.Features.Identity;
 public sealed record PortalPrincipal(
     string Subject, string Name, string? Email, bool IsPlatformAdmin, string IdentityProvider, TokenScope? Token)
 {
-    /// <summary>The caller seam's view: subject and platform administration.</summary>
-    public Caller ToCaller() => new(Subject, IsPlatformAdmin);
+    /// <summary>The caller seam's view: subject, platform administration, and the token's one tenant if it has one.</summary>
+    public Caller ToCaller() => new(Subject, IsPlatformAdmin, Token?.TenantId);
 
     /// <summary>False when a read-only token authenticated the request.</summary>
     public bool MayWrite => Token is not { Access: TokenAccess.Read };
