@@ -23,7 +23,19 @@ public sealed class HostTests(PortalApp app) : IClassFixture<PortalApp>
     {
         var response = await _client.GetAsync("/readyz", Ct);
 
-        Assert.Equal("Healthy", await response.EnsureSuccessStatusCode().Content.ReadAsStringAsync(Ct));
+        using var body = JsonDocument.Parse(await response.EnsureSuccessStatusCode().Content.ReadAsStringAsync(Ct));
+        Assert.Equal("Healthy", body.RootElement.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Readyz_names_how_the_portal_reaches_kubernetes()
+    {
+        var response = await _client.GetAsync("/readyz", Ct);
+
+        using var body = JsonDocument.Parse(await response.EnsureSuccessStatusCode().Content.ReadAsStringAsync(Ct));
+        var kubernetes = body.RootElement.GetProperty("checks").GetProperty("kubernetes");
+        // PortalApp points the portal at the test run's sandbox through Kubernetes:Kubeconfig.
+        Assert.Equal("ExplicitKubeconfig", kubernetes.GetProperty("data").GetProperty("mode").GetString());
     }
 
     [Fact]

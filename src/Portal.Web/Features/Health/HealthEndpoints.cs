@@ -27,13 +27,25 @@ internal static class HealthEndpoints
         return app;
     }
 
-    /// <summary>"Healthy" as plain text, or a 503 problem listing each failing check and why.</summary>
+    /// <summary>
+    /// The overall status and each check's status, description and data (e.g. the Kubernetes mode: sandbox or a real
+    /// cluster) as JSON, or a 503 problem listing each failing check and why.
+    /// </summary>
     private static async Task WriteReadinessAsync(HttpContext context, HealthReport report)
     {
         if (report.Status != HealthStatus.Unhealthy)
         {
-            context.Response.ContentType = "text/plain";
-            await context.Response.WriteAsync(report.Status.ToString());
+            await context.Response.WriteAsJsonAsync(new
+            {
+                Status = report.Status.ToString(),
+                Checks = report.Entries.ToDictionary(e => e.Key, e => new
+                {
+                    Status = e.Value.Status.ToString(),
+                    e.Value.Description,
+                    // Checks put only what an operator may see here (mode, leadership, versions); never connection strings.
+                    e.Value.Data,
+                }),
+            });
             return;
         }
 
