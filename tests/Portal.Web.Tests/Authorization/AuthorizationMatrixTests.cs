@@ -262,6 +262,9 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
             ["PUT /api/v1/tenants/{tenant}/clusters/{name}/scale"] = new(
                 (s, w) => Send(HttpMethod.Put, $"/api/v1/tenants/{s[w].Slug}/clusters/{s[w].Cluster}/scale", new { workers = 3 }),
                 Change((who, where) => Changes(who, where, 202))),
+            ["POST /api/v1/tenants/{tenant}/clusters/{name}/extend"] = new(
+                (s, w) => Send(HttpMethod.Post, $"/api/v1/tenants/{s[w].Slug}/clusters/{s[w].Cluster}/extend", new { by = "01:00:00" }),
+                Change((who, where) => Changes(who, where, 200))),
             ["DELETE /api/v1/tenants/{tenant}/clusters/{name}"] = new(
                 (s, w) => new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/tenants/{s[w].Slug}/clusters/{s[w].Cluster}"),
                 Change((who, where) => Changes(who, where, 202))),

@@ -48,6 +48,13 @@ internal static class ClusterEndpoints
                              "that ETag gets 412.")
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        clusters.MapPost("/{name}/extend", Extend).WithName("ExtendCluster")
+            .WithSummary("Extend a cluster's time-to-live")
+            .WithDescription("Moves `expiresAt` later by `by` (a duration, e.g. `\"02:00:00\"`), up to the tenant policy's " +
+                             "maxTimeToLive counted from the cluster's creation; further is a 400 naming the latest allowed time. " +
+                             "A cluster being deleted gets 409.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         clusters.MapDelete("/{name}", Delete).WithName("DeleteCluster")
             .WithSummary("Delete a cluster")
             .WithDescription("Answers 202 with the cluster in phase Deleting; its Kubernetes objects go in the background and " +
@@ -150,6 +157,29 @@ internal static class ClusterEndpoints
         return Changed(outcome, tenant, response);
     }
 
+    private static async Task<Results<Ok<ClusterView>, ProblemHttpResult>> Extend(
+        string tenant,
+        string name,
+        ExtendClusterRequest request,
+        ClusterInsight insight,
+        ClusterService clusters,
+        HttpResponse response,
+        CancellationToken ct)
+    {
+        if (request.By is not { } by)
+            return Failure.Invalid("by", "Required: how much longer the cluster may live, e.g. \"02:00:00\".").ToProblem();
+
+        var extended = await insight.ExtendAsync(tenant, name, by, ct);
+        if (extended.Failure is { } failure)
+            return failure.ToProblem();
+
+        var outcome = await clusters.GetAsync(tenant, name, ct);
+        if (outcome.Failure is { } gone)
+            return gone.ToProblem();
+        response.Headers.ETag = ETags.For(outcome.Value!.Version);
+        return TypedResults.Ok(ClusterView.From(outcome.Value, tenant));
+    }
+
     private static Results<Accepted<ClusterView>, ProblemHttpResult> Changed(Outcome<Cluster> outcome, string tenant, HttpResponse response)
     {
         if (outcome.Failure is { } failure)
@@ -163,4 +193,11 @@ internal static class ClusterEndpoints
 
     private static string Location(string tenant, string name) =>
         $"/api/v1/tenants/{Uri.EscapeDataString(tenant)}/clusters/{Uri.EscapeDataString(name)}";
+}
+
+/// <summary>A request to let a cluster live longer.</summary>
+internal sealed record ExtendClusterRequest
+{
+    /// <summary>Required. How much longer, as a duration ("02:00:00"); must be positive.</summary>
+    public TimeSpan? By { get; init; }
 }

@@ -117,10 +117,13 @@ internal sealed class ClusterInsight(
         return change.Refusal switch
         {
             null => change,
+            // Keyed by the API's field, so the REST answer names it; the detail is what the page shows.
             ExtensionRefusal.BeyondMaximum => new Failure(FailureKind.Invalid, "Beyond the tenant's maximum lifetime.",
-                $"The tenant allows clusters to live until {change.Latest:u} at the latest."),
+                $"The tenant allows clusters to live until {change.Latest:u} at the latest.",
+                new Dictionary<string, string[]> { ["by"] = [$"Too long: the tenant allows clusters to live until {change.Latest:u} at the latest."] }),
             ExtensionRefusal.Ending => new Failure(FailureKind.Conflict, "The cluster is being deleted."),
-            _ => new Failure(FailureKind.Invalid, "The extension must be positive."),
+            _ => new Failure(FailureKind.Invalid, "The extension must be positive.", "The extension must be positive.",
+                new Dictionary<string, string[]> { ["by"] = ["Must be positive."] }),
         };
     }
 }
