@@ -11,11 +11,11 @@ using Portal.Web.Features.Identity;
 namespace Portal.E2E;
 
 /// <summary>
-/// A minimal portal host on http://127.0.0.1:&lt;free port&gt; wired exactly as Program.cs will be for identity
+/// A minimal portal host on http://127.0.0.1:&lt;free port&gt; wired as Program.cs is for identity
 /// (AddPortalAuthentication, UsePortalAuthentication, UseAntiforgery, MapPortalIdentity), plus two probe
 /// endpoints that echo the caller: /me (a page) and /api/me (the API; POST too, to test read-only tokens).
-/// The database is the portal's own SQLite schema (migrated) in a throwaway file, with the tenants below, plus a
-/// second file for the built-in accounts (see <see cref="UsersTestDb"/>).
+/// The database, built-in accounts included, is the portal's own SQLite schema (migrated) in a throwaway file,
+/// with the tenants below.
 /// </summary>
 public sealed class PortalTestApp : IAsyncDisposable
 {
@@ -57,8 +57,7 @@ public sealed class PortalTestApp : IAsyncDisposable
 
         builder.Services.AddDbContext<SqlitePortalDb>(o => SqlitePortalDb.Configure(o, ConnectionString(directory, "portal.db")));
         builder.Services.AddScoped<PortalDb>(sp => sp.GetRequiredService<SqlitePortalDb>());
-        builder.Services.AddDbContext<UsersTestDb>(o => o.UseSqlite(ConnectionString(directory, "users.db")));
-        builder.AddPortalAuthentication<UsersTestDb>();
+        builder.AddPortalAuthentication();
 
         var app = builder.Build();
         app.UsePortalAuthentication();
@@ -77,7 +76,6 @@ public sealed class PortalTestApp : IAsyncDisposable
             await portal.Database.MigrateAsync();
             portal.Tenants.AddRange(Tenant(DefaultTenantSlug), Tenant(TenantSlug), Tenant(OtherTenantSlug));
             await portal.SaveChangesAsync();
-            await scope.ServiceProvider.GetRequiredService<UsersTestDb>().Database.EnsureCreatedAsync();
         }
 
         var testApp = new PortalTestApp(app, directory);
