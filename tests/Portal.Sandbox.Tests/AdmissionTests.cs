@@ -48,6 +48,32 @@ public sealed class LimitRangeTests : SandboxTest
     }
 }
 
+public sealed class ServiceAccountAdmissionTests : SandboxTest
+{
+    [Fact]
+    public async Task A_pod_naming_a_missing_service_account_is_refused()
+    {
+        var pod = APod("web").Build();
+        pod.Spec.ServiceAccountName = "spark";
+
+        var (code, status) = await Refused(() => Client.CoreV1.CreateNamespacedPodAsync(pod, "default", cancellationToken: Ct));
+
+        Assert.Equal((403, "pods \"web\" is forbidden: error looking up service account default/spark: serviceaccount \"spark\" not found"), (code, status.Message));
+    }
+
+    [Fact]
+    public async Task A_pod_naming_an_existing_service_account_is_admitted()
+    {
+        await Client.CoreV1.CreateNamespacedServiceAccountAsync(new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = "spark" } }, "default", cancellationToken: Ct);
+        var pod = APod("web").Build();
+        pod.Spec.ServiceAccountName = "spark";
+
+        var created = await Client.CoreV1.CreateNamespacedPodAsync(pod, "default", cancellationToken: Ct);
+
+        Assert.Equal("spark", created.Spec.ServiceAccountName);
+    }
+}
+
 public sealed class PodSecurityTests : SandboxTest
 {
     static Dictionary<string, string> Enforce(string level) => new() { ["pod-security.kubernetes.io/enforce"] = level };

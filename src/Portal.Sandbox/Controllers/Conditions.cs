@@ -25,3 +25,16 @@ internal static class Conditions
     public static bool IsTrue(JsonObject obj, string type) =>
         obj.Objects("status", "conditions").Any(c => c.Str("type") == type && c.Str("status") == "True");
 }
+
+/// <summary>
+/// Per-key retry delays like client-go's workqueue rate limiter: 5 ms doubling, capped at 30 s here
+/// (upstream caps at 1000 s; a sandbox should recover quickly once the cause is fixed).
+/// </summary>
+internal static class Backoff
+{
+    static readonly TimeSpan First = TimeSpan.FromMilliseconds(5);
+    static readonly TimeSpan Max = TimeSpan.FromSeconds(30);
+
+    public static TimeSpan Next(TimeSpan? previous) =>
+        previous is { } p ? TimeSpan.FromTicks(Math.Min(p.Ticks * 2, Max.Ticks)) : First;
+}

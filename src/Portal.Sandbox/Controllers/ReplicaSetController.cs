@@ -83,7 +83,7 @@ internal sealed class ReplicaSetController(Registry registry, EventRecorder even
             _backoff.Remove(key);
             return null;
         }
-        var delay = _backoff.TryGetValue(key, out var last) ? TimeSpan.FromTicks(Math.Min(last.Ticks * 2, TimeSpan.FromSeconds(30).Ticks)) : TimeSpan.FromSeconds(1);
+        var delay = Backoff.Next(_backoff.TryGetValue(key, out var last) ? last : null);
         _backoff[key] = delay;
         return delay;
     }

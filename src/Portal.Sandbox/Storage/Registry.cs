@@ -133,7 +133,11 @@ internal sealed class Registry(ObjectStore store)
             obj["status"] = new JsonObject { ["phase"] = "Pending", ["qosClass"] = Quantities.QosClass(obj) };
         }
         Validation.Validate(kind, obj);
-        if (kind == ResourceCatalog.Pods) PodSecurity.Admit(store, obj);
+        if (kind == ResourceCatalog.Pods)
+        {
+            ServiceAccountAdmission.Admit(store, obj);
+            PodSecurity.Admit(store, obj);
+        }
         options.Warnings?.AddRange(PodSecurity.Warnings(store, kind, obj));
         ResourceQuotaAdmission.Admit(store, kind, obj);
 
