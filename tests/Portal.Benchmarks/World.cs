@@ -1,0 +1,135 @@
+using System.Text;
+using k8s;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Portal.Core.Clusters;
+using Portal.Core.Data;
+using Portal.Core.Tenants;
+using Portal.Provisioning.Kubernetes;
+using Portal.Provisioning.Reconciler;
+using Portal.Provisioning.WorkQueue;
+using Portal.Sandbox;
+using Portal.Testing;
+
+namespace Portal.Benchmarks;
+
+/// <summary>
+/// One sandbox API server and one fresh, migrated PostgreSQL database, with the portal's parts wired to them the
+/// way AddProvisioning and the web host wire them, and every API call of the portal counted.
+/// </summary>
+internal sealed class World : IAsyncDisposable
+{
+    /// <summary>The subject the benchmark's clusters are asked for by; a member of every tenant.</summary>
+    public const string Subject = "bench";
+
+    readonly List<IDisposable> _disposables = [];
+
+    World(KubeSandbox sandbox, string connectionString)
+    {
+        Sandbox = sandbox;
+        Dbs = new Factory(connectionString);
+        Connection = Connect(Counter);
+        Api = new KubernetesApi(Connection, TimeProvider.System, NullLoggerFactory.Instance);
+        // Checks made by the benchmark itself go through their own client, so they are never counted.
+        Observer = Connect().Client;
+        Clusters = new ClusterService(Dbs, new Caller(Subject, IsPlatformAdmin: false), Microsoft.Extensions.Options.Options.Create(new ClusterDefaults()),
+            TimeProvider.System, NullLogger<ClusterService>.Instance);
+    }
+
+    public KubeSandbox Sandbox { get; }
+
+    public IDbContextFactory<PortalDb> Dbs { get; }
+
+    public ApiCallCounter Counter { get; } = new();
+
+    /// <summary>The portal's connection: every request through it is counted.</summary>
+    public KubernetesConnection Connection { get; }
+
+    public KubernetesApi Api { get; }
+
+    public IKubernetes Observer { get; }
+
+    /// <summary>What the REST API calls before answering 202.</summary>
+    public ClusterService Clusters { get; }
+
+    public KubernetesOptions Options { get; } = new();
+
+    public static async Task<World> StartAsync(PostgresServer postgres, SandboxOptions sandbox)
+    {
+        var connectionString = await postgres.CreateDatabaseAsync();
+        await using (var db = PostgresPortalDb.Create(connectionString))
+        {
+            await db.Database.MigrateAsync();
+        }
+
+        return new World(await KubeSandbox.StartAsync(sandbox), connectionString);
+    }
+
+    KubernetesConnection Connect(params DelegatingHandler[] handlers)
+    {
+        using var kubeconfig = new MemoryStream(Encoding.UTF8.GetBytes(Sandbox.KubeconfigYaml));
+        var connection = KubernetesConnection.FromConfig(KubernetesMode.Sandbox, KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig), handlers);
+        _disposables.Add(connection);
+        return connection;
+    }
+
+    /// <summary>Reconcilers as one portal process has them, over the counted connection.</summary>
+    public (ClusterReconciler Clusters, TenantReconciler Tenants, ClusterResync Resync, TenantResync TenantResync) Reconcilers()
+    {
+        var queues = new ProvisioningQueues(TimeProvider.System);
+        _disposables.Add(queues);
+        var options = Microsoft.Extensions.Options.Options.Create(Options);
+        return (new ClusterReconciler(Dbs, Api, options, TimeProvider.System, NullLogger<ClusterReconciler>.Instance),
+            new TenantReconciler(Dbs, Api, queues, options, TimeProvider.System, NullLogger<TenantReconciler>.Instance),
+            new ClusterResync(Dbs, Api, TimeProvider.System, NullLogger<ClusterResync>.Instance),
+            new TenantResync(Dbs, Api, options));
+    }
+
+    /// <summary>
+    /// Tenant rows as the tenant API writes them, with <see cref="Subject"/> as a member, and room for
+    /// <paramref name="clusters"/> default clusters (3 CPUs, 5Gi and 3 pods each), so quota never fails a create.
+    /// </summary>
+    public async Task<List<Tenant>> AddTenantsAsync(string prefix, int count, int clusters)
+    {
+        var tenants = Enumerable.Range(0, count).Select(n =>
+        {
+            var tenant = Builders.ATenant().WithSlug($"{prefix}-{n:D3}").Build();
+            tenant.Quota = new TenantQuota { Cpu = $"{4 * clusters}", Memory = $"{8 * clusters}Gi", MaxPods = 4 * clusters, MaxClusters = clusters };
+            tenant.Members.Add(new Membership { TenantId = tenant.Id, Subject = Subject, Role = TenantRole.Member });
+            return tenant;
+        }).ToList();
+        await using var db = await Dbs.CreateDbContextAsync();
+        db.Tenants.AddRange(tenants);
+        await db.SaveChangesAsync();
+        return tenants;
+    }
+
+    /// <summary>Asks for a default cluster exactly as POST /api/tenants/{tenant}/clusters does before its 202.</summary>
+    public async Task<Cluster> CreateClusterAsync(Tenant tenant, string name)
+    {
+        var outcome = await Clusters.CreateAsync(tenant.Slug, new CreateClusterRequest { Name = name }, idempotencyKey: null, CancellationToken.None);
+        return outcome.Value?.Cluster ?? throw new InvalidOperationException($"Create of {tenant.Slug}/{name} was refused: {outcome.Failure}");
+    }
+
+    public async Task<int> CountAsync(ClusterPhase phase)
+    {
+        await using var db = await Dbs.CreateDbContextAsync();
+        return await db.Clusters.CountAsync(c => c.Status.Phase == phase);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var disposable in Enumerable.Reverse(_disposables))
+        {
+            disposable.Dispose();
+        }
+
+        await Sandbox.DisposeAsync();
+    }
+
+    sealed class Factory(string connectionString) : IDbContextFactory<PortalDb>
+    {
+        public PortalDb CreateDbContext() => PostgresPortalDb.Create(connectionString);
+    }
+}
