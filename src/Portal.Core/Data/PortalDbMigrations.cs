@@ -18,10 +18,10 @@ public static partial class PortalDbMigrations
 
     /// <summary>
     /// Applies pending migrations, then, when <paramref name="seedDefaultTenant"/> is true and the database has no
-    /// tenant, creates the tenant <see cref="DefaultTenantSlug"/>. Safe to run from several processes at once.
+    /// tenant, creates the tenant <see cref="DefaultTenantSlug"/> with the namespace <paramref name="defaultTenantNamespace"/>. Safe to run from several processes at once.
     /// </summary>
     public static async Task MigrateAndSeedAsync(
-        this PortalDb db, bool seedDefaultTenant, ILogger logger, CancellationToken cancellationToken)
+        this PortalDb db, bool seedDefaultTenant, string defaultTenantNamespace, ILogger logger, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(logger);
@@ -35,7 +35,7 @@ public static partial class PortalDbMigrations
             try
             {
                 await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({PostgresLockKey})", cancellationToken);
-                await MigrateAsync(db, seedDefaultTenant, logger, cancellationToken);
+                await MigrateAsync(db, seedDefaultTenant, defaultTenantNamespace, logger, cancellationToken);
                 await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({PostgresLockKey})", cancellationToken);
             }
             finally
@@ -45,7 +45,7 @@ public static partial class PortalDbMigrations
         }
         else
         {
-            await MigrateAsync(db, seedDefaultTenant, logger, cancellationToken);
+            await MigrateAsync(db, seedDefaultTenant, defaultTenantNamespace, logger, cancellationToken);
         }
 
         if (db is SqlitePortalDb)
@@ -56,7 +56,8 @@ public static partial class PortalDbMigrations
         }
     }
 
-    static async Task MigrateAsync(PortalDb db, bool seedDefaultTenant, ILogger logger, CancellationToken cancellationToken)
+    static async Task MigrateAsync(
+        PortalDb db, bool seedDefaultTenant, string defaultTenantNamespace, ILogger logger, CancellationToken cancellationToken)
     {
         var provider = db.GetType().Name;
         var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
@@ -76,7 +77,7 @@ public static partial class PortalDbMigrations
             {
                 Slug = DefaultTenantSlug,
                 DisplayName = "Default",
-                Namespace = TenantService.NamespacePrefix + DefaultTenantSlug,
+                Namespace = defaultTenantNamespace,
             });
             await db.SaveChangesAsync(cancellationToken);
             SeededTenant(logger, DefaultTenantSlug);

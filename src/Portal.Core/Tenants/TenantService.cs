@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Portal.Core.Audit;
 using Portal.Core.Clusters;
 using Portal.Core.Data;
@@ -13,12 +14,10 @@ namespace Portal.Core.Tenants;
 public sealed partial class TenantService(
     IDbContextFactory<PortalDb> contexts,
     Caller caller,
+    IOptions<TenantNamingOptions> naming,
     TimeProvider time,
     ILogger<TenantService> logger)
 {
-    /// <summary>Prefix of every tenant's Kubernetes namespace, keeping them apart from system namespaces.</summary>
-    public const string NamespacePrefix = "spark-";
-
     /// <summary>Longest display name; the column holds 200 characters.</summary>
     public const int MaxDisplayNameLength = 200;
 
@@ -62,7 +61,7 @@ public sealed partial class TenantService(
         {
             Slug = request.Slug!,
             DisplayName = request.DisplayName!,
-            Namespace = NamespacePrefix + request.Slug,
+            Namespace = naming.Value.NamespaceFor(request.Slug!),
             // Whole microseconds, as PostgreSQL stores them, so the 201 body equals every later read.
             CreatedAt = TruncatedNow(),
             Quota = request.Quota ?? new TenantQuota(),

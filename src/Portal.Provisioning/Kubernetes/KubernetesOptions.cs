@@ -25,11 +25,6 @@ public sealed class KubernetesOptions : IValidatableObject
     /// </summary>
     public string? SandboxKubeconfig { get; set; }
 
-    /// <summary>Prefix of tenant namespaces; a new tenant's namespace is the prefix plus its slug.</summary>
-    [Required]
-    [RegularExpression("^[a-z0-9]([-a-z0-9]{0,30})$", ErrorMessage = "NamespacePrefix must be lower-case letters, digits and dashes, starting alphanumeric, at most 31 characters.")]
-    public string NamespacePrefix { get; set; } = "spark-";
-
     /// <summary>Namespace the portal runs in: may reach Spark UIs and Connect, and holds the leader Lease.</summary>
     [Required]
     [RegularExpression("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", ErrorMessage = "PortalNamespace must be a DNS-1123 label.")]

@@ -20,17 +20,6 @@ public static class TenantManifests
     /// <summary>Pod Security Admission level every tenant namespace enforces, audits and warns at.</summary>
     public const string PodSecurityLevel = "restricted";
 
-    /// <summary>
-    /// The namespace a new tenant gets: the configured prefix plus its slug, cut to the 63-character DNS label limit.
-    /// The result is stored in <see cref="Tenant.Namespace"/> at creation, so changing the prefix later doesn't move
-    /// existing tenants.
-    /// </summary>
-    public static string NamespaceName(string prefix, string slug)
-    {
-        var name = prefix + slug;
-        return name.Length <= 63 ? name : name[..63].TrimEnd('-');
-    }
-
     /// <summary>Every object of the tenant, namespace first, in apply order.</summary>
     public static IReadOnlyList<IKubernetesObject<V1ObjectMeta>> For(Tenant tenant, NamespaceFencing fencing)
     {

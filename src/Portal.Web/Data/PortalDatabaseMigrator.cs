@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Portal.Core;
 using Portal.Core.Data;
+using Portal.Core.Tenants;
 
 namespace Portal.Web.Data;
 
@@ -8,6 +9,7 @@ namespace Portal.Web.Data;
 internal sealed class PortalDatabaseMigrator(
     IServiceScopeFactory scopes,
     IOptions<PortalOptions> options,
+    IOptions<TenantNamingOptions> naming,
     ILogger<PortalDatabaseMigrator> logger)
 {
     /// <summary>Slug of the tenant created on an empty database.</summary>
@@ -26,6 +28,7 @@ internal sealed class PortalDatabaseMigrator(
         PrepareDataDirectory();
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PortalDb>();
-        await db.MigrateAndSeedAsync(options.Value.SeedDefaultTenant, logger, cancellationToken);
+        await db.MigrateAndSeedAsync(
+            options.Value.SeedDefaultTenant, naming.Value.NamespaceFor(DefaultTenantSlug), logger, cancellationToken);
     }
 }

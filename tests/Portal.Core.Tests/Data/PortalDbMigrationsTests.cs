@@ -21,7 +21,7 @@ public sealed class PostgresPortalDbMigrationsTests(PostgresServer server) : Por
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
         {
             await using var db = NewDb();
-            await db.MigrateAndSeedAsync(seedDefaultTenant: true, NullLogger.Instance, Ct);
+            await db.MigrateAndSeedAsync(seedDefaultTenant: true, "spark-default", NullLogger.Instance, Ct);
         }, Ct)));
 
         Assert.Equal(["default"], await TenantSlugsAsync());
@@ -63,7 +63,7 @@ public abstract class PortalDbMigrationsTests : IAsyncLifetime
     protected async Task MigrateAndSeedAsync(bool seed)
     {
         await using var db = NewDb();
-        await db.MigrateAndSeedAsync(seed, NullLogger.Instance, Ct);
+        await db.MigrateAndSeedAsync(seed, "spark-default", NullLogger.Instance, Ct);
     }
 
     protected async Task<List<string>> TenantSlugsAsync()

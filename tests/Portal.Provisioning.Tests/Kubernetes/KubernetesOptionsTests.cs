@@ -27,14 +27,6 @@ public class KubernetesOptionsTests
     }
 
     [Fact]
-    public void A_namespace_prefix_with_upper_case_is_refused()
-    {
-        var errors = Validate(new KubernetesOptions { NamespacePrefix = "Spark-" });
-
-        Assert.Contains(nameof(KubernetesOptions.NamespacePrefix), Assert.Single(errors).MemberNames);
-    }
-
-    [Fact]
     public void A_container_size_that_is_not_a_quantity_is_refused()
     {
         var errors = Validate(new KubernetesOptions { MaxContainerMemory = "lots" });

@@ -10,20 +10,6 @@ public class TenantManifestsTests
 {
     static readonly NamespaceFencing Fencing = new() { PortalNamespace = "spark-portal" };
 
-    [Fact]
-    public void The_namespace_name_is_the_prefix_and_the_slug()
-    {
-        Assert.Equal("spark-team-a", TenantManifests.NamespaceName("spark-", "team-a"));
-    }
-
-    [Fact]
-    public void A_long_namespace_name_is_cut_to_a_dns_label()
-    {
-        var name = TenantManifests.NamespaceName("spark-", new string('a', 56) + "-bcdef");
-
-        Assert.Equal("spark-" + new string('a', 56), name);
-    }
-
     [Theory]
     [InlineData("enforce")]
     [InlineData("audit")]

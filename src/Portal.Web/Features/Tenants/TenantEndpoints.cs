@@ -8,8 +8,12 @@ namespace Portal.Web.Features.Tenants;
 /// <summary>/api/v1/tenants: members list and read theirs; platform admins create and change them.</summary>
 internal static class TenantEndpoints
 {
-    public static IServiceCollection AddTenants(this IServiceCollection services) =>
-        services.AddScoped<TenantService>();
+    public static IServiceCollection AddTenants(this IServiceCollection services)
+    {
+        // Also read by the data layer's seeding of the default tenant.
+        services.AddOptions<TenantNamingOptions>().BindConfiguration(TenantNamingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        return services.AddScoped<TenantService>();
+    }
 
     public static RouteGroupBuilder MapTenants(this RouteGroupBuilder api)
     {
