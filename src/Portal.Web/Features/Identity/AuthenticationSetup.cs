@@ -64,6 +64,7 @@ public static class AuthenticationSetup
         services.AddSingleton<FailedAttemptLimiter>();
         services.AddPortalCaller();
         services.AddRazorComponents();
+        services.AddOpenApiBearerSecurity();
 
         services.AddIdentityCore<IdentityUser>(identity =>
             {
