@@ -67,8 +67,7 @@ public sealed partial class ClusterService(
         if (await TenantAccess.ForMemberAsync(db, caller, tenant, ct) is not { } access)
             return TenantNotFound(tenant);
 
-        var cluster = await db.Clusters.AsNoTracking()
-            .SingleOrDefaultAsync(c => c.TenantId == access.Tenant.Id && c.Name == name, ct);
+        var cluster = await Named(db.Clusters.AsNoTracking(), access.Tenant.Id, name).FirstOrDefaultAsync(ct);
         return cluster is null ? ClusterNotFound(tenant, name) : cluster;
     }
 
@@ -228,7 +227,7 @@ public sealed partial class ClusterService(
         if (await TenantAccess.ForMemberAsync(db, caller, tenant, ct) is not { } access)
             return await RefusedAsync(action, null, target, TenantNotFound(tenant), ct);
 
-        var cluster = await db.Clusters.SingleOrDefaultAsync(c => c.TenantId == access.Tenant.Id && c.Name == name, ct);
+        var cluster = await Named(db.Clusters, access.Tenant.Id, name).FirstOrDefaultAsync(ct);
         if (cluster is null)
             return await RefusedAsync(action, access.Tenant, target, ClusterNotFound(tenant, name), ct);
         if (access.Role is not >= TenantRole.Member)
@@ -282,7 +281,16 @@ public sealed partial class ClusterService(
         await db.Clusters.AsNoTracking().SingleOrDefaultAsync(c => c.TenantId == tenantId && c.IdempotencyKey == key, ct);
 
     private static Task<bool> NameTakenAsync(PortalDb db, Guid tenantId, string name, CancellationToken ct) =>
-        db.Clusters.AnyAsync(c => c.TenantId == tenantId && c.Name == name, ct);
+        db.Clusters.AnyAsync(c => c.TenantId == tenantId && c.Name == name && c.Status.Phase != ClusterPhase.Deleted, ct);
+
+    /// <summary>
+    /// The cluster a name means: the live one, else the most recently deleted (names are free again once Deleted,
+    /// so several deleted rows may share one).
+    /// </summary>
+    private static IQueryable<Cluster> Named(IQueryable<Cluster> clusters, Guid tenantId, string name) =>
+        clusters.Where(c => c.TenantId == tenantId && c.Name == name)
+            .OrderBy(c => c.Status.Phase == ClusterPhase.Deleted ? 1 : 0)
+            .ThenByDescending(c => c.CreatedAt);
 
     /// <summary>
     /// Whether a retried create asks for what the earlier one created. Once the cluster has been changed since

@@ -202,8 +202,10 @@ public abstract class PortalDb : IdentityDbContext
 
         cluster.HasOne<Tenant>().WithMany().HasForeignKey(c => c.TenantId).OnDelete(DeleteBehavior.Restrict);
 
-        // NOTE: deleted clusters keep their row for history, so a name stays taken within its tenant.
-        cluster.HasIndex(c => new { c.TenantId, c.Name }).IsUnique();
+        // Deleted clusters keep their row for history, but their name is free again: a notebook that recreates "etl"
+        // every morning must not collide with yesterday's. Until Deleted, the Kubernetes objects still carry the name.
+        cluster.HasIndex(c => new { c.TenantId, c.Name }).IsUnique()
+            .HasFilter($"\"Status_Phase\" <> '{nameof(ClusterPhase.Deleted)}'");
         cluster.HasIndex(c => new { c.TenantId, c.IdempotencyKey }).IsUnique()
             .HasFilter("\"IdempotencyKey\" IS NOT NULL");
         cluster.HasIndex(c => c.ExpiresAt);

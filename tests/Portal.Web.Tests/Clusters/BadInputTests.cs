@@ -112,7 +112,7 @@ public sealed class BadInputTests(PortalApp app) : IClassFixture<PortalApp>, IAs
     }
 
     [Fact]
-    public async Task The_name_of_a_deleted_cluster_stays_taken()
+    public async Task The_name_of_a_cluster_still_being_deleted_stays_taken()
     {
         await _client.PostAsync($"/api/v1/tenants/{_tenant}/clusters", Json.Raw("""{"name": "etl", "workers": 2}"""), Ct);
         await _client.DeleteAsync($"/api/v1/tenants/{_tenant}/clusters/etl", Ct);

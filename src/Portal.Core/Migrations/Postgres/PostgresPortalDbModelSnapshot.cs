@@ -406,7 +406,8 @@ namespace Portal.Core.Migrations.Postgres
                         .HasFilter("\"IdempotencyKey\" IS NOT NULL");
 
                     b.HasIndex("TenantId", "Name")
-                        .IsUnique();
+                        .IsUnique()
+                        .HasFilter("\"Status_Phase\" <> 'Deleted'");
 
                     b.ToTable("Clusters", (string)null);
                 });

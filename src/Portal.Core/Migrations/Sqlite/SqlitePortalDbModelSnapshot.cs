@@ -395,7 +395,8 @@ namespace Portal.Core.Migrations.Sqlite
                         .HasFilter("\"IdempotencyKey\" IS NOT NULL");
 
                     b.HasIndex("TenantId", "Name")
-                        .IsUnique();
+                        .IsUnique()
+                        .HasFilter("\"Status_Phase\" <> 'Deleted'");
 
                     b.ToTable("Clusters", (string)null);
                 });

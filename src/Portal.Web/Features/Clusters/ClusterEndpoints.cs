@@ -58,7 +58,8 @@ internal static class ClusterEndpoints
         clusters.MapDelete("/{name}", Delete).WithName("DeleteCluster")
             .WithSummary("Delete a cluster")
             .WithDescription("Answers 202 with the cluster in phase Deleting; its Kubernetes objects go in the background and " +
-                             "the record stays for history (its name stays taken). Deleting again changes nothing.")
+                             "the record stays for history. The name is free for a new cluster once this one reaches Deleted. " +
+                             "Deleting again changes nothing.")
             .ProducesProblem(StatusCodes.Status412PreconditionFailed);
         return clusters;
     }
