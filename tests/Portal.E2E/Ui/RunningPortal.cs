@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Portal.Testing;
+
+namespace Portal.E2E.Ui;
+
+/// <summary>
+/// The real portal, started the way the README starts it (<c>dotnet run --project src/Portal.Web</c>), on a free
+/// loopback port, with a fresh PostgreSQL database from <see cref="PostgresServer"/> and the embedded Kubernetes
+/// sandbox (no kubeconfig is given). Nothing is replaced: the reconciler, identity and the UI are the production ones.
+/// </summary>
+public sealed partial class RunningPortal : IAsyncLifetime
+{
+    public const string AdminUserName = "admin";
+    public const string AdminPassword = "ui-admin-Password-1";
+
+    readonly PostgresServer _postgres = new();
+    readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("portal-ui-e2e-");
+    readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    Process? _process;
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>Where the tests write the screenshots the README shows.</summary>
+    public static string ScreenshotDirectory => Path.Combine(RepositoryRoot(), "docs", "screenshots");
+
+    public async ValueTask InitializeAsync()
+    {
+        await _postgres.InitializeAsync();
+        var connectionString = await _postgres.CreateDatabaseAsync();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList =
+            {
+                "run", "--no-build", "--no-launch-profile", "--configuration", Configuration,
+                "--project", Path.Combine(RepositoryRoot(), "src", "Portal.Web"),
+                "--", "--urls", "http://127.0.0.1:0",
+            },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = _data.FullName,
+            Environment =
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Development",
+                ["ConnectionStrings__Portal"] = connectionString,
+                ["Portal__DataDirectory"] = _data.FullName,
+                ["Portal__Bootstrap__AdminPassword"] = AdminPassword,
+                // Test-only: chips move within a quarter second, so the test waits less.
+                ["Ui__ClusterChanges__PollMilliseconds"] = "250",
+            },
+        };
+        _process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
+        _process.OutputDataReceived += (_, line) => Watch(line.Data);
+        _process.ErrorDataReceived += (_, line) => Watch(line.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        BaseAddress = await _listening.Task.WaitAsync(timeout.Token);
+    }
+
+    /// <summary>Signs <paramref name="page"/> in as the bootstrap administrator (admin of the default tenant).</summary>
+    public async Task SignInAsync(Microsoft.Playwright.IPage page)
+    {
+        await page.GotoAsync(new Uri(BaseAddress, "signin").ToString());
+        await page.FillAsync("#username", AdminUserName);
+        await page.FillAsync("#password", AdminPassword);
+        await page.ClickAsync("#signin");
+        await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
+    }
+
+    public string Url(string path) => new Uri(BaseAddress, path).ToString();
+
+    void Watch(string? line)
+    {
+        if (line is null)
+            return;
+        if (ListeningLine().Match(line) is { Success: true } match)
+            _listening.TrySetResult(new Uri(match.Groups["url"].Value.TrimEnd('/') + "/"));
+    }
+
+    static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Portal.sln")))
+                return directory.FullName;
+        }
+
+        throw new InvalidOperationException("Portal.sln not found above the test's directory.");
+    }
+
+#if DEBUG
+    const string Configuration = "Debug";
+#else
+    const string Configuration = "Release";
+#endif
+
+    [GeneratedRegex(@"Now listening on: (?<url>http://127\.0\.0\.1:\d+)")]
+    private static partial Regex ListeningLine();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            // `dotnet run` and the portal it started: both are this fixture's processes.
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process?.Dispose();
+        await _postgres.DisposeAsync();
+        _data.Delete(recursive: true);
+    }
+}
