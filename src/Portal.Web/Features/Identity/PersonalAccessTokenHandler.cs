@@ -42,6 +42,8 @@ internal sealed partial class PersonalAccessTokenHandler(
         {
             limiter.RecordFailure(client);
             Refused(Logger, result.Outcome, result.Token?.Id);
+            // Bounded by the limiter above: an address gets at most its failed-token allowance of entries a minute.
+            await Context.RequestServices.GetRequiredService<SignInAudit>().RecordRefusedTokenAsync(result, Context.RequestAborted);
             // The same answer for every reason: whoever holds a guessed prefix learns nothing.
             return AuthenticateResult.Fail("The token is invalid, expired or revoked.");
         }

@@ -1,5 +1,6 @@
 using Portal.Core.Audit;
 using Portal.Core.Data;
+using Portal.Core.Identity;
 
 namespace Portal.Web.Features.Identity;
 
@@ -20,4 +21,25 @@ internal sealed class SignInAudit(PortalDb db)
         });
         await db.SaveChangesAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// Records a refused personal access token: for the owner, when the secret matched a revoked or expired token;
+    /// otherwise for nobody in particular (the text is never recorded, not even its prefix).
+    /// </summary>
+    public async Task RecordRefusedTokenAsync(TokenValidation result, CancellationToken cancellationToken)
+    {
+        db.AuditLog.Add(new AuditEntry
+        {
+            Actor = result.Token?.Owner ?? UnknownActor,
+            TenantId = result.Token?.TenantId,
+            Action = "token.authenticate",
+            Target = result.Token is { } token ? $"users/{token.Owner}/tokens/{token.Id}" : "tokens",
+            Outcome = AuditOutcome.Denied,
+            Detail = result.Outcome.ToString(),
+        });
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>Actor of a refused token that matched no stored token.</summary>
+    public const string UnknownActor = "unknown";
 }
