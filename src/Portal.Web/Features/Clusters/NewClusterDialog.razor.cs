@@ -46,8 +46,11 @@ public partial class NewClusterDialog
 
     private IReadOnlyDictionary<string, string> Images => Defaults.Value.Images();
 
+    // Sized even before the name is valid: the figures help choose the size first.
     private (decimal Cpu, decimal Memory, int Pods) Demand =>
-        Resolve().Value is { } spec ? TenantUsage.Demand(spec) : default;
+        ClusterRequestValidator.Resolve(Request() with { Name = "preview" }, Defaults.Value, Access.Tenant.Policy).Value is { } spec
+            ? TenantUsage.Demand(spec)
+            : default;
 
     private IEnumerable<(string Name, int Workers, string Cores, string Memory)> Presets =>
         new[] { ("Small", 2, "1", "2Gi"), ("Medium", 4, "2", "8Gi"), ("Large", 8, "4", "16Gi") }

@@ -1,0 +1,143 @@
+using AngleSharp.Dom;
+using Bunit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using Portal.Core.Clusters;
+using Portal.Core.Tenants;
+using Portal.Testing;
+using Portal.Web.Features.Clusters;
+
+namespace Portal.Web.Tests.Components;
+
+/// <summary>The new-cluster dialog, rendered by bUnit, calling the real ClusterService on PostgreSQL.</summary>
+public sealed class NewClusterDialogTests(PortalApp app) : IClassFixture<PortalApp>, IAsyncLifetime
+{
+    private readonly string _subject = $"member-{Guid.NewGuid():N}";
+    private ComponentHost _host = null!;
+    private Tenant _tenant = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _tenant = await app.CreateTenantAsync((_subject, TenantRole.Member));
+        _host = new ComponentHost(app, _subject);
+    }
+
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
+
+    private async Task<IRenderedComponent<MudDialogProvider>> OpenAsync(IReadOnlyList<Cluster>? existing = null)
+    {
+        var provider = _host.Context.Render<MudDialogProvider>();
+        var dialogs = _host.Context.Services.GetRequiredService<IDialogService>();
+        var parameters = new DialogParameters<NewClusterDialog>
+        {
+            { d => d.Access, new TenantAccess(_tenant, TenantRole.Member) },
+            { d => d.Existing, existing ?? [] },
+        };
+        await provider.InvokeAsync(() => dialogs.ShowAsync<NewClusterDialog>(null, parameters));
+        return provider;
+    }
+
+    private static void Type(IRenderedComponent<MudDialogProvider> dialog, string testId, string value) =>
+        dialog.Find($"[data-testid={testId}]").Input(value);
+
+    private static async Task CreateAsync(IRenderedComponent<MudDialogProvider> dialog) =>
+        await dialog.Find("[data-testid=create-cluster]").ClickAsync(new());
+
+    /// <summary>The text of the MudBlazor field around the input with <paramref name="testId"/>: its label, helper and error.</summary>
+    private static string Field(IRenderedComponent<MudDialogProvider> dialog, string testId) =>
+        dialog.Find($"[data-testid={testId}]").Closest(".mud-input-control")!.TextContent;
+
+    private async Task<int> ClustersInTenantAsync()
+    {
+        await using var db = app.Db();
+        return await db.Clusters.CountAsync(c => c.TenantId == _tenant.Id, Xunit.TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task Creating_without_a_name_says_Required_beside_the_name()
+    {
+        var dialog = await OpenAsync();
+
+        await CreateAsync(dialog);
+
+        Assert.Contains("Required.", Field(dialog, "field-name"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_name_with_capitals_is_refused_beside_the_name()
+    {
+        var dialog = await OpenAsync();
+        Type(dialog, "field-name", "ETL");
+
+        await CreateAsync(dialog);
+
+        Assert.Contains("lower-case", Field(dialog, "field-name"), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task More_workers_than_the_tenant_allows_are_refused_beside_the_workers()
+    {
+        var dialog = await OpenAsync();
+        Type(dialog, "field-name", "etl");
+        Type(dialog, "field-workers", "51");
+
+        await CreateAsync(dialog);
+
+        Assert.Contains("the tenant's limit", Field(dialog, "field-workers"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_cluster_needing_more_CPU_than_is_left_is_refused_without_being_sent()
+    {
+        var dialog = await OpenAsync();
+        Type(dialog, "field-name", "too-big");
+        Type(dialog, "field-workers", "20");
+        Type(dialog, "field-worker-cores", "2");
+
+        await CreateAsync(dialog);
+
+        Assert.Contains("CPU in all; 32 of 32 are left", Field(dialog, "field-worker-cores"), StringComparison.Ordinal);
+        Assert.Equal(0, await ClustersInTenantAsync());
+    }
+
+    [Fact]
+    public async Task What_is_left_of_the_quota_accounts_for_existing_clusters()
+    {
+        var existing = Builders.ASparkCluster().In(_tenant).WithWorkers(10).Build();
+
+        var dialog = await OpenAsync([existing]);
+
+        Assert.Contains("9 clusters", dialog.Find("[data-testid=quota-left]").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_duplicate_name_refused_by_the_service_appears_beside_the_name()
+    {
+        await using (var db = app.Db())
+        {
+            db.Clusters.Add(Builders.ASparkCluster().In(_tenant).Named("taken").Build());
+            await db.SaveChangesAsync(Xunit.TestContext.Current.CancellationToken);
+        }
+
+        var dialog = await OpenAsync();
+        Type(dialog, "field-name", "taken");
+
+        await CreateAsync(dialog);
+
+        dialog.WaitForAssertion(() =>
+            Assert.Contains("already has a cluster 'taken'", Field(dialog, "field-name"), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_valid_request_creates_the_cluster_through_the_service()
+    {
+        var dialog = await OpenAsync();
+        Type(dialog, "field-name", "etl");
+
+        await CreateAsync(dialog);
+
+        dialog.WaitForAssertion(() => Assert.Empty(dialog.FindAll("[data-testid=create-cluster]")));
+        Assert.Equal(1, await ClustersInTenantAsync());
+    }
+}
