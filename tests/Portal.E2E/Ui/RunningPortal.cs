@@ -21,13 +21,16 @@ public sealed partial class RunningPortal : IAsyncLifetime
 
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>The portal's PostgreSQL database, for arranging data the UI then shows.</summary>
+    public string ConnectionString { get; private set; } = null!;
+
     /// <summary>Where the tests write the screenshots the README shows.</summary>
     public static string ScreenshotDirectory => Path.Combine(RepositoryRoot(), "docs", "screenshots");
 
     public async ValueTask InitializeAsync()
     {
         await _postgres.InitializeAsync();
-        var connectionString = await _postgres.CreateDatabaseAsync();
+        var connectionString = ConnectionString = await _postgres.CreateDatabaseAsync();
         var start = new ProcessStartInfo("dotnet")
         {
             ArgumentList =
