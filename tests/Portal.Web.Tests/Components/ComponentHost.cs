@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 using Portal.Core.Clusters;
 using Portal.Core.Tenants;
+using Portal.Web.Features.Admin;
 using Portal.Web.Features.Clusters;
 using Portal.Web.Features.Shell;
 
@@ -17,7 +18,7 @@ internal sealed class ComponentHost : IAsyncDisposable
 {
     private readonly AsyncServiceScope _scope;
 
-    public ComponentHost(PortalApp app, string subject)
+    public ComponentHost(PortalApp app, string subject, bool platformAdmin = false)
     {
         _scope = app.Services.CreateAsyncScope();
         Context = new BunitContext();
@@ -26,7 +27,7 @@ internal sealed class ComponentHost : IAsyncDisposable
         // The services the pages inject, built with this test's caller; their other dependencies (database factory,
         // options, Kubernetes connection, loggers) come from the running portal. Built by hand because a fallback
         // provider only answers top-level requests, not a registered service's constructor parameters.
-        var caller = new Caller(subject, IsPlatformAdmin: false);
+        var caller = new Caller(subject, platformAdmin);
         var portal = _scope.ServiceProvider;
         var clusters = ActivatorUtilities.CreateInstance<ClusterService>(portal, caller);
         var tenants = ActivatorUtilities.CreateInstance<TenantService>(portal, caller);
@@ -35,6 +36,7 @@ internal sealed class ComponentHost : IAsyncDisposable
         Context.Services.AddSingleton(tenants);
         Context.Services.AddSingleton(new CurrentTenant(tenants));
         Context.Services.AddSingleton(ActivatorUtilities.CreateInstance<ClusterInsight>(portal, caller, clusters, tenants));
+        Context.Services.AddSingleton(ActivatorUtilities.CreateInstance<AuditLogQuery>(portal, caller));
         Context.Services.AddFallbackServiceProvider(_scope.ServiceProvider);
         // Last: it starts the renderer, after which no service may be added. Pages disable their buttons until the
         // circuit is interactive; a bUnit render stands for a live circuit.

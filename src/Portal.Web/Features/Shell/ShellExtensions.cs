@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 using Portal.Core;
+using Portal.Web.Features.Admin;
 using Portal.Web.Features.Clusters;
 
 namespace Portal.Web.Features.Shell;
@@ -20,6 +21,7 @@ internal static class ShellExtensions
         services.AddMudServices();
         services.AddScoped<CurrentTenant>();
         services.AddScoped<ClusterInsight>();
+        services.AddScoped<AuditLogQuery>();
 
         // One change loop per process, shared by every circuit; see ClusterChanges for why it polls the database.
         services.AddOptions<ClusterChangesOptions>().BindConfiguration(ClusterChangesOptions.Section)
