@@ -10,11 +10,19 @@ namespace Portal.Benchmarks;
 /// </summary>
 internal sealed class ApiCallCounter : DelegatingHandler
 {
+    readonly ConcurrentDictionary<string, long> _firstApplied = new();
     ConcurrentDictionary<string, int> _calls = new();
     long _lastApplyAnswered;
 
     /// <summary>Stopwatch timestamp of the last successful apply (PATCH) answer.</summary>
     public long LastApplyAnswered => Interlocked.Read(ref _lastApplyAnswered);
+
+    /// <summary>
+    /// Stopwatch timestamp of the first successful apply of the namespaced object, or null while it hasn't been
+    /// applied; <paramref name="resource"/> is the REST plural ("deployments").
+    /// </summary>
+    public long? FirstApplied(string @namespace, string resource, string name) =>
+        _firstApplied.TryGetValue($"{@namespace}/{resource}/{name}", out var at) ? at : null;
 
     /// <summary>Calls so far, by kind of call.</summary>
     public IReadOnlyDictionary<string, int> Snapshot() => new Dictionary<string, int>(_calls);
@@ -37,7 +45,14 @@ internal sealed class ApiCallCounter : DelegatingHandler
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
         if (request.Method == HttpMethod.Patch && response.IsSuccessStatusCode)
         {
-            Interlocked.Exchange(ref _lastApplyAnswered, Stopwatch.GetTimestamp());
+            var answered = Stopwatch.GetTimestamp();
+            Interlocked.Exchange(ref _lastApplyAnswered, answered);
+            // .../namespaces/<ns>/<resource>/<name>
+            var segments = request.RequestUri!.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries);
+            if (segments.Length >= 4 && segments[^4] == "namespaces")
+            {
+                _firstApplied.TryAdd($"{segments[^3]}/{segments[^2]}/{segments[^1]}", answered);
+            }
         }
 
         return response;

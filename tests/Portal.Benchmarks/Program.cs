@@ -4,7 +4,7 @@
 //   (b) Kubernetes API calls per cluster create, and per idle minute with 1,000 clusters across 100 tenants;
 //   (c) process CPU time of a full resync at that size.
 // The database is PostgreSQL (a throwaway server, as the tests start; PORTAL_TEST_POSTGRES names an existing one).
-//   dotnet run -c Release --project tests/Portal.Benchmarks -- [--samples 30] [--repetitions 7] [--idle-seconds 60]
+//   dotnet run -c Release --project tests/Portal.Benchmarks -- [--samples 30] [--end-to-end-samples 10] [--repetitions 7] [--idle-seconds 60]
 using System.Diagnostics;
 using System.Globalization;
 using k8s;
@@ -26,6 +26,7 @@ const int ClustersPerTenant = 10;
 var samples = Option("--samples", 30);
 var repetitions = Option("--repetitions", 7);
 var idleSeconds = Option("--idle-seconds", 60);
+var endToEndSamples = Option("--end-to-end-samples", 10);
 var report = new List<string>();
 var run = Stopwatch.StartNew();
 
@@ -43,7 +44,8 @@ finally
 
 Console.WriteLine();
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"Run took {run.Elapsed.TotalMinutes:F1} min on {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, .NET {Environment.Version}"));
+    $"Run took {run.Elapsed.TotalMinutes:F1} min on {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, .NET {Environment.Version}, " +
+    $"load average at the end {LoadAverage()}"));
 Console.WriteLine();
 foreach (var line in report)
 {
@@ -55,7 +57,7 @@ async Task MeasureFirstPassAsync()
 {
     await using var world = await World.StartAsync(postgres, new SandboxOptions());
     var (clusters, tenants, _, _) = world.Reconcilers();
-    var tenant = (await world.AddTenantsAsync("first-pass", 1, clusters: 2 * (samples + 4)))[0];
+    var tenant = (await world.AddTenantsAsync("first-pass", 1, clusters: 2 * (samples + 4) + endToEndSamples))[0];
     await tenants.ReconcileAsync(tenant.Id, CancellationToken.None);
 
     var portal = new List<double>();
@@ -100,6 +102,30 @@ async Task MeasureFirstPassAsync()
     await clusters.ReconcileAsync(settled.Id, CancellationToken.None);
     var laterPass = world.Counter.Snapshot();
 
+    // End to end: the hosted service as deployed, which learns of a new row through its database poll.
+    var endToEnd = new List<double>();
+    using (var host = await StartServiceAsync(world))
+    {
+        await WaitForQuietAsync(world.Counter);
+        for (var i = 0; i < endToEndSamples; i++)
+        {
+            var cluster = await world.CreateClusterAsync(tenant, $"end-to-end-{i}");
+            var accepted = Stopwatch.GetTimestamp();
+            var objects = ClusterManifests.ObjectNames(cluster).ToList();
+            long?[] applied = [];
+            await WaitUntilAsync(() =>
+            {
+                applied = [.. objects.Select(o => world.Counter.FirstApplied(tenant.Namespace, Plural(o.Kind), o.Name))];
+                return Task.FromResult(applied.All(a => a is not null));
+            }, TimeSpan.FromSeconds(30), "the first pass's applies", TimeSpan.FromMilliseconds(2));
+            endToEnd.Add(Stopwatch.GetElapsedTime(accepted, applied.Max()!.Value).TotalMilliseconds);
+            await ExpectAllObjectsAsync(world.Observer, cluster, tenant.Namespace);
+            await WaitUntilAsync(async () => await world.PhaseOfAsync(cluster.Id) == ClusterPhase.Running, TimeSpan.FromSeconds(60), "Running");
+        }
+
+        await host.StopAsync();
+    }
+
     report.Add("### (a) Create to every object applied");
     report.Add("");
     report.Add($"{samples} clusters (2 workers, no Connect: 5 objects) asked for through `ClusterService.CreateAsync`, medians:");
@@ -109,6 +135,7 @@ async Task MeasureFirstPassAsync()
     report.Add(Row("Portal: 202 to last object applied (first reconciler pass)", portal));
     report.Add(Row("Portal: 202 to end of that pass (status written)", passes));
     report.Add(Row("Direct: the same 5 objects applied with KubernetesClient", direct));
+    report.Add(Row($"End to end, hosted service with defaults (database poll every 2 s), {endToEndSamples} clusters", endToEnd));
     report.Add("");
     report.Add(string.Create(CultureInfo.InvariantCulture, $"Ratio portal / direct (medians, to last object applied): **{Median(portal) / Median(direct):F2}**"));
     report.Add("");
@@ -123,14 +150,7 @@ async Task MeasureAtScaleAsync()
     await using var world = await World.StartAsync(postgres, new SandboxOptions());
     var tenants = await world.AddTenantsAsync("tenant", Tenants, ClustersPerTenant);
 
-    var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-    builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
-    builder.Services.AddSingleton(world.Dbs);
-    // Registered before AddProvisioning, whose TryAdd keeps it: the portal's own connection, counted.
-    builder.Services.AddSingleton(world.Connection);
-    builder.AddProvisioning();
-    using var host = builder.Build();
-    await host.StartAsync();
+    using var host = await StartServiceAsync(world);
 
     Console.WriteLine("Waiting for 100 tenants' namespaces and fences");
     var (_, _, resync, tenantResync) = world.Reconcilers();
@@ -171,6 +191,12 @@ async Task MeasureAtScaleAsync()
     report.Add(string.Create(CultureInfo.InvariantCulture, $"| Per cluster create, Requested to Running (every pass the watches triggered, no Lease or watch traffic) | {createWork / (double)(Tenants * ClustersPerTenant):F1} |"));
     report.Add(string.Create(CultureInfo.InvariantCulture, $"| Per idle minute, all kinds | {idle.Values.Sum() * 60.0 / idleSeconds:F0} |"));
     report.Add(string.Create(CultureInfo.InvariantCulture, $"| Per idle minute, leaving out the Lease and watch reconnections | {idle.Where(c => !ApiCallCounter.IsBackground(c.Key)).Sum(c => c.Value) * 60.0 / idleSeconds:F0} |"));
+    report.Add("");
+    // Each cluster pass reads its namespace once and each tenant pass applies its namespace once, so those two
+    // counts say how many passes the calls came from.
+    report.Add(string.Create(CultureInfo.InvariantCulture,
+        $"Passes behind them: {createCalls.GetValueOrDefault("get namespaces") / (double)(Tenants * ClustersPerTenant):F1} cluster passes per cluster " +
+        $"and {createCalls.GetValueOrDefault("apply namespaces") / (double)Tenants:F1} tenant passes per tenant."));
     report.Add("");
     report.Add($"Creating, by call: {Describe(createCalls)}.");
     report.Add("");
@@ -218,6 +244,29 @@ async Task MeasureAtScaleAsync()
     report.Add(Row("The same 11 lists as raw HTTP bytes, process CPU (the sandbox's and transport's share)", rawCpu));
     report.Add("");
 }
+
+// The provisioning service as the portal hosts it: AddProvisioning with default options.
+static async Task<IHost> StartServiceAsync(World world)
+{
+    var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+    builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
+    builder.Services.AddSingleton(world.Dbs);
+    // Registered before AddProvisioning, whose TryAdd keeps it: the portal's own connection, counted.
+    builder.Services.AddSingleton(world.Connection);
+    builder.AddProvisioning();
+    var host = builder.Build();
+    await host.StartAsync();
+    return host;
+}
+
+static string Plural(string kind) => kind switch
+{
+    "ConfigMap" => "configmaps",
+    "Service" => "services",
+    "Deployment" => "deployments",
+    "NetworkPolicy" => "networkpolicies",
+    _ => throw new NotSupportedException($"No plural known for {kind}."),
+};
 
 static async Task ExpectAllObjectsAsync(IKubernetes client, Cluster cluster, string @namespace)
 {
@@ -308,7 +357,7 @@ static async Task WaitForQuietAsync(ApiCallCounter counter)
     }
 }
 
-static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan limit, string what)
+static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan limit, string what, TimeSpan? every = null)
 {
     var deadline = Stopwatch.StartNew();
     while (!await condition())
@@ -318,7 +367,7 @@ static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan limit, str
             throw new TimeoutException($"Gave up waiting for {what} after {limit}.");
         }
 
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        await Task.Delay(every ?? TimeSpan.FromSeconds(1));
     }
 }
 
@@ -335,6 +384,9 @@ static double Percentile(List<double> values, double p)
     var sorted = values.Order().ToList();
     return sorted[(int)Math.Min(sorted.Count - 1, Math.Floor(p * sorted.Count))];
 }
+
+// The machine is shared; the load says how much the figures were disturbed.
+static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
 int Option(string name, int fallback)
 {

@@ -118,6 +118,12 @@ internal sealed class World : IAsyncDisposable
         return await db.Clusters.CountAsync(c => c.Status.Phase == phase);
     }
 
+    public async Task<ClusterPhase> PhaseOfAsync(Guid clusterId)
+    {
+        await using var db = await Dbs.CreateDbContextAsync();
+        return await db.Clusters.Where(c => c.Id == clusterId).Select(c => c.Status.Phase).SingleAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var disposable in Enumerable.Reverse(_disposables))
