@@ -123,6 +123,9 @@ public sealed class ClusterJourneyTests(RunningPortal portal, Browser browser) :
         await page.GotoAsync(portal.Url(""));
 
         await Assertions.Expect(page.Locator("[data-testid=usage]")).ToContainTextAsync("Clusters");
+        await Assertions.Expect(page.Locator("[data-testid=home-new-cluster]")).ToBeEnabledAsync();
+        // Only for the picture: let the gauges finish their fill animation (MudBlazor's, about half a second).
+        await page.WaitForTimeoutAsync(1000);
         await ScreenshotAsync(page, "home");
     }
 }
