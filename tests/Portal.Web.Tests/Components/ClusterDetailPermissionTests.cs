@@ -13,9 +13,12 @@ public sealed class ClusterDetailPermissionTests(PortalApp app) : IClassFixture<
 
     public ValueTask DisposeAsync() => _host?.DisposeAsync() ?? ValueTask.CompletedTask;
 
-    private async Task<IRenderedComponent<ClusterDetail>> RenderAsAsync(TenantRole role)
+    /// <summary>The builder's clusters belong to "alice".</summary>
+    private const string Owner = "alice";
+
+    private async Task<IRenderedComponent<ClusterDetail>> RenderAsAsync(TenantRole role, string? subject = null)
     {
-        var subject = $"{role}-{Guid.NewGuid():N}".ToLowerInvariant();
+        subject ??= $"{role}-{Guid.NewGuid():N}".ToLowerInvariant();
         var tenant = await app.CreateTenantAsync((subject, role));
         await using (var db = app.Db())
         {
@@ -40,9 +43,25 @@ public sealed class ClusterDetailPermissionTests(PortalApp app) : IClassFixture<
     }
 
     [Fact]
-    public async Task A_member_sees_the_delete_button()
+    public async Task A_member_sees_the_delete_button_on_their_own_cluster()
+    {
+        var page = await RenderAsAsync(TenantRole.Member, Owner);
+
+        Assert.Single(page.FindAll("[data-testid=delete]"));
+    }
+
+    [Fact]
+    public async Task A_member_sees_no_delete_button_on_another_members_cluster()
     {
         var page = await RenderAsAsync(TenantRole.Member);
+
+        Assert.Empty(page.FindAll("[data-testid=delete]"));
+    }
+
+    [Fact]
+    public async Task A_tenant_admin_sees_the_delete_button_on_any_cluster()
+    {
+        var page = await RenderAsAsync(TenantRole.Admin);
 
         Assert.Single(page.FindAll("[data-testid=delete]"));
     }

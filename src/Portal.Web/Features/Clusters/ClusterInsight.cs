@@ -13,11 +13,11 @@ namespace Portal.Web.Features.Clusters;
 /// <param name="Access">The tenant and the caller's role in it.</param>
 /// <param name="Cluster">The row.</param>
 /// <param name="History">Its phase history, oldest first.</param>
-internal sealed record ClusterDetails(TenantAccess Access, Cluster Cluster, IReadOnlyList<ClusterEvent> History)
-{
-    /// <summary>Whether the caller may scale, extend or delete it (members and admins, not viewers).</summary>
-    public bool CanChange => Access.Role >= TenantRole.Member;
-}
+/// <param name="CanChange">
+/// Whether the caller may scale, extend or delete it: tenant admins, and members for their own clusters (the rule
+/// <see cref="ClusterService"/> enforces); never viewers.
+/// </param>
+internal sealed record ClusterDetails(TenantAccess Access, Cluster Cluster, IReadOnlyList<ClusterEvent> History, bool CanChange);
 
 /// <summary>One pod of a cluster, as Kubernetes reports it.</summary>
 public sealed record PodView(string Name, string Component, string Phase, bool Ready, int Restarts, string? Reason);
@@ -58,7 +58,9 @@ internal sealed class ClusterInsight(
             .Where(e => e.ClusterId == cluster.Value!.Id)
             .OrderBy(e => e.Id)
             .ToListAsync(ct);
-        return new ClusterDetails(access.Value!, cluster.Value!, history);
+        var role = access.Value!.Role;
+        var canChange = role is TenantRole.Admin || (role is TenantRole.Member && cluster.Value!.Owner == caller.Subject);
+        return new ClusterDetails(access.Value!, cluster.Value!, history, canChange);
     }
 
     /// <summary>The cluster's pods, by name.</summary>
@@ -110,8 +112,11 @@ internal sealed class ClusterInsight(
         var details = await GetAsync(tenant, name, ct);
         if (details.Failure is { } failure)
             return failure;
-        if (!details.Value!.CanChange)
+        if (details.Value!.Access.Role is not >= TenantRole.Member)
             return new Failure(FailureKind.Forbidden, "Viewers may not change clusters.", $"Your role in tenant '{tenant}' is Viewer.");
+        if (details.Value.Access.Role is TenantRole.Member && details.Value.Cluster.Owner != caller.Subject)
+            return new Failure(FailureKind.Forbidden, "Members may change only their own clusters.",
+                $"Cluster '{name}' belongs to another member of tenant '{tenant}'; ask its owner or a tenant admin.");
 
         var change = await lifetime.ExtendAsync(details.Value.Cluster.Id, by, caller.Subject, ct);
         return change.Refusal switch
