@@ -232,6 +232,8 @@ public sealed partial class ClusterService(
             return await RefusedAsync(action, access.Tenant, target, ClusterNotFound(tenant, name), ct);
         if (access.Role is not >= TenantRole.Member)
             return await RefusedAsync(action, access.Tenant, target, ViewerMayNotChange(tenant), ct);
+        if (access.Role is TenantRole.Member && cluster.Owner != caller.Subject)
+            return await RefusedAsync(action, access.Tenant, target, NotYourCluster(tenant, name), ct);
         if (expectedVersion is { } expected && expected != cluster.Version)
             return await RefusedAsync(action, access.Tenant, target, Stale(name, expected, cluster.Version), ct);
 
@@ -367,6 +369,10 @@ public sealed partial class ClusterService(
 
     private static Failure ViewerMayNotChange(string tenant) =>
         new(FailureKind.Forbidden, "Viewers may not change clusters.", $"Your role in tenant '{tenant}' is Viewer.");
+
+    private static Failure NotYourCluster(string tenant, string name) =>
+        new(FailureKind.Forbidden, "Members may change only their own clusters.",
+            $"Cluster '{name}' belongs to another member of tenant '{tenant}'; ask its owner or a tenant admin.");
 
     private static Failure NameTaken(string tenant, string name) =>
         new(FailureKind.Conflict, "A cluster with this name exists.",

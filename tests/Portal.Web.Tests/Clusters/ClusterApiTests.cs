@@ -271,7 +271,10 @@ public sealed class ClusterApiTests(PortalApp app) : IClassFixture<PortalApp>, I
         var bob = app.CreateClient("bob");
         await bob.PostAsync($"/api/v1/tenants/{theirs.Slug}/clusters", Json.Body(new { name = "secret", workers = 1 }), Ct);
 
-        var response = await _client.GetAsync($"/api/v1/tenants/{theirs.Slug}/clusters/secret", Ct);
+        // Not a platform admin: those see every tenant's clusters.
+        var member = app.CreateClient("outsider");
+
+        var response = await member.GetAsync($"/api/v1/tenants/{theirs.Slug}/clusters/secret", Ct);
 
         Assert.Equal(HttpStatusCode.NotFound, (HttpStatusCode)(await response.ProblemAsync()).Status);
     }
@@ -283,7 +286,9 @@ public sealed class ClusterApiTests(PortalApp app) : IClassFixture<PortalApp>, I
         var carol = app.CreateClient("carol");
         await carol.PostAsync($"/api/v1/tenants/{theirs.Slug}/clusters", Json.Body(new { name = "theirs", workers = 1 }), Ct);
 
-        var response = await SendAsync(HttpMethod.Delete, $"/api/v1/tenants/{theirs.Slug}/clusters/theirs");
+        var member = app.CreateClient("outsider");
+
+        var response = await member.DeleteAsync($"/api/v1/tenants/{theirs.Slug}/clusters/theirs", Ct);
 
         Assert.Equal(HttpStatusCode.NotFound, (HttpStatusCode)(await response.ProblemAsync()).Status);
     }
