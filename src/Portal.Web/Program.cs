@@ -19,7 +19,7 @@ builder.Services.AddPortalProblemDetails();
 // After AddPortalData: the first administrator is created once the database is migrated and seeded.
 builder.AddPortalAuthentication();
 builder.Services.AddHealth().AddPortalDataHealthChecks();
-await builder.AddPortalKubernetesAsync();
+builder.AddPortalKubernetes();
 builder.Services.AddPortalOpenApi();
 builder.Services.AddApi();
 builder.Services.AddTenants();
