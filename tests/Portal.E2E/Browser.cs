@@ -39,7 +39,7 @@ public sealed class Browser : IAsyncLifetime
     {
         var context = await _browser!.NewContextAsync();
         // Generous: the CI machine has two cores shared with password hashing and other test classes.
-        context.SetDefaultTimeout(30_000);
+        context.SetDefaultTimeout(60_000);
         return await context.NewPageAsync();
     }
 
