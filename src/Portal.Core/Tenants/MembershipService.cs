@@ -1,0 +1,135 @@
+using Microsoft.EntityFrameworkCore;
+using Portal.Core.Audit;
+using Portal.Core.Clusters;
+using Portal.Core.Data;
+
+namespace Portal.Core.Tenants;
+
+/// <summary>
+/// A tenant's members and their roles, for the tenant admin page: only the tenant's admins and platform admins
+/// change them, a tenant never loses its last admin, and every change (or refusal) appends to the audit log.
+/// </summary>
+public sealed class MembershipService(IDbContextFactory<PortalDb> contexts, Caller caller, TimeProvider time)
+{
+    /// <summary>Longest subject; the column holds 256 characters.</summary>
+    public const int MaxSubjectLength = 256;
+
+    /// <summary>The tenant's members by subject; refused unless the caller administers the tenant.</summary>
+    public async Task<Outcome<IReadOnlyList<Membership>>> ListAsync(string slug, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        if (await AdministeredAsync(db, slug, ct) is not { } tenant)
+            return Refused(slug);
+        var members = await db.Memberships.AsNoTracking().Where(m => m.TenantId == tenant.Id).ToListAsync(ct);
+        return Outcome<IReadOnlyList<Membership>>.Success(members.OrderBy(m => m.Subject, StringComparer.Ordinal).ToList());
+    }
+
+    /// <summary>Adds <paramref name="subject"/> with <paramref name="role"/>; a conflict if they are a member already.</summary>
+    public async Task<Outcome<Membership>> AddAsync(string slug, string subject, TenantRole role, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(subject);
+        subject = subject.Trim();
+        var target = $"tenants/{slug}/members/{subject}";
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        if (await AdministeredAsync(db, slug, ct) is not { } tenant)
+            return await RefusedAsync(db, "membership.add", null, target, Refused(slug), ct);
+        if (subject.Length is 0 or > MaxSubjectLength)
+            return await RefusedAsync(db, "membership.add", tenant.Id, target,
+                Failure.Invalid("subject", $"Give a user name of 1 to {MaxSubjectLength} characters."), ct);
+        if (await db.Memberships.AnyAsync(m => m.TenantId == tenant.Id && m.Subject == subject, ct))
+            return await RefusedAsync(db, "membership.add", tenant.Id, target,
+                new Failure(FailureKind.Conflict, "Already a member.", $"'{subject}' is already a member of '{slug}'."), ct);
+
+        var membership = new Membership { TenantId = tenant.Id, Subject = subject, Role = role, CreatedAt = time.GetUtcNow() };
+        db.Memberships.Add(membership);
+        db.AuditLog.Add(Audit("membership.add", tenant.Id, target, AuditOutcome.Succeeded, role.ToString()));
+        await db.SaveChangesAsync(ct);
+        return membership;
+    }
+
+    /// <summary>Gives <paramref name="subject"/> a new role; demoting the last admin is refused.</summary>
+    public async Task<Outcome<Membership>> ChangeRoleAsync(string slug, string subject, TenantRole role, CancellationToken ct)
+    {
+        var target = $"tenants/{slug}/members/{subject}";
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        if (await AdministeredAsync(db, slug, ct) is not { } tenant)
+            return await RefusedAsync(db, "membership.change", null, target, Refused(slug), ct);
+        var membership = await db.Memberships.SingleOrDefaultAsync(m => m.TenantId == tenant.Id && m.Subject == subject, ct);
+        if (membership is null)
+            return await RefusedAsync(db, "membership.change", tenant.Id, target, NoSuchMember(slug, subject), ct);
+        if (membership.Role == TenantRole.Admin && role != TenantRole.Admin && await IsLastAdminAsync(db, tenant.Id, ct))
+            return await RefusedAsync(db, "membership.change", tenant.Id, target, LastAdmin(slug), ct);
+
+        membership.Role = role;
+        db.AuditLog.Add(Audit("membership.change", tenant.Id, target, AuditOutcome.Succeeded, role.ToString()));
+        await db.SaveChangesAsync(ct);
+        return membership;
+    }
+
+    /// <summary>Removes <paramref name="subject"/> from the tenant; removing the last admin is refused.</summary>
+    public async Task<Outcome<Membership>> RemoveAsync(string slug, string subject, CancellationToken ct)
+    {
+        var target = $"tenants/{slug}/members/{subject}";
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        if (await AdministeredAsync(db, slug, ct) is not { } tenant)
+            return await RefusedAsync(db, "membership.remove", null, target, Refused(slug), ct);
+        var membership = await db.Memberships.SingleOrDefaultAsync(m => m.TenantId == tenant.Id && m.Subject == subject, ct);
+        if (membership is null)
+            return await RefusedAsync(db, "membership.remove", tenant.Id, target, NoSuchMember(slug, subject), ct);
+        if (membership.Role == TenantRole.Admin && await IsLastAdminAsync(db, tenant.Id, ct))
+            return await RefusedAsync(db, "membership.remove", tenant.Id, target, LastAdmin(slug), ct);
+
+        db.Memberships.Remove(membership);
+        db.AuditLog.Add(Audit("membership.remove", tenant.Id, target, AuditOutcome.Succeeded, null));
+        await db.SaveChangesAsync(ct);
+        return membership;
+    }
+
+    async Task<Tenant?> AdministeredAsync(PortalDb db, string slug, CancellationToken ct)
+    {
+        var tenant = await db.Tenants.AsNoTracking().SingleOrDefaultAsync(t => t.Slug == slug && t.DeletionRequestedAt == null, ct);
+        if (tenant is null)
+            return null;
+        if (caller.IsPlatformAdmin)
+            return tenant;
+        // A token scoped to another tenant must not reach this one, whatever its owner's roles.
+        if (caller.TokenTenant is { } scoped && scoped != tenant.Id)
+            return null;
+        var isAdmin = await db.Memberships.AnyAsync(
+            m => m.TenantId == tenant.Id && m.Subject == caller.Subject && m.Role == TenantRole.Admin, ct);
+        return isAdmin ? tenant : null;
+    }
+
+    static async Task<bool> IsLastAdminAsync(PortalDb db, Guid tenantId, CancellationToken ct) =>
+        await db.Memberships.CountAsync(m => m.TenantId == tenantId && m.Role == TenantRole.Admin, ct) <= 1;
+
+    async Task<Failure> RefusedAsync(PortalDb db, string action, Guid? tenantId, string target, Failure failure, CancellationToken ct)
+    {
+        db.ChangeTracker.Clear();
+        var outcome = failure.Kind is FailureKind.NotFound or FailureKind.Forbidden ? AuditOutcome.Denied : AuditOutcome.Failed;
+        db.AuditLog.Add(Audit(action, tenantId, target, outcome, failure.Title));
+        await db.SaveChangesAsync(ct);
+        return failure;
+    }
+
+    AuditEntry Audit(string action, Guid? tenantId, string target, AuditOutcome outcome, string? detail) => new()
+    {
+        At = time.GetUtcNow(),
+        Actor = caller.Subject,
+        TenantId = tenantId,
+        Action = action,
+        Target = target.Length > 512 ? target[..512] : target,
+        Outcome = outcome,
+        Detail = detail,
+    };
+
+    // Non-admins get the same answer as for a missing tenant, so the page does not reveal which tenants exist.
+    static Failure Refused(string slug) =>
+        new(FailureKind.NotFound, "Tenant not found.", $"No tenant '{slug}' you administer.");
+
+    static Failure NoSuchMember(string slug, string subject) =>
+        new(FailureKind.NotFound, "Member not found.", $"'{subject}' is not a member of '{slug}'.");
+
+    static Failure LastAdmin(string slug) =>
+        new(FailureKind.Conflict, "A tenant needs an admin.", $"'{slug}' would have no admin left; make someone else admin first.");
+}
