@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 using Portal.Core;
+using Portal.Core.Tenants;
 using Portal.Web.Features.Admin;
 using Portal.Web.Features.Clusters;
 
@@ -22,6 +23,7 @@ internal static class ShellExtensions
         services.AddScoped<CurrentTenant>();
         services.AddScoped<ClusterInsight>();
         services.AddScoped<AuditLogQuery>();
+        services.AddScoped<MembershipService>();
 
         // One change loop per process, shared by every circuit; see ClusterChanges for why it polls the database.
         services.AddOptions<ClusterChangesOptions>().BindConfiguration(ClusterChangesOptions.Section)
