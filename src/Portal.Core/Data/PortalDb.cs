@@ -256,7 +256,7 @@ public abstract class PortalDb : IdentityDbContext
 
     static void ConfigureAuditEntry(EntityTypeBuilder<AuditEntry> audit)
     {
-        // Declaring the trigger (created by the AuditLogAppendOnly migrations) keeps EF from relying on
+        // Declaring the trigger (created by the Initial migrations) keeps EF from relying on
         // RETURNING for this table on SQLite, which triggers can make unreliable.
         audit.ToTable("AuditLog", table => table.HasTrigger(AuditLogAppendOnlyTrigger));
         audit.HasKey(a => a.Id);

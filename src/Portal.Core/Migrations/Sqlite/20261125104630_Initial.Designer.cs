@@ -12,8 +12,8 @@ using Portal.Core.Data;
 namespace Portal.Core.Migrations.Sqlite
 {
     [DbContext(typeof(SqlitePortalDb))]
-    [Migration("20261125093012_BuiltInAccounts")]
-    partial class BuiltInAccounts
+    [Migration("20261125104630_Initial")]
+    partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -398,7 +398,8 @@ namespace Portal.Core.Migrations.Sqlite
                         .HasFilter("\"IdempotencyKey\" IS NOT NULL");
 
                     b.HasIndex("TenantId", "Name")
-                        .IsUnique();
+                        .IsUnique()
+                        .HasFilter("\"Status_Phase\" <> 'Deleted'");
 
                     b.ToTable("Clusters", (string)null);
                 });

@@ -13,8 +13,8 @@ using Portal.Core.Data;
 namespace Portal.Core.Migrations.Postgres
 {
     [DbContext(typeof(PostgresPortalDb))]
-    [Migration("20261125095007_ClusterNamesFreeAfterDeletion")]
-    partial class ClusterNamesFreeAfterDeletion
+    [Migration("20261125104627_Initial")]
+    partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
