@@ -189,6 +189,21 @@ internal static class ControllerKeys
         return (key[..slash], key[(slash + 1)..]);
     }
 
+    /// <summary>
+    /// What a controller owning pods of <paramref name="kind"/> reconciles for <paramref name="e"/>: the object itself,
+    /// the owner of a changed pod, and, when quota may have been freed, the owners in <paramref name="blocked"/>
+    /// waiting in backoff in that namespace.
+    /// </summary>
+    public static IEnumerable<string> ForPodOwner(StoreEvent e, ResourceKind kind, IEnumerable<string> blocked)
+    {
+        if (e.Kind == kind) yield return For(e.Object);
+        else if (e.Kind == ResourceCatalog.Pods && ControllerOf(e.Object) is { } owner && owner.Str("kind") == kind.Kind)
+            yield return $"{e.Object.Namespace()}/{owner.Str("name")}";
+        else if (e.Kind == ResourceCatalog.ResourceQuotas || (e.Type == WatchEventType.Deleted && e.Kind == ResourceCatalog.Pods))
+            foreach (var key in blocked.Where(k => k.StartsWith(e.Object.Namespace() + "/", StringComparison.Ordinal)).ToList())
+                yield return key;
+    }
+
     public static JsonObject? ControllerOf(JsonObject obj) =>
         obj.Objects("metadata", "ownerReferences").FirstOrDefault(o => o.Bool("controller") == true);
 

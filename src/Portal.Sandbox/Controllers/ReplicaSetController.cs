@@ -15,16 +15,8 @@ internal sealed class ReplicaSetController(Registry registry, EventRecorder even
     const string Component = "replicaset-controller";
     readonly Dictionary<string, TimeSpan> _backoff = [];
 
-    public IEnumerable<string> KeysFor(StoreEvent e)
-    {
-        if (e.Kind == ResourceCatalog.ReplicaSets) yield return ControllerKeys.For(e.Object);
-        else if (e.Kind == ResourceCatalog.Pods && ControllerKeys.ControllerOf(e.Object) is { } owner && owner.Str("kind") == "ReplicaSet")
-            yield return $"{e.Object.Namespace()}/{owner.Str("name")}";
-        // Freed quota may let a blocked ReplicaSet proceed.
-        else if (e.Kind == ResourceCatalog.ResourceQuotas || (e.Type == WatchEventType.Deleted && e.Kind == ResourceCatalog.Pods))
-            foreach (var blocked in _backoff.Keys.Where(k => k.StartsWith(e.Object.Namespace() + "/", StringComparison.Ordinal)).ToList())
-                yield return blocked;
-    }
+    // Freed quota may let a blocked ReplicaSet proceed.
+    public IEnumerable<string> KeysFor(StoreEvent e) => ControllerKeys.ForPodOwner(e, ResourceCatalog.ReplicaSets, _backoff.Keys);
 
     public TimeSpan? Reconcile(string key)
     {

@@ -16,15 +16,7 @@ internal sealed class StatefulSetController(Registry registry, EventRecorder eve
     const string Component = "statefulset-controller";
     readonly Dictionary<string, TimeSpan> _backoff = [];
 
-    public IEnumerable<string> KeysFor(StoreEvent e)
-    {
-        if (e.Kind == ResourceCatalog.StatefulSets) yield return ControllerKeys.For(e.Object);
-        else if (e.Kind == ResourceCatalog.Pods && ControllerKeys.ControllerOf(e.Object) is { } owner && owner.Str("kind") == "StatefulSet")
-            yield return $"{e.Object.Namespace()}/{owner.Str("name")}";
-        else if (e.Kind == ResourceCatalog.ResourceQuotas || (e.Type == WatchEventType.Deleted && e.Kind == ResourceCatalog.Pods))
-            foreach (var blocked in _backoff.Keys.Where(k => k.StartsWith(e.Object.Namespace() + "/", StringComparison.Ordinal)).ToList())
-                yield return blocked;
-    }
+    public IEnumerable<string> KeysFor(StoreEvent e) => ControllerKeys.ForPodOwner(e, ResourceCatalog.StatefulSets, _backoff.Keys);
 
     public TimeSpan? Reconcile(string key)
     {

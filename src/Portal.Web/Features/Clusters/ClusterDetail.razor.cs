@@ -16,7 +16,15 @@ public partial class ClusterDetail
     private int _workers;
     private bool _busy;
     private DateTimeOffset _now;
-    private int _reloads;
+    private readonly CoalescedReload _reload;
+
+    public ClusterDetail() => _reload = new(InvokeAsync, ReloadAsync, _disposed.Token);
+
+    private async Task ReloadAsync()
+    {
+        await LoadAsync();
+        StateHasChanged();
+    }
 
     [Parameter]
     public string Tenant { get; set; } = "";
@@ -83,18 +91,7 @@ public partial class ClusterDetail
     {
         if (_details is null || !batch.ClusterIds.Contains(_details.Cluster.Id))
             return;
-        if (Interlocked.Increment(ref _reloads) > 1)
-            return;
-        _ = InvokeAsync(async () =>
-        {
-            do
-            {
-                Volatile.Write(ref _reloads, 1);
-                await LoadAsync();
-                StateHasChanged();
-            }
-            while (Interlocked.Decrement(ref _reloads) > 0 && !_disposed.IsCancellationRequested);
-        });
+        _reload.Request();
     }
 
     private static IEnumerable<(string What, string Url)> Endpoints(Cluster cluster)

@@ -17,7 +17,15 @@ public partial class ClusterList
     private ClusterPhase? _phase;
     private bool _showEnded;
     private DateTimeOffset _now;
-    private int _reloads;
+    private readonly CoalescedReload _reload;
+
+    public ClusterList() => _reload = new(InvokeAsync, ReloadAsync, _disposed.Token);
+
+    private async Task ReloadAsync()
+    {
+        await LoadAsync();
+        StateHasChanged();
+    }
 
     /// <summary>Slug of the tenant shown; the header's current tenant when the URL names none.</summary>
     [Parameter]
@@ -73,26 +81,12 @@ public partial class ClusterList
         }
     }
 
-    /// <summary>
-    /// Runs on the change loop's thread: hop onto this circuit's renderer and reload once; changes arriving while a
-    /// reload runs fold into one more reload rather than queueing one each.
-    /// </summary>
+    /// <summary>Runs on the change loop's thread; see <see cref="CoalescedReload"/>.</summary>
     private void OnClustersChanged(ClusterChangeBatch batch)
     {
         if (_access is null || !batch.TenantIds.Contains(_access.Tenant.Id))
             return;
-        if (Interlocked.Increment(ref _reloads) > 1)
-            return;
-        _ = InvokeAsync(async () =>
-        {
-            do
-            {
-                Volatile.Write(ref _reloads, 1);
-                await LoadAsync();
-                StateHasChanged();
-            }
-            while (Interlocked.Decrement(ref _reloads) > 0 && !_disposed.IsCancellationRequested);
-        });
+        _reload.Request();
     }
 
     private void OnTenantChanged()
