@@ -220,7 +220,7 @@ public sealed partial class ClusterService(
     /// </summary>
     private async Task<Outcome<Cluster>> ChangeAsync(
         string action, string tenant, string name, long? expectedVersion,
-        Func<PortalDb, Cluster, TenantAccess, Failure?> change, string? detail, CancellationToken ct)
+        Func<PortalDb, Cluster, TenantAccess, Failure?> change, string? detail, CancellationToken ct, int attempt = 1)
     {
         var target = Target(tenant, name);
         await using var db = await contexts.CreateDbContextAsync(ct);
@@ -247,10 +247,16 @@ public sealed partial class ClusterService(
         {
             await db.SaveChangesAsync(ct);
         }
+        catch (DbUpdateConcurrencyException) when (expectedVersion is null && attempt < MaxUnconditionalAttempts)
+        {
+            // Without If-Match the caller asked for the change whatever the cluster's version: the reconciler's
+            // status writes race with it constantly, so apply it again to the fresh row instead of refusing.
+            return await ChangeAsync(action, tenant, name, expectedVersion, change, detail, ct, attempt + 1);
+        }
         catch (DbUpdateConcurrencyException)
         {
             // Someone else wrote the cluster between our read and write. With If-Match that is exactly a stale
-            // precondition; without one, the caller asked for an unconditional change and may simply retry.
+            // precondition; without one, we retried and still lost, and the caller may retry.
             var failure = expectedVersion is { } stale
                 ? Stale(name, stale, current: null)
                 : new Failure(FailureKind.Conflict, "The cluster changed concurrently.",
@@ -369,6 +375,9 @@ public sealed partial class ClusterService(
 
     private static Failure ViewerMayNotChange(string tenant) =>
         new(FailureKind.Forbidden, "Viewers may not change clusters.", $"Your role in tenant '{tenant}' is Viewer.");
+
+    /// <summary>How often an unconditional change is re-applied after losing a race to another writer.</summary>
+    private const int MaxUnconditionalAttempts = 3;
 
     private static Failure NotYourCluster(string tenant, string name) =>
         new(FailureKind.Forbidden, "Members may change only their own clusters.",
