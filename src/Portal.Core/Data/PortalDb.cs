@@ -7,6 +7,7 @@ using Portal.Core.Audit;
 using Portal.Core.Clusters;
 using Portal.Core.Identity;
 using Portal.Core.Tenants;
+using Portal.Core.Usage;
 
 namespace Portal.Core.Data;
 
@@ -52,6 +53,9 @@ public abstract class PortalDb : IdentityDbContext
 
     /// <summary>Append-only audit records.</summary>
     public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
+
+    /// <summary>Per-tenant resource requests, one row per tenant and sampling interval.</summary>
+    public DbSet<UsageSample> UsageSamples => Set<UsageSample>();
 
     /// <summary>
     /// Makes the next save of <paramref name="entity"/> succeed only if its stored version is still
@@ -151,6 +155,7 @@ public abstract class PortalDb : IdentityDbContext
         modelBuilder.Entity<Cluster>(ConfigureCluster);
         modelBuilder.Entity<ClusterEvent>(ConfigureClusterEvent);
         modelBuilder.Entity<AuditEntry>(ConfigureAuditEntry);
+        modelBuilder.Entity<UsageSample>(ConfigureUsageSample);
         IdentityModel.Configure(modelBuilder);
     }
 
@@ -267,5 +272,21 @@ public abstract class PortalDb : IdentityDbContext
         // No foreign key to Tenants: the record of what happened must outlive the tenant it happened to.
         audit.HasIndex(a => new { a.TenantId, a.At });
         audit.HasIndex(a => a.At);
+    }
+
+    static void ConfigureUsageSample(EntityTypeBuilder<UsageSample> sample)
+    {
+        sample.ToTable("UsageSamples");
+        sample.HasKey(u => u.Id);
+
+        // Every portal replica samples every interval; the unique key makes the second writer's row a conflict
+        // instead of a double count. It also serves the "one tenant over a time range" query.
+        sample.HasIndex(u => new { u.TenantId, u.At }).IsUnique();
+
+        // The admin page reads every tenant over a range, and retention deletes by age.
+        sample.HasIndex(u => u.At);
+        sample.Property(u => u.CpuCores).HasPrecision(18, 3);
+
+        // No foreign key to Tenants: a removed tenant's usage stays accountable.
     }
 }

@@ -48,12 +48,8 @@ internal sealed record TenantUsage(Allotment Cpu, Allotment Memory, Allotment Po
     /// <summary>CPU (cores), memory (bytes) and pods one cluster of <paramref name="spec"/> asks for.</summary>
     public static (decimal Cpu, decimal Memory, int Pods) Demand(ClusterSpec spec)
     {
-        ArgumentNullException.ThrowIfNull(spec);
-        var drivers = spec.SparkConnect ? 2 : 1;
-        return (
-            drivers * Quantity(spec.MasterCores) + spec.Workers * Quantity(spec.WorkerCores),
-            drivers * Quantity(spec.MasterMemory) + spec.Workers * Quantity(spec.WorkerMemory),
-            drivers + spec.Workers);
+        var demand = ClusterDemand.Of(spec);
+        return (demand.Cpu, demand.Memory, demand.Pods);
     }
 
     /// <summary>Why a cluster of <paramref name="spec"/> would not fit, per request field, or an empty map.</summary>
