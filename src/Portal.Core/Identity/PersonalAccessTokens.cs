@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Portal.Core.Audit;
@@ -136,11 +137,21 @@ public sealed class PersonalAccessTokens(PortalDb db, TimeProvider time, IOption
     /// is null (a platform administrator). Returns false when there is no such token for that owner; revoking a
     /// revoked token succeeds and keeps the first revocation time.
     /// </summary>
-    public async Task<bool> RevokeAsync(Guid id, string? owner, string actor, CancellationToken cancellationToken)
+    public Task<bool> RevokeAsync(Guid id, string? owner, string actor, CancellationToken cancellationToken) =>
+        RevokeWhereAsync(t => t.Id == id && (owner == null || t.Owner == owner), actor, cancellationToken);
+
+    /// <summary>
+    /// Revokes token <paramref name="id"/> if it is limited to <paramref name="tenantId"/>, for that tenant's
+    /// administrator; the caller checks that <paramref name="actor"/> administers the tenant. Returns false when no
+    /// token of that id is limited to the tenant, so a tenant admin reaches neither unscoped tokens nor other tenants'.
+    /// </summary>
+    public Task<bool> RevokeInTenantAsync(Guid id, Guid tenantId, string actor, CancellationToken cancellationToken) =>
+        RevokeWhereAsync(t => t.Id == id && t.TenantId == tenantId, actor, cancellationToken);
+
+    async Task<bool> RevokeWhereAsync(Expression<Func<PersonalAccessToken, bool>> which, string actor, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(actor);
-        var token = await Tokens.SingleOrDefaultAsync(
-            t => t.Id == id && (owner == null || t.Owner == owner), cancellationToken);
+        var token = await Tokens.SingleOrDefaultAsync(which, cancellationToken);
         if (token is null)
         {
             return false;
@@ -165,6 +176,16 @@ public sealed class PersonalAccessTokens(PortalDb db, TimeProvider time, IOption
             .OrderByDescending(t => t.CreatedAt)
             .ToListAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// The tokens limited to <paramref name="tenantId"/>, whoever owns them, newest first, including expired and
+    /// revoked ones: what a tenant's administrator oversees. Unscoped tokens are not listed; they belong to their owners.
+    /// </summary>
+    public async Task<IReadOnlyList<PersonalAccessToken>> ListInTenantAsync(Guid tenantId, CancellationToken cancellationToken) =>
+        await Tokens.AsNoTracking()
+            .Where(t => t.TenantId == tenantId)
+            .OrderByDescending(t => t.CreatedAt)
+            .ToListAsync(cancellationToken);
 
     static AuditEntry Audit(string actor, PersonalAccessToken token, string action) => new()
     {
