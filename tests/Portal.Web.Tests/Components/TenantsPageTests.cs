@@ -1,0 +1,217 @@
+using AngleSharp.Dom;
+using Bunit;
+using Microsoft.EntityFrameworkCore;
+using MudBlazor;
+using Portal.Core.Tenants;
+using Portal.Web.Features.Admin;
+
+namespace Portal.Web.Tests.Components;
+
+/// <summary>
+/// The platform admin's tenants page and its dialog, rendered by bUnit, calling the real TenantService on PostgreSQL.
+/// </summary>
+public sealed class TenantsPageTests(PortalApp app) : IClassFixture<PortalApp>, IAsyncDisposable
+{
+    private ComponentHost? _host;
+    private IRenderedComponent<MudDialogProvider> _dialogs = null!;
+
+    public ValueTask DisposeAsync() => _host?.DisposeAsync() ?? ValueTask.CompletedTask;
+
+    private static CancellationToken Ct => Xunit.TestContext.Current.CancellationToken;
+
+    private static string NewSlug() => $"t{Guid.NewGuid():N}"[..16];
+
+    private IRenderedComponent<TenantsPage> Render(bool platformAdmin = true)
+    {
+        _host = new ComponentHost(app, $"user-{Guid.NewGuid():N}", platformAdmin);
+        _host.Context.Render<MudPopoverProvider>();
+        _dialogs = _host.Context.Render<MudDialogProvider>();
+        return _host.Context.Render<TenantsPage>();
+    }
+
+    /// <summary>Presses a button that opens the dialog; not awaited, because the handler waits for the dialog to close.</summary>
+    private void Open(IRenderedComponent<TenantsPage> page, string testId)
+    {
+        page.WaitForElement($"[data-testid={testId}]");
+        _ = page.Find($"[data-testid={testId}]").ClickAsync(new());
+        _dialogs.WaitForElement("[data-testid=tenant-dialog]");
+    }
+
+    private void Type(string testId, string value) => _dialogs.Find($"[data-testid={testId}]").Input(value);
+
+    private Task SaveAsync() => _dialogs.Find("[data-testid=save-tenant]").ClickAsync(new());
+
+    /// <summary>The text of the MudBlazor field around the input with <paramref name="testId"/>: its label, helper and error.</summary>
+    private string Field(string testId) => _dialogs.Find($"[data-testid={testId}]").Closest(".mud-input-control")!.TextContent;
+
+    private async Task<Tenant> ReadAsync(string slug)
+    {
+        await using var db = app.Db();
+        return await db.Tenants.AsNoTracking().SingleAsync(t => t.Slug == slug, Ct);
+    }
+
+    [Fact]
+    public void A_user_who_is_not_a_platform_admin_gets_no_tenants_table()
+    {
+        var page = Render(platformAdmin: false);
+
+        Assert.Empty(page.FindAll("[data-testid=tenants-table]"));
+    }
+
+    [Fact]
+    public async Task The_table_shows_every_tenant_with_its_cluster_quota()
+    {
+        var tenant = await app.CreateTenantAsync();
+
+        var page = Render();
+
+        page.WaitForAssertion(() =>
+            Assert.Contains($"0 / {tenant.Quota.MaxClusters}", page.Find($"[data-testid=tenant-{tenant.Slug}-clusters]").TextContent, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_new_tenant_dialog_offers_the_memory_quota_the_API_defaults_to()
+    {
+        var page = Render();
+
+        Open(page, "new-tenant");
+
+        Assert.Equal(new TenantQuota().Memory, _dialogs.Find("[data-testid=field-memory]").GetAttribute("value"));
+    }
+
+    [Fact]
+    public async Task Creating_a_tenant_adds_its_row_without_a_reload()
+    {
+        var slug = NewSlug();
+        var page = Render();
+        Open(page, "new-tenant");
+        Type("field-slug", slug);
+        Type("field-display-name", "Data science");
+
+        await SaveAsync();
+
+        page.WaitForAssertion(() => Assert.Single(page.FindAll($"[data-testid=tenant-{slug}]")));
+    }
+
+    [Fact]
+    public async Task A_slug_with_capitals_is_refused_beside_the_slug()
+    {
+        var page = Render();
+        Open(page, "new-tenant");
+        Type("field-slug", "Data-Science");
+        Type("field-display-name", "Data science");
+
+        await SaveAsync();
+
+        _dialogs.WaitForAssertion(() => Assert.Contains("lower-case", Field("field-slug"), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_bad_quota_is_refused_beside_its_field()
+    {
+        var page = Render();
+        Open(page, "new-tenant");
+        Type("field-slug", NewSlug());
+        Type("field-display-name", "Data science");
+        Type("field-cpu", "lots");
+
+        await SaveAsync();
+
+        _dialogs.WaitForAssertion(() => Assert.Contains("Kubernetes quantity", Field("field-cpu"), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_duplicate_slug_is_refused_beside_the_slug()
+    {
+        var existing = await app.CreateTenantAsync();
+        var page = Render();
+        Open(page, "new-tenant");
+        Type("field-slug", existing.Slug);
+        Type("field-display-name", "Someone else's team");
+
+        await SaveAsync();
+
+        _dialogs.WaitForAssertion(() => Assert.Contains("already exists", Field("field-slug"), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Editing_the_quota_persists_it()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var page = Render();
+        Open(page, $"edit-{tenant.Slug}");
+        Type("field-max-clusters", "3");
+
+        await SaveAsync();
+
+        _dialogs.WaitForAssertion(() => Assert.Empty(_dialogs.FindAll("[data-testid=tenant-dialog]")));
+        Assert.Equal(3, (await ReadAsync(tenant.Slug)).Quota.MaxClusters);
+    }
+
+    [Fact]
+    public async Task An_edit_shows_the_new_quota_in_the_table_without_a_reload()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var page = Render();
+        Open(page, $"edit-{tenant.Slug}");
+        Type("field-max-clusters", "3");
+
+        await SaveAsync();
+
+        page.WaitForAssertion(() =>
+            Assert.Contains("0 / 3", page.Find($"[data-testid=tenant-{tenant.Slug}-clusters]").TextContent, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_edit_after_someone_else_changed_the_tenant_shows_the_concurrency_message()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var page = Render();
+        Open(page, $"edit-{tenant.Slug}");
+        await ChangeElsewhereAsync(tenant.Slug, "Renamed meanwhile");
+        Type("field-max-clusters", "3");
+
+        await SaveAsync();
+
+        _dialogs.WaitForAssertion(() => Assert.Single(_dialogs.FindAll("[data-testid=tenant-stale]")));
+    }
+
+    [Fact]
+    public async Task A_stale_edit_does_not_overwrite_the_other_change()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var page = Render();
+        Open(page, $"edit-{tenant.Slug}");
+        await ChangeElsewhereAsync(tenant.Slug, "Renamed meanwhile");
+
+        await SaveAsync();
+
+        _dialogs.WaitForElement("[data-testid=tenant-stale]");
+        Assert.Equal("Renamed meanwhile", (await ReadAsync(tenant.Slug)).DisplayName);
+    }
+
+    [Fact]
+    public async Task Reloading_after_a_stale_edit_shows_the_other_change()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var page = Render();
+        Open(page, $"edit-{tenant.Slug}");
+        await ChangeElsewhereAsync(tenant.Slug, "Renamed meanwhile");
+        await SaveAsync();
+        _dialogs.WaitForElement("[data-testid=reload-tenant]");
+
+        await _dialogs.Find("[data-testid=reload-tenant]").ClickAsync(new());
+
+        _dialogs.WaitForAssertion(() =>
+            Assert.Equal("Renamed meanwhile", _dialogs.Find("[data-testid=field-display-name]").GetAttribute("value")));
+    }
+
+    /// <summary>Another admin's write: any change to the row bumps its version.</summary>
+    private async Task ChangeElsewhereAsync(string slug, string displayName)
+    {
+        await using var db = app.Db();
+        var row = await db.Tenants.SingleAsync(t => t.Slug == slug, Ct);
+        row.DisplayName = displayName;
+        await db.SaveChangesAsync(Ct);
+    }
+}
