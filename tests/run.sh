@@ -61,6 +61,23 @@ count() {
   echo "$total"
 }
 
+# The names and first message lines of failed tests, so that whoever reads only the end of a long log sees what failed.
+failures() {
+  local file
+  for file in "$results"/*.trx; do
+    [[ -e $file ]] || continue
+    awk 'BEGIN { RS = "<UnitTestResult " }
+      {
+        tag = substr($0, 1, index($0, ">"))
+        if (tag !~ /outcome="(Failed|Error|Timeout|Aborted)"/) next
+        name = tag; sub(/.*testName="/, "", name); sub(/".*/, "", name)
+        message = ""
+        if (match($0, /<Message>[^\n<]*/)) message = substr($0, RSTART + 9, RLENGTH - 9)
+        printf "  FAILED %s\n    %s\n", name, substr(message, 1, 400)
+      }' "$file"
+  done | sed -e 's/&quot;/"/g' -e "s/&apos;/'/g" -e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&amp;/\&/g'
+}
+
 passed=$(count passed)
 failed=$(($(count failed) + $(count error) + $(count timeout) + $(count aborted)))
 
@@ -71,5 +88,9 @@ if ((passed + failed == 0)); then
   echo "No tests ran" >&2
 fi
 
+if ((failed > 0)); then
+  echo "Failed tests:"
+  failures
+fi
 echo "$passed passed, $failed failed"
 ((status == 0 && failed == 0 && passed > 0))

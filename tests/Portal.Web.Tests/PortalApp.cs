@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Portal.Core.Audit;
 using Portal.Core.Data;
 using Portal.Core.Identity;
@@ -163,6 +164,12 @@ public class PortalApp : WebApplicationFactory<Program>, IAsyncLifetime
 
         // Test-only: a known first administrator password, so nothing is printed.
         builder.UseSetting("Portal:Bootstrap:AdminPassword", AdminPassword);
+
+        // Test-only: warnings and errors only, so a failing run's log shows what matters. The test server has no
+        // request body size feature, so routing warns on every request that has a body limit: noise here.
+        builder.ConfigureLogging(logging => logging
+            .SetMinimumLevel(LogLevel.Warning)
+            .AddFilter("Microsoft.AspNetCore.Routing.EndpointRoutingMiddleware", LogLevel.Error));
 
         builder.ConfigureServices(services =>
         {

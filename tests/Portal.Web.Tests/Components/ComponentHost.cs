@@ -22,6 +22,9 @@ internal sealed class ComponentHost : IAsyncDisposable
     {
         _scope = app.Services.CreateAsyncScope();
         Context = new BunitContext();
+        // bUnit's default of one second for WaitFor* is too short for a page that queries PostgreSQL while CI runs
+        // two test modules on two cores.
+        BunitContext.DefaultWaitTimeout = TimeSpan.FromSeconds(20);
         Context.JSInterop.Mode = JSRuntimeMode.Loose;
         Context.Services.AddMudServices();
         // The services the pages inject, built with this test's caller; their other dependencies (database factory,
