@@ -70,6 +70,19 @@ public sealed class TenantsPageTests(PortalApp app) : IClassFixture<PortalApp>, 
     }
 
     [Fact]
+    public async Task Filtering_by_text_hides_the_tenants_that_do_not_match()
+    {
+        var shown = await app.CreateTenantAsync();
+        var hidden = await app.CreateTenantAsync();
+        var page = Render();
+        page.WaitForElement($"[data-testid=tenant-{hidden.Slug}]");
+
+        page.Find("[data-testid=tenants-filter]").Input(shown.Slug);
+
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll($"[data-testid=tenant-{hidden.Slug}]")));
+    }
+
+    [Fact]
     public void The_new_tenant_dialog_offers_the_memory_quota_the_API_defaults_to()
     {
         var page = Render();

@@ -34,8 +34,11 @@ public partial class TenantDialog
     private bool _sending;
     private bool _stale;
 
-    // The version the fields were filled from: an edit is refused if the tenant has moved on since.
+    // What the fields were filled from: an edit is refused if the tenant has moved on since that version, and a quota
+    // or policy setting this form has no field for keeps its value (the service replaces quota and policy whole).
     private long _version;
+    private TenantQuota _quota = new();
+    private TenantPolicy _policy = new();
     private string? _slug;
     private string? _displayName;
     private int _maxClusters;
@@ -88,6 +91,8 @@ public partial class TenantDialog
 
     private void Fill(TenantQuota quota, TenantPolicy policy)
     {
+        _quota = quota;
+        _policy = policy;
         _maxClusters = quota.MaxClusters;
         _maxPods = quota.MaxPods;
         _cpu = quota.Cpu;
@@ -114,7 +119,7 @@ public partial class TenantDialog
         Policy = Policy(),
     };
 
-    private TenantQuota Quota() => new()
+    private TenantQuota Quota() => _quota with
     {
         Cpu = _cpu?.Trim() ?? string.Empty,
         Memory = _memory?.Trim() ?? string.Empty,
@@ -122,7 +127,7 @@ public partial class TenantDialog
         MaxClusters = _maxClusters,
     };
 
-    private TenantPolicy Policy() => new()
+    private TenantPolicy Policy() => _policy with
     {
         DefaultTimeToLive = Hours(_defaultTtlHours),
         MaxTimeToLive = Hours(_maxTtlHours),
