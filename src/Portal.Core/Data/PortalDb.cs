@@ -57,6 +57,9 @@ public abstract class PortalDb : IdentityDbContext
     /// <summary>Per-tenant resource requests, one row per tenant and sampling interval.</summary>
     public DbSet<UsageSample> UsageSamples => Set<UsageSample>();
 
+    /// <summary>Everyone who has signed in interactively, by subject: names for member lists, and directory-granted platform administration.</summary>
+    public DbSet<PortalUser> KnownUsers => Set<PortalUser>();
+
     /// <summary>
     /// Makes the next save of <paramref name="entity"/> succeed only if its stored version is still
     /// <paramref name="expectedVersion"/> (an HTTP If-Match), otherwise it throws <see cref="DbUpdateConcurrencyException"/>.
@@ -156,6 +159,7 @@ public abstract class PortalDb : IdentityDbContext
         modelBuilder.Entity<ClusterEvent>(ConfigureClusterEvent);
         modelBuilder.Entity<AuditEntry>(ConfigureAuditEntry);
         modelBuilder.Entity<UsageSample>(ConfigureUsageSample);
+        modelBuilder.Entity<PortalUser>(ConfigurePortalUser);
         IdentityModel.Configure(modelBuilder);
     }
 
@@ -288,5 +292,21 @@ public abstract class PortalDb : IdentityDbContext
         sample.Property(u => u.CpuCores).HasPrecision(18, 3);
 
         // No foreign key to Tenants: a removed tenant's usage stays accountable.
+    }
+
+    static void ConfigurePortalUser(EntityTypeBuilder<PortalUser> user)
+    {
+        // Not "Users": ASP.NET Core Identity's AspNetUsers holds built-in accounts; this holds everyone seen signing in.
+        user.ToTable("KnownUsers");
+        user.HasKey(u => u.Subject);
+        user.Property(u => u.Subject).HasMaxLength(PortalUser.MaxLength);
+        user.Property(u => u.DisplayName).HasMaxLength(PortalUser.MaxLength);
+        user.Property(u => u.NormalizedDisplayName).HasMaxLength(PortalUser.MaxLength);
+        user.Property(u => u.Email).HasMaxLength(PortalUser.MaxLength);
+        user.Property(u => u.NormalizedEmail).HasMaxLength(PortalUser.MaxLength);
+        user.Property(u => u.IdentityProvider).HasMaxLength(16);
+
+        // NOTE: no index for the picker's prefix search: a directory of thousands of rows scans in a few
+        // milliseconds, and a plain B-tree index would not serve LIKE under PostgreSQL's default collation anyway.
     }
 }
