@@ -146,6 +146,9 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
     /// <summary>What one case arranged: the caller's client, their tenant and somebody else's.</summary>
     public sealed record Scene(HttpClient Client, Side Own, Side Other)
     {
+        /// <summary>A viewer of both tenants, whom the member removal endpoint removes.</summary>
+        public const string RemovableMember = "removable-viewer";
+
         public Side this[Where where] => where is Where.OwnTenant ? Own : Other;
 
         public static async Task<Scene> ArrangeAsync(PortalApp app, Who who)
@@ -168,6 +171,10 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
                 db.Tenants.AddRange(own, other);
                 db.Clusters.AddRange(ownCluster, otherCluster);
                 db.Memberships.Add(new Membership { TenantId = other.Id, Subject = stranger, Role = TenantRole.Admin });
+                // For the member removal endpoint: a viewer in each tenant, removable without leaving it adminless.
+                db.Memberships.AddRange(
+                    new Membership { TenantId = own.Id, Subject = RemovableMember, Role = TenantRole.Viewer },
+                    new Membership { TenantId = other.Id, Subject = RemovableMember, Role = TenantRole.Viewer });
                 if (RoleOf(who) is { } role)
                     db.Memberships.Add(new Membership { TenantId = own.Id, Subject = caller, Role = role });
                 if (who is Who.TenantScopedToken)
@@ -250,6 +257,16 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
             ["PATCH /api/v1/tenants/{tenant}"] = new(
                 (s, w) => Send(HttpMethod.Patch, $"/api/v1/tenants/{s[w].Slug}", new { displayName = "Renamed" }),
                 Change((who, where) => !Sees(who, where, platformAdminEverywhere: true) ? 404 : who is Who.PlatformAdmin ? 200 : 403)),
+            // Members: the tenant's admins and platform admins; its members and viewers 403 (they know it exists); others 404.
+            ["GET /api/v1/tenants/{tenant}/members"] = new(
+                (s, w) => Get($"/api/v1/tenants/{s[w].Slug}/members"),
+                Signedin((who, where) => AdministersMembers(who, where, 200))),
+            ["PUT /api/v1/tenants/{tenant}/members/{subject}"] = new(
+                (s, w) => Send(HttpMethod.Put, $"/api/v1/tenants/{s[w].Slug}/members/new-{Guid.NewGuid():N}", new { role = "Viewer" }),
+                Change((who, where) => AdministersMembers(who, where, 201))),
+            ["DELETE /api/v1/tenants/{tenant}/members/{subject}"] = new(
+                (s, w) => new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/tenants/{s[w].Slug}/members/{Scene.RemovableMember}"),
+                Change((who, where) => AdministersMembers(who, where, 204))),
             ["GET /api/v1/tenants/{tenant}/clusters"] = new(
                 (s, w) => Get($"/api/v1/tenants/{s[w].Slug}/clusters"),
                 Signedin((who, where) => Sees(who, where, platformAdminEverywhere: true) ? 200 : 404)),
@@ -302,6 +319,10 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
         /// <summary>Cluster changes: members and admins of the tenant, and platform admins anywhere; viewers 403; outsiders 404.</summary>
         static int Changes(Who who, Where where, int success) =>
             !Sees(who, where, platformAdminEverywhere: true) ? 404 : who is Who.Viewer ? 403 : success;
+
+        /// <summary>Member administration: admins of the tenant and platform admins anywhere; members and viewers 403; outsiders 404.</summary>
+        static int AdministersMembers(Who who, Where where, int success) =>
+            !Sees(who, where, platformAdminEverywhere: true) ? 404 : who is Who.Member or Who.Viewer ? 403 : success;
 
         static HttpRequestMessage Get(string path) => new(HttpMethod.Get, path);
 

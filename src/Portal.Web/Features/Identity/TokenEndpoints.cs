@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Portal.Core.Clusters;
 using Portal.Core.Data;
 using Portal.Core.Identity;
 using Portal.Core.Tenants;
@@ -20,13 +21,8 @@ public static class TokenEndpoints
         return tokens;
     }
 
-    static async Task<Ok<List<TokenView>>> List(PortalPrincipal caller, PersonalAccessTokens tokens, PortalDb db, CancellationToken ct)
-    {
-        var owned = await tokens.ListAsync(caller.Subject, ct);
-        var tenantIds = owned.Where(t => t.TenantId is not null).Select(t => t.TenantId!.Value).Distinct().ToList();
-        var slugs = await db.Tenants.Where(t => tenantIds.Contains(t.Id)).ToDictionaryAsync(t => t.Id, t => t.Slug, ct);
-        return TypedResults.Ok(owned.Select(t => TokenView.From(t, t.TenantId is { } id ? slugs.GetValueOrDefault(id) : null)).ToList());
-    }
+    static async Task<Ok<List<TokenView>>> List(PortalPrincipal caller, PersonalAccessTokens tokens, PortalDb db, CancellationToken ct) =>
+        TypedResults.Ok(await TokenView.OwnedByAsync(caller.Subject, tokens, db, ct));
 
     static async Task<Results<Created<CreatedTokenView>, ValidationProblem, NotFound, ProblemHttpResult>> Create(
         CreateTokenRequest request, PortalPrincipal caller, PersonalAccessTokens tokens, PortalDb db, CancellationToken ct)
@@ -38,26 +34,15 @@ public static class TokenEndpoints
                 title: "A personal access token cannot create tokens; sign in to the portal instead.");
         }
 
-        Guid? tenantId = null;
-        if (request.Tenant is { } slug)
+        var prepared = await TokenIssuer.PrepareAsync(request, caller.ToCaller(), db, tokens, ct);
+        if (prepared.Failure is { } failure)
         {
-            tenantId = caller.IsPlatformAdmin
-                ? await db.Tenants.Where(t => t.Slug == slug && t.DeletionRequestedAt == null).Select(t => (Guid?)t.Id).SingleOrDefaultAsync(ct)
-                : (await TenantAccess.ForMemberAsync(db, caller.ToCaller(), slug, ct))?.Tenant.Id;
-            if (tenantId is null)
-            {
-                return TypedResults.NotFound();
-            }
+            return failure.Kind is FailureKind.NotFound
+                ? TypedResults.NotFound()
+                : TypedResults.ValidationProblem(failure.Errors ?? new Dictionary<string, string[]>());
         }
 
-        var tokenRequest = new TokenRequest(caller.Subject, request.Name ?? "", request.ExpiresInDays, tenantId,
-            request.ReadOnly ? TokenAccess.Read : TokenAccess.ReadWrite);
-        if (tokens.Check(tokenRequest) is { Count: > 0 } errors)
-        {
-            return TypedResults.ValidationProblem(errors.ToDictionary(e => ToJsonName(e.Key), e => e.Value));
-        }
-
-        var created = await tokens.CreateAsync(tokenRequest, caller.Subject, ct);
+        var created = await tokens.CreateAsync(prepared.Value!, caller.Subject, ct);
         return TypedResults.Created(
             $"/api/v1/tokens/{created.Token.Id}",
             new CreatedTokenView(TokenView.From(created.Token, request.Tenant), created.Plaintext));
@@ -68,6 +53,46 @@ public static class TokenEndpoints
         await tokens.RevokeAsync(id, caller.IsPlatformAdmin ? null : caller.Subject, caller.Subject, ct)
             ? TypedResults.NoContent()
             : TypedResults.NotFound();
+}
+
+/// <summary>
+/// Turns a signed-in user's request for a token into a <see cref="TokenRequest"/>: one set of rules for the API and
+/// the tokens page. Creating is left to the caller, which also decides who may create at all (not a token).
+/// </summary>
+public static class TokenIssuer
+{
+    /// <summary>
+    /// The token <paramref name="caller"/> may have for <paramref name="request"/>; a <see cref="FailureKind.NotFound"/>
+    /// when the named tenant is none of theirs (platform admins may name any live tenant), else an
+    /// <see cref="FailureKind.Invalid"/> keyed by the request's JSON field names when <see cref="PersonalAccessTokens.Check"/>
+    /// refuses it.
+    /// </summary>
+    public static async Task<Outcome<TokenRequest>> PrepareAsync(
+        CreateTokenRequest request, Caller caller, PortalDb db, PersonalAccessTokens tokens, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(tokens);
+        Guid? tenantId = null;
+        if (request.Tenant is { } slug)
+        {
+            // The same lookup as every tenant-scoped operation: a tenant the caller doesn't belong to is not found.
+            tenantId = (await TenantAccess.ForMemberAsync(db, caller, slug, ct))?.Tenant.Id;
+            if (tenantId is null)
+            {
+                return new Failure(FailureKind.NotFound, "Tenant not found.", $"No tenant '{slug}' of yours.");
+            }
+        }
+
+        var tokenRequest = new TokenRequest(caller.Subject, request.Name ?? "", request.ExpiresInDays, tenantId,
+            request.ReadOnly ? TokenAccess.Read : TokenAccess.ReadWrite);
+        if (tokens.Check(tokenRequest) is { Count: > 0 } errors)
+        {
+            return Failure.Invalid(errors.ToDictionary(e => ToJsonName(e.Key), e => e.Value));
+        }
+
+        return tokenRequest;
+    }
 
     static string ToJsonName(string property) => property switch
     {
@@ -92,6 +117,17 @@ public sealed record TokenView(
     public static TokenView From(PersonalAccessToken token, string? tenantSlug) => new(
         token.Id, token.Name, TokenText.Marker + token.Prefix, tenantSlug, token.Access,
         token.CreatedAt, token.ExpiresAt, token.LastUsedAt, token.RevokedAt);
+
+    /// <summary>Every token of <paramref name="owner"/>, newest first, with the slug of the tenant each is limited to.</summary>
+    public static async Task<List<TokenView>> OwnedByAsync(string owner, PersonalAccessTokens tokens, PortalDb db, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        ArgumentNullException.ThrowIfNull(db);
+        var owned = await tokens.ListAsync(owner, ct);
+        var tenantIds = owned.Where(t => t.TenantId is not null).Select(t => t.TenantId!.Value).Distinct().ToList();
+        var slugs = await db.Tenants.Where(t => tenantIds.Contains(t.Id)).ToDictionaryAsync(t => t.Id, t => t.Slug, ct);
+        return owned.Select(t => From(t, t.TenantId is { } id ? slugs.GetValueOrDefault(id) : null)).ToList();
+    }
 }
 
 /// <summary>Response of POST /api/v1/tokens: the only time the token's text is shown.</summary>

@@ -12,6 +12,7 @@ internal static class TenantEndpoints
     {
         // Also read by the data layer's seeding of the default tenant.
         services.AddOptions<TenantNamingOptions>().BindConfiguration(TenantNamingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddScoped<TenantTokens>();
         return services.AddScoped<TenantService>();
     }
 
@@ -34,6 +35,7 @@ internal static class TenantEndpoints
                              "changed since that ETag gets 412.")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+        tenants.MapMembers();
         return tenants;
     }
 
