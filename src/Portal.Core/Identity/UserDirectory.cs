@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Data;
+using Portal.Core.Tenants;
 
 namespace Portal.Core.Identity;
 
@@ -16,6 +17,27 @@ public sealed class UserDirectory(IDbContextFactory<PortalDb> contexts)
 {
     /// <summary>Most results one search returns, whatever the caller asks for.</summary>
     public const int MaxResults = 50;
+
+    /// <summary>
+    /// Whether <paramref name="caller"/> may look people up: platform administrators, and administrators of a tenant
+    /// (the token's one tenant, for a token limited to it), who need it to add members. Others have no reason to
+    /// browse who uses the portal.
+    /// </summary>
+    public async Task<bool> MayBrowseAsync(Caller caller, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (caller.IsPlatformAdmin)
+        {
+            return true;
+        }
+
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Memberships
+            .Where(m => m.Subject == caller.Subject && m.Role == TenantRole.Admin
+                && (caller.TokenTenant == null || m.TenantId == caller.TokenTenant))
+            .Join(db.Tenants.Where(t => t.DeletionRequestedAt == null), m => m.TenantId, t => t.Id, (m, _) => m)
+            .AnyAsync(cancellationToken);
+    }
 
     /// <summary>
     /// Users whose display name (or any word of it), e-mail address or subject starts with <paramref name="text"/>,

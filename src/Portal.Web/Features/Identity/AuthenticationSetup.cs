@@ -61,6 +61,8 @@ public static class AuthenticationSetup
         services.AddScoped<PersonalAccessTokens>();
         services.AddScoped<DirectoryGroupSync>();
         services.AddScoped<SignInAudit>();
+        services.AddScoped<SignInRecorder>();
+        services.AddScoped<UserDirectory>();
         services.AddSingleton<FailedAttemptLimiter>();
         services.AddPortalCaller();
         services.AddRazorComponents();

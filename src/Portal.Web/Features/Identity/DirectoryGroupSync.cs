@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Portal.Core.Audit;
 using Portal.Core.Data;
+using Portal.Core.Identity;
 using Portal.Core.Tenants;
 
 namespace Portal.Web.Features.Identity;
@@ -16,7 +17,7 @@ internal sealed partial class DirectoryGroupSync(
     PortalDb db, IOptions<GroupMappingOptions> options, ILogger<DirectoryGroupSync> logger)
 {
     /// <summary>Actor recorded in the audit log for changes made from directory groups.</summary>
-    public const string Actor = "directory";
+    public const string Actor = SignInRecorder.DirectoryActor;
 
     /// <summary>True when any of <paramref name="groups"/> is mapped to platform administration.</summary>
     public bool IsPlatformAdmin(IEnumerable<string> groups)

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Portal.Core.Audit;
+using Portal.Core.Identity;
 
 namespace Portal.Web.Features.Identity;
 
@@ -24,7 +25,7 @@ public static class IdentityEndpoints
     /// <summary>Post-logout redirect URI to register at the provider: https://&lt;portal&gt;/signout-callback-oidc.</summary>
     public const string OidcSignedOutCallbackPath = "/signout-callback-oidc";
 
-    /// <summary>Maps the sign-in, SSO, sign-out and password pages.</summary>
+    /// <summary>Maps the sign-in, SSO, sign-out and password pages, and the user directory's API (GET /api/v1/users).</summary>
     public static IEndpointRouteBuilder MapPortalIdentity(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
@@ -36,6 +37,9 @@ public static class IdentityEndpoints
         pages.MapPost(SignOutPath, SignOut).AllowAnonymous().WithMetadata(new RequireAntiforgeryTokenAttribute());
         pages.MapGet(ChangePasswordPath, ChangePasswordForm).RequireAuthorization();
         pages.MapPost(ChangePasswordPath, ChangePassword).RequireAuthorization().RequireRateLimiting(AuthenticationSetup.SignInRateLimit);
+
+        // GET /api/v1/users belongs to the API but comes with identity, which keeps the directory it reads.
+        endpoints.MapGroup("/api/v1").MapUserDirectory();
         return endpoints;
     }
 
@@ -52,6 +56,7 @@ public static class IdentityEndpoints
         HttpContext http,
         SignInManager<IdentityUser> signIn,
         SignInAudit audit,
+        SignInRecorder recorder,
         IOptions<OpenIdConnectSettings> sso,
         IOptions<BuiltInAccountOptions> accounts)
     {
@@ -69,6 +74,15 @@ public static class IdentityEndpoints
         await audit.RecordAsync("signin", actor, result.Succeeded ? AuditOutcome.Succeeded : AuditOutcome.Denied, IdentityProviders.Local, http.RequestAborted);
         if (result.Succeeded)
         {
+            // Into the known-users directory, so member lists show the account's name. Platform administration of a
+            // built-in account is its Identity role, never the directory's.
+            if (await signIn.UserManager.FindByNameAsync(userName) is { } user)
+            {
+                await recorder.RecordAsync(
+                    new SignInProfile(user.Id, user.UserName ?? userName, user.Email, IdentityProviders.Local, PlatformAdminFromDirectory: false),
+                    http.RequestAborted);
+            }
+
             return TypedResults.LocalRedirect(returnUrl);
         }
 

@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Microsoft.EntityFrameworkCore;
+using Portal.Core.Data;
 using Portal.Core.Identity;
 
 namespace Portal.Web.Features.Identity;
@@ -62,14 +64,35 @@ internal sealed partial class PersonalAccessTokenHandler(
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
     }
 
-    // A built-in account's name and platform role come from the user store. Platform administration carries over
-    // only to tokens not limited to one tenant: a tenant-scoped token is meant to reach that tenant and no more.
+    // A built-in account's name and platform role come from the user store; an SSO user's from the known-users
+    // directory, as of their last sign-in (the provider isn't asked per request). Platform administration carries
+    // over only to tokens not limited to one tenant: a tenant-scoped token is meant to reach that tenant and no more.
     async Task AddOwnerClaimsAsync(ClaimsIdentity identity, PersonalAccessToken token)
     {
         var users = Context.RequestServices.GetRequiredService<UserManager<IdentityUser>>();
-        var owner = await users.FindByIdAsync(token.Owner);
-        identity.AddClaim(new Claim(PortalClaims.Name, owner?.UserName ?? token.Owner));
-        if (owner is not null && token.TenantId is null && await users.IsInRoleAsync(owner, PortalClaims.PlatformAdminRole))
+        if (await users.FindByIdAsync(token.Owner) is { } account)
+        {
+            identity.AddClaim(new Claim(PortalClaims.Name, account.UserName ?? token.Owner));
+            if (token.TenantId is null && await users.IsInRoleAsync(account, PortalClaims.PlatformAdminRole))
+            {
+                identity.AddClaim(new Claim(PortalClaims.Role, PortalClaims.PlatformAdminRole));
+            }
+
+            return;
+        }
+
+        var db = Context.RequestServices.GetRequiredService<PortalDb>();
+        var known = await db.KnownUsers.AsNoTracking()
+            .Where(u => u.Subject == token.Owner)
+            .Select(u => new { u.DisplayName, u.Email, u.PlatformAdminFromDirectory })
+            .SingleOrDefaultAsync(Context.RequestAborted);
+        identity.AddClaim(new Claim(PortalClaims.Name, known?.DisplayName ?? token.Owner));
+        if (known?.Email is { } email)
+        {
+            identity.AddClaim(new Claim(PortalClaims.Email, email));
+        }
+
+        if (token.TenantId is null && known?.PlatformAdminFromDirectory == true)
         {
             identity.AddClaim(new Claim(PortalClaims.Role, PortalClaims.PlatformAdminRole));
         }

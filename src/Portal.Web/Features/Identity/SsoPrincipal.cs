@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using Portal.Core.Audit;
+using Portal.Core.Identity;
 
 namespace Portal.Web.Features.Identity;
 
@@ -15,7 +16,11 @@ internal static partial class SsoPrincipal
     // Access tokens arrive on every API call; memberships are synced once per subject and group set per window.
     static readonly TimeSpan AccessTokenSyncInterval = TimeSpan.FromMinutes(5);
 
-    /// <summary>OIDC sign-in finished: sync memberships, audit, and keep only the portal's claims in the cookie.</summary>
+    /// <summary>
+    /// OIDC sign-in finished: sync memberships, record the user in the known-users directory (with whether their
+    /// groups make them a platform administrator, which their personal access tokens then carry), audit, and keep
+    /// only the portal's claims in the cookie.
+    /// </summary>
     public static async Task OnTicketReceived(TicketReceivedContext context)
     {
         var services = context.HttpContext.RequestServices;
@@ -30,7 +35,16 @@ internal static partial class SsoPrincipal
         var groups = Groups(context.Principal, settings);
         var sync = services.GetRequiredService<DirectoryGroupSync>();
         await sync.ApplyAsync(subject, groups, ct);
-        context.Principal = Normalize(context.Principal, settings, subject, groups, sync.IsPlatformAdmin(groups), IdentityProviders.OpenIdConnect, PortalSchemes.OpenIdConnect);
+        var isPlatformAdmin = sync.IsPlatformAdmin(groups);
+        context.Principal = Normalize(context.Principal, settings, subject, groups, isPlatformAdmin, IdentityProviders.OpenIdConnect, PortalSchemes.OpenIdConnect);
+        await services.GetRequiredService<SignInRecorder>().RecordAsync(
+            new SignInProfile(
+                subject,
+                context.Principal.FindFirstValue(PortalClaims.Name) ?? subject,
+                context.Principal.FindFirstValue(PortalClaims.Email),
+                IdentityProviders.OpenIdConnect,
+                isPlatformAdmin),
+            ct);
         await services.GetRequiredService<SignInAudit>().RecordAsync("signin", subject, AuditOutcome.Succeeded, IdentityProviders.OpenIdConnect, ct);
     }
 
