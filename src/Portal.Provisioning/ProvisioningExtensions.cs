@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Portal.Core.Clusters;
 using Portal.Provisioning.Kubernetes;
 using Portal.Provisioning.Reconciler;
 using Portal.Provisioning.WorkQueue;
@@ -14,9 +15,10 @@ public static class ProvisioningExtensions
 {
     /// <summary>
     /// Registers <see cref="KubernetesOptions"/> (section <c>Kubernetes</c>, validated at start), the Kubernetes
-    /// connection, <see cref="ProvisioningQueues"/>, the reconcilers, <see cref="ClusterLifetime"/> and the
-    /// <see cref="ProvisioningService"/> hosted service. Needs <c>IDbContextFactory&lt;PortalDb&gt;</c> and a
-    /// <see cref="TimeProvider"/> from the data layer's registration.
+    /// connection, <see cref="ProvisioningQueues"/>, the reconcilers, <see cref="ClusterLifetime"/>, the
+    /// <see cref="ProvisioningService"/> hosted service, and <see cref="ClusterWrites"/>, the process-wide signal
+    /// through which <see cref="ClusterService"/> (registered by the host) has its writes reconciled at once.
+    /// Needs <c>IDbContextFactory&lt;PortalDb&gt;</c> from the data layer's registration.
     /// </summary>
     public static TBuilder AddProvisioning<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
@@ -31,6 +33,7 @@ public static class ProvisioningExtensions
         services.TryAddSingleton(sp => KubernetesConnection.Create(sp.GetRequiredService<IOptions<KubernetesOptions>>().Value));
         services.TryAddSingleton<KubernetesApi>();
         services.TryAddSingleton<ProvisioningQueues>();
+        services.TryAddSingleton<ClusterWrites>();
         services.TryAddSingleton<ClusterReconciler>();
         services.TryAddSingleton<TenantReconciler>();
         services.TryAddSingleton<ClusterResync>();

@@ -34,7 +34,7 @@ internal sealed class World : IAsyncDisposable
         // Checks made by the benchmark itself go through their own client, so they are never counted.
         Observer = Connect().Client;
         Clusters = new ClusterService(Dbs, new Caller(Subject, IsPlatformAdmin: false), Microsoft.Extensions.Options.Options.Create(new ClusterDefaults()),
-            TimeProvider.System, NullLogger<ClusterService>.Instance);
+            TimeProvider.System, Writes, NullLogger<ClusterService>.Instance);
     }
 
     public KubeSandbox Sandbox { get; }
@@ -49,6 +49,9 @@ internal sealed class World : IAsyncDisposable
     public KubernetesApi Api { get; }
 
     public IKubernetes Observer { get; }
+
+    /// <summary>The process's signal of API writes, which <see cref="Clusters"/> writes to.</summary>
+    public ClusterWrites Writes { get; } = new();
 
     /// <summary>What the REST API calls before answering 202.</summary>
     public ClusterService Clusters { get; }

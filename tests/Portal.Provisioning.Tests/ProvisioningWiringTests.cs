@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Portal.Core.Clusters;
 using Portal.Core.Data;
+using Portal.Core.Tenants;
 using Portal.Provisioning.Kubernetes;
 using Portal.Provisioning.Tests.Reconciler;
 using Portal.Testing;
@@ -50,6 +51,48 @@ public sealed class ProvisioningWiringTests(PostgresServer postgres)
     }
 
     [Fact]
+    public async Task A_cluster_created_through_ClusterService_is_reconciled_without_waiting_for_the_database_poll()
+    {
+        await using var h = await Harness.StartAsync(postgres);
+        var kubeconfig = Path.Combine(Path.GetTempPath(), $"portal-kubeconfig-{Guid.NewGuid():N}");
+        await h.Sandbox.WriteKubeconfigAsync(kubeconfig, Ct);
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Kubernetes:Kubeconfig"] = kubeconfig,
+            ["Kubernetes:WaitingRequeueSeconds"] = "1",
+            ["Kubernetes:LeaseDurationSeconds"] = "2",
+            // The poll and the resync both come round only after the test's time limit: nothing but the signal
+            // can queue a cluster created once the start-up work is done.
+            ["Kubernetes:PollSeconds"] = "300",
+            ["Kubernetes:ResyncSeconds"] = "300",
+        });
+        builder.Services.AddSingleton(h.Dbs);
+        builder.AddProvisioning();
+        using var host = builder.Build();
+        var tenant = ATenant().Build();
+        tenant.Members.Add(new Membership { TenantId = tenant.Id, Subject = "alice", Role = TenantRole.Member });
+        await h.AddTenantAsync(tenant);
+        var early = await h.AddClusterAsync(ASparkCluster().In(tenant).Build());
+        await host.StartAsync(Ct);
+        // Running means the leader's first resync and first poll, which queue every row, are behind us.
+        if (!await UntilRunningAsync(h, early.Id))
+        {
+            throw new TimeoutException("The cluster asked for before the start never ran; the host is not working at all.");
+        }
+
+        // As the portal builds it for a request: the caller given, everything else from the host's services.
+        var clusters = ActivatorUtilities.CreateInstance<ClusterService>(host.Services, new Caller("alice", IsPlatformAdmin: false));
+
+        var created = await clusters.CreateAsync(tenant.Slug, new CreateClusterRequest { Name = "signalled" }, idempotencyKey: null, Ct);
+        var running = await UntilRunningAsync(h, created.Value!.Cluster.Id);
+
+        await host.StopAsync(Ct);
+        File.Delete(kubeconfig);
+        Assert.True(running);
+    }
+
+    [Fact]
     public void An_invalid_kubernetes_section_stops_the_host_at_start()
     {
         var builder = Host.CreateApplicationBuilder();
@@ -59,5 +102,21 @@ public sealed class ProvisioningWiringTests(PostgresServer postgres)
         using var host = builder.Build();
 
         Assert.ThrowsAny<Microsoft.Extensions.Options.OptionsValidationException>(() => host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<KubernetesOptions>>().Value);
+    }
+
+    static async Task<bool> UntilRunningAsync(Harness h, Guid clusterId)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while ((await h.ReadClusterAsync(clusterId)).Status.Phase != ClusterPhase.Running)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(100, Ct);
+        }
+
+        return true;
     }
 }

@@ -20,12 +20,15 @@ public sealed record ClusterCreated(Cluster Cluster, bool Replayed);
 /// Uses a short-lived <see cref="PortalDb"/> per operation from the factory, so one instance can serve a
 /// long-lived Blazor circuit as well as a request. Writes only the desired state (spec, deletion request) and the
 /// phase a request implies (Requested, Deleting); the reconciler owns the rest of <see cref="ClusterStatus"/>.
+/// Every committed change is announced on <see cref="ClusterWrites"/>, so the provisioning leader in this process
+/// starts on it at once rather than at its next database poll.
 /// </remarks>
 public sealed partial class ClusterService(
     IDbContextFactory<PortalDb> contexts,
     Caller caller,
     IOptions<ClusterDefaults> defaults,
     TimeProvider time,
+    ClusterWrites writes,
     ILogger<ClusterService> logger)
 {
     /// <summary>Longest Idempotency-Key accepted; the column is 128 characters.</summary>
@@ -154,6 +157,7 @@ public sealed partial class ClusterService(
             throw;
         }
 
+        writes.Written(cluster.Id);
         ClusterRequested(logger, tenant, cluster.Name, cluster.Id, cluster.Spec.Workers, caller.Subject);
         return new ClusterCreated(cluster, Replayed: false);
     }
@@ -264,6 +268,7 @@ public sealed partial class ClusterService(
             return await RefusedAsync(action, access.Tenant, target, failure, ct);
         }
 
+        writes.Written(cluster.Id);
         ClusterChanged(logger, action, tenant, name, cluster.Id, caller.Subject);
         return cluster;
     }

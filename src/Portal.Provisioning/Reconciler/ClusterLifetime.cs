@@ -3,7 +3,6 @@ using Portal.Core.Audit;
 using Portal.Core.Clusters;
 using Portal.Core.Data;
 using Portal.Core.Tenants;
-using Portal.Provisioning.WorkQueue;
 
 namespace Portal.Provisioning.Reconciler;
 
@@ -37,7 +36,7 @@ public sealed record LifetimeChange(DateTimeOffset? ExpiresAt, ExtensionRefusal?
 /// Extends a cluster's time-to-live within its tenant's maximum (counted from creation), with an audit entry
 /// "cluster.extend". Authorisation is the caller's: the API checks membership before calling this.
 /// </summary>
-public sealed class ClusterLifetime(IDbContextFactory<PortalDb> dbs, ProvisioningQueues queues, TimeProvider time)
+public sealed class ClusterLifetime(IDbContextFactory<PortalDb> dbs, ClusterWrites writes, TimeProvider time)
 {
     /// <summary>The expiry an extension by <paramref name="by"/> gives, or why it isn't allowed (pure).</summary>
     public static LifetimeChange Decide(Cluster cluster, TenantPolicy policy, TimeSpan by, DateTimeOffset now)
@@ -94,7 +93,7 @@ public sealed class ClusterLifetime(IDbContextFactory<PortalDb> dbs, Provisionin
         await db.SaveChangesAsync(ct).ConfigureAwait(false);
 
         // The reconciler holds a wake-up at the old expiry; a new pass sets one at the new expiry.
-        queues.ClusterChanged(cluster.Id);
+        writes.Written(cluster.Id);
         return change;
     }
 }

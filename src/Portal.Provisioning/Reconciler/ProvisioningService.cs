@@ -19,14 +19,16 @@ namespace Portal.Provisioning.Reconciler;
 /// <summary>
 /// The provisioning controller as a hosted service. Replicas elect a leader with a coordination.k8s.io Lease in
 /// the portal's namespace; only the leader watches, polls and reconciles, so two replicas never do the same work.
-/// The leader feeds the queues from watches on labelled objects, a short database poll (to see API writes made on
-/// any replica), and a periodic full resync with an orphan sweep.
+/// The leader feeds the queues from watches on labelled objects, <see cref="ClusterWrites"/> (API writes made in
+/// this process, at once), a short database poll (API writes made on any replica), and a periodic full resync with
+/// an orphan sweep.
 /// </summary>
 public sealed partial class ProvisioningService : BackgroundService
 {
     readonly KubernetesConnection _connection;
     readonly KubernetesApi _kube;
     readonly ProvisioningQueues _queues;
+    readonly ClusterWrites _writes;
     readonly ClusterReconciler _clusters;
     readonly TenantReconciler _tenants;
     readonly ClusterResync _resync;
@@ -41,7 +43,7 @@ public sealed partial class ProvisioningService : BackgroundService
     bool _resynced;
 
     /// <summary>Creates the service; <see cref="Identity"/> is unique per process.</summary>
-    public ProvisioningService(KubernetesConnection connection, KubernetesApi kube, ProvisioningQueues queues,
+    public ProvisioningService(KubernetesConnection connection, KubernetesApi kube, ProvisioningQueues queues, ClusterWrites writes,
         ClusterReconciler clusters, TenantReconciler tenants, ClusterResync resync, TenantResync tenantResync, IDbContextFactory<PortalDb> dbs,
         IOptions<KubernetesOptions> options, TimeProvider time, ILogger<ProvisioningService> logger)
     {
@@ -49,6 +51,7 @@ public sealed partial class ProvisioningService : BackgroundService
         _connection = connection;
         _kube = kube;
         _queues = queues;
+        _writes = writes;
         _clusters = clusters;
         _tenants = tenants;
         _resync = resync;
@@ -153,6 +156,7 @@ public sealed partial class ProvisioningService : BackgroundService
             tenantLoop.RunAsync(Math.Max(1, _options.Workers / 2), ct),
             EveryAsync("resync", TimeSpan.FromSeconds(_options.ResyncSeconds), ResyncAsync, ct),
             EveryAsync("poll", TimeSpan.FromSeconds(_options.PollSeconds), PollAsync, ct),
+            ForwardWritesAsync(ct),
             WatchAsync("deployments",
                 async c => Listed(await _kube.Client.AppsV1.ListDeploymentForAllNamespacesAsync(labelSelector: Labels.ManagedSelector, cancellationToken: c).ConfigureAwait(false)),
                 (rv, c) => _kube.Client.AppsV1.WatchListDeploymentForAllNamespacesAsync(labelSelector: Labels.ManagedSelector, resourceVersion: rv, allowWatchBookmarks: true, cancellationToken: c), ct),
@@ -170,10 +174,12 @@ public sealed partial class ProvisioningService : BackgroundService
                 (rv, c) => _kube.Client.NetworkingV1.WatchListNetworkPolicyForAllNamespacesAsync(labelSelector: Labels.ManagedSelector, resourceVersion: rv, allowWatchBookmarks: true, cancellationToken: c), ct),
             WatchAsync("resourcequotas",
                 async c => Listed(await _kube.Client.CoreV1.ListResourceQuotaForAllNamespacesAsync(labelSelector: Labels.ManagedSelector, cancellationToken: c).ConfigureAwait(false)),
-                (rv, c) => _kube.Client.CoreV1.WatchListResourceQuotaForAllNamespacesAsync(labelSelector: Labels.ManagedSelector, resourceVersion: rv, allowWatchBookmarks: true, cancellationToken: c), ct),
+                (rv, c) => _kube.Client.CoreV1.WatchListResourceQuotaForAllNamespacesAsync(labelSelector: Labels.ManagedSelector, resourceVersion: rv, allowWatchBookmarks: true, cancellationToken: c), ct,
+                new SpecChanges<V1ResourceQuota>()),
             WatchAsync("namespaces",
                 async c => Listed(await _kube.Client.CoreV1.ListNamespaceAsync(labelSelector: Labels.ManagedSelector, cancellationToken: c).ConfigureAwait(false)),
-                (rv, c) => _kube.Client.CoreV1.WatchListNamespaceAsync(labelSelector: Labels.ManagedSelector, resourceVersion: rv, allowWatchBookmarks: true, cancellationToken: c), ct),
+                (rv, c) => _kube.Client.CoreV1.WatchListNamespaceAsync(labelSelector: Labels.ManagedSelector, resourceVersion: rv, allowWatchBookmarks: true, cancellationToken: c), ct,
+                new SpecChanges<V1Namespace>()),
         ];
         await Task.WhenAll(tasks).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
@@ -261,13 +267,34 @@ public sealed partial class ProvisioningService : BackgroundService
     }
 
     /// <summary>
+    /// Queues the clusters written through this process's API (<see cref="ClusterWrites"/>) for as long as this
+    /// replica leads; without it a new, scaled or deleted cluster would wait for the next database poll.
+    /// </summary>
+    async Task ForwardWritesAsync(CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var clusterId in _writes.ReadAllAsync(ct).ConfigureAwait(false))
+            {
+                _queues.ClusterChanged(clusterId);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Leadership lost or shutting down: the next leader's resync and poll cover what is left unread.
+        }
+    }
+
+    /// <summary>
     /// Lists once for a resourceVersion, then watches from it, resuming from the last version seen. When the
     /// server has forgotten that version (410) or the stream fails, it lists again and queues everything listed,
-    /// since events in the gap are lost.
+    /// since events in the gap are lost. With <paramref name="changes"/>, Modified events that change only the
+    /// object's status are dropped (kinds whose status no pass reads).
     /// </summary>
     async Task WatchAsync<T>(string what,
         Func<CancellationToken, Task<(string Version, IEnumerable<T> Items)>> list,
-        Func<string, CancellationToken, IAsyncEnumerable<(WatchEventType, T)>> watch, CancellationToken ct)
+        Func<string, CancellationToken, IAsyncEnumerable<(WatchEventType, T)>> watch, CancellationToken ct,
+        SpecChanges<T>? changes = null)
         where T : IKubernetesObject<V1ObjectMeta>
     {
         string? version = null;
@@ -278,8 +305,10 @@ public sealed partial class ProvisioningService : BackgroundService
             {
                 if (version is null)
                 {
-                    var (listedVersion, items) = await list(ct).ConfigureAwait(false);
+                    var (listedVersion, listed) = await list(ct).ConfigureAwait(false);
+                    var items = listed.ToList();
                     version = listedVersion;
+                    changes?.Relisted(items);
                     if (!first)
                     {
                         foreach (var item in items)
@@ -294,7 +323,8 @@ public sealed partial class ProvisioningService : BackgroundService
                 await foreach (var (type, item) in watch(version, ct).ConfigureAwait(false))
                 {
                     version = item.Metadata?.ResourceVersion ?? version;
-                    if (type is WatchEventType.Added or WatchEventType.Modified or WatchEventType.Deleted)
+                    if (type is WatchEventType.Added or WatchEventType.Modified or WatchEventType.Deleted
+                        && (changes is null || changes.Matters(type, item)))
                     {
                         Enqueue(item);
                     }

@@ -1,9 +1,10 @@
 namespace Portal.Provisioning.WorkQueue;
 
 /// <summary>
-/// The two queues of the provisioning service. The API calls <see cref="ClusterChanged"/> and
-/// <see cref="TenantChanged"/> after a write so this replica reacts at once; other replicas notice the write
-/// through the database poll, so a missed call costs latency, never correctness.
+/// The two queues of the provisioning service, fed by the leader's watches, database poll and resync, and by
+/// <see cref="Portal.Core.Clusters.ClusterWrites"/>: a cluster written through the API on the leading replica is
+/// queued at once, a write on another replica when the poll sees it, so a missed signal costs latency, never
+/// correctness.
 /// </summary>
 public sealed class ProvisioningQueues : IDisposable
 {

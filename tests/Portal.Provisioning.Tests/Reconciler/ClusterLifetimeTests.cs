@@ -70,4 +70,20 @@ public sealed class ClusterLifetimeTests(PostgresServer postgres)
         var audit = db.AuditLog.Single(a => a.Action == "cluster.extend");
         Assert.Equal((h.Time.GetUtcNow().AddHours(10), "alice", AuditOutcome.Succeeded), ((await h.ReadClusterAsync(cluster.Id)).ExpiresAt, audit.Actor, audit.Outcome));
     }
+
+    [Fact]
+    public async Task Extending_a_cluster_signals_its_write_so_the_leader_moves_the_wake_up_at_once()
+    {
+        await using var h = await Harness.StartAsync(postgres);
+        var tenant = await h.AddTenantAsync(ATenant().Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().In(tenant).CreatedAt(h.Time.GetUtcNow()).Build());
+        var portal = h.NewPortal();
+
+        await portal.Lifetime.ExtendAsync(cluster.Id, TimeSpan.FromHours(2), "alice", TestContext.Current.CancellationToken);
+
+        // Already written when ExtendAsync returns; the limit only turns a missing signal into a failure, not a hang.
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        limit.CancelAfter(TimeSpan.FromSeconds(10));
+        Assert.Equal(cluster.Id, await portal.Writes.ReadAllAsync(limit.Token).FirstAsync(limit.Token));
+    }
 }

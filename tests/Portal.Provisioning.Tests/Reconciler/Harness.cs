@@ -70,9 +70,10 @@ internal sealed class Harness : IAsyncDisposable
         // Pods start fast so tests don't wait; reconcilers requeue fast for the same reason.
         sandbox ??= new SandboxOptions();
         sandbox.PodStartDelay = TimeSpan.FromMilliseconds(50);
-        var options = new KubernetesOptions { WaitingRequeueSeconds = 1, LeaseDurationSeconds = 2, PollSeconds = 1 };
-        return new Harness(await KubeSandbox.StartAsync(sandbox, Ct), () => create(time), time, options);
+        return new Harness(await KubeSandbox.StartAsync(sandbox, Ct), () => create(time), time, FastOptions());
     }
+
+    static KubernetesOptions FastOptions() => new() { WaitingRequeueSeconds = 1, LeaseDurationSeconds = 2, PollSeconds = 1 };
 
     public KubernetesConnection Connect(params DelegatingHandler[] handlers)
     {
@@ -89,25 +90,32 @@ internal sealed class Harness : IAsyncDisposable
         var queues = new ProvisioningQueues(Time);
         _disposables.Add(queues);
         var options = Microsoft.Extensions.Options.Options.Create(Options);
+        var writes = new ClusterWrites();
         return new Portal(
             api,
             queues,
+            writes,
             new ClusterReconciler(Dbs, api, options, Time, NullLogger<ClusterReconciler>.Instance),
             new TenantReconciler(Dbs, api, queues, options, Time, NullLogger<TenantReconciler>.Instance),
             new ClusterResync(Dbs, api, Time, NullLogger<ClusterResync>.Instance),
             new TenantResync(Dbs, api, options),
-            new ClusterLifetime(Dbs, queues, Time));
+            new ClusterLifetime(Dbs, writes, Time));
     }
 
-    /// <summary>A whole provisioning service, as one replica of the portal runs it.</summary>
-    public ProvisioningService NewReplica()
+    /// <summary>
+    /// A whole provisioning service, as one replica of the portal runs it, with the harness's fast options unless
+    /// <paramref name="tune"/> changes them, and <paramref name="writes"/> as its process's signal of API writes.
+    /// </summary>
+    public ProvisioningService NewReplica(Action<KubernetesOptions>? tune = null, ClusterWrites? writes = null)
     {
         var connection = Connect();
         var api = new KubernetesApi(connection, TimeProvider.System, NullLoggerFactory.Instance);
         var queues = new ProvisioningQueues(TimeProvider.System);
         _disposables.Add(queues);
-        var options = Microsoft.Extensions.Options.Options.Create(Options);
-        var service = new ProvisioningService(connection, api, queues,
+        var settings = FastOptions();
+        tune?.Invoke(settings);
+        var options = Microsoft.Extensions.Options.Options.Create(settings);
+        var service = new ProvisioningService(connection, api, queues, writes ?? new ClusterWrites(),
             new ClusterReconciler(Dbs, api, options, Time, NullLogger<ClusterReconciler>.Instance),
             new TenantReconciler(Dbs, api, queues, options, Time, NullLogger<TenantReconciler>.Instance),
             new ClusterResync(Dbs, api, Time, NullLogger<ClusterResync>.Instance),
@@ -161,6 +169,14 @@ internal sealed class Harness : IAsyncDisposable
         await using var db = Dbs.CreateDbContext();
         var cluster = await db.Clusters.SingleAsync(c => c.Id == id, Ct);
         change(cluster);
+        await db.SaveChangesAsync(Ct);
+    }
+
+    public async Task UpdateTenantAsync(Guid id, Action<Tenant> change)
+    {
+        await using var db = Dbs.CreateDbContext();
+        var tenant = await db.Tenants.SingleAsync(t => t.Id == id, Ct);
+        change(tenant);
         await db.SaveChangesAsync(Ct);
     }
 
@@ -221,6 +237,7 @@ internal sealed class Harness : IAsyncDisposable
 internal sealed record Portal(
     KubernetesApi Api,
     ProvisioningQueues Queues,
+    ClusterWrites Writes,
     ClusterReconciler Clusters,
     TenantReconciler Tenants,
     ClusterResync Resync,

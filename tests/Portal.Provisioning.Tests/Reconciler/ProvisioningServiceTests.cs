@@ -1,6 +1,8 @@
 using k8s;
+using k8s.Models;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Portal.Core.Clusters;
+using Portal.Core.Tenants;
 using Portal.Provisioning.Kubernetes;
 using Portal.Provisioning.Reconciler;
 using Portal.Testing;
@@ -50,6 +52,46 @@ public sealed class ProvisioningServiceTests(PostgresServer postgres)
     }
 
     [Fact]
+    public async Task A_resource_quota_spec_edited_by_hand_is_restored_through_the_watch()
+    {
+        await using var h = await Harness.StartAsync(postgres);
+        var tenant = await h.AddTenantAsync(ATenant().Build());
+        var service = await StartedAsync(h);
+        await UntilAsync(async () => await QuotaPodsAsync(h, tenant.Namespace) == "100");
+
+        await EditQuotaAsync(h, tenant.Namespace, """{"spec":{"hard":{"pods":"1"}}}""");
+
+        var restored = await EventuallyAsync(async () => await QuotaPodsAsync(h, tenant.Namespace) == "100");
+        await service.StopAsync(Ct);
+        Assert.True(restored);
+    }
+
+    [Fact]
+    public async Task A_resource_quota_status_update_queues_no_tenant_pass()
+    {
+        await using var h = await Harness.StartAsync(postgres);
+        var tenant = await h.AddTenantAsync(ATenant().Build());
+        var other = await h.AddTenantAsync(ATenant().Build());
+        // One tenant worker, so tenant passes run strictly in the order they were queued; the database poll and the
+        // resync come round only after the test, so a changed row reaches Kubernetes only if a watch queues a pass.
+        var service = h.NewReplica(o => (o.Workers, o.PollSeconds, o.ResyncSeconds) = (1, 300, 300));
+        await service.StartAsync(Ct);
+        await UntilAsync(async () => await QuotaPodsAsync(h, tenant.Namespace) == "100" && await QuotaPodsAsync(h, other.Namespace) == "100");
+        await DriftAndWaitForRepairAsync(h, other.Namespace);   // the start-up passes are behind us
+        await h.UpdateTenantAsync(tenant.Id, t => t.Quota = new TenantQuota { MaxPods = 77 });
+
+        await h.Client.CoreV1.PatchNamespacedResourceQuotaStatusAsync(
+            new V1Patch("""{"status":{"used":{"pods":"42"}}}""", V1Patch.PatchType.MergePatch), QuotaName, tenant.Namespace, cancellationToken: Ct);
+        // Same watch, later event, so queued behind any pass the status update queued: by the time this repair is
+        // done, such a pass would have applied the tenant's new quota.
+        await DriftAndWaitForRepairAsync(h, other.Namespace);
+
+        var pods = await QuotaPodsAsync(h, tenant.Namespace);
+        await service.StopAsync(Ct);
+        Assert.Equal("100", pods);
+    }
+
+    [Fact]
     public async Task The_service_keeps_running_while_the_api_server_is_unreachable()
     {
         await using var h = await Harness.StartAsync(postgres);
@@ -94,6 +136,21 @@ public sealed class ProvisioningServiceTests(PostgresServer postgres)
         var service = h.NewReplica();
         await service.StartAsync(Ct);
         return service;
+    }
+
+    const string QuotaName = "spark-portal-quota";
+
+    static async Task<string?> QuotaPodsAsync(Harness h, string ns) =>
+        (await h.Client.CoreV1.ListNamespacedResourceQuotaAsync(ns, fieldSelector: $"metadata.name={QuotaName}", cancellationToken: Ct))
+        .Items.SingleOrDefault()?.Spec.Hard["pods"].ToString();
+
+    static Task EditQuotaAsync(Harness h, string ns, string mergePatch) =>
+        h.Client.CoreV1.PatchNamespacedResourceQuotaAsync(new V1Patch(mergePatch, V1Patch.PatchType.MergePatch), QuotaName, ns, cancellationToken: Ct);
+
+    static async Task DriftAndWaitForRepairAsync(Harness h, string ns)
+    {
+        await EditQuotaAsync(h, ns, """{"spec":{"hard":{"pods":"1"}}}""");
+        await UntilAsync(async () => await QuotaPodsAsync(h, ns) == "100");
     }
 
     static async Task<string?> PolicyUidAsync(Harness h, string ns) =>
