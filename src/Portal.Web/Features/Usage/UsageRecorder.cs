@@ -40,30 +40,41 @@ internal sealed partial class UsageRecorder(
         var live = await db.Clusters.AsNoTracking().Where(c => c.DeletionRequestedAt == null).ToListAsync(ct);
         var recorded = await db.UsageSamples.Where(s => s.At == at).Select(s => s.TenantId).ToListAsync(ct);
 
-        var samples = live.GroupBy(c => c.TenantId)
-            .Where(tenant => !recorded.Contains(tenant.Key))
-            .Select(tenant => Sample(tenant.Key, at, interval, tenant))
-            .ToList();
-        if (samples.Count == 0)
-            return 0;
+        var written = 0;
+        foreach (var sample in live.GroupBy(c => c.TenantId)
+                     .Where(tenant => !recorded.Contains(tenant.Key))
+                     .Select(tenant => Sample(tenant.Key, at, interval, tenant)))
+        {
+            if (await TryAddAsync(db, sample, ct))
+                written++;
+        }
 
-        db.UsageSamples.AddRange(samples);
+        if (written > 0)
+            LogRecorded(logger, written, at);
+        return written;
+    }
+
+    // One row per save: another replica sampling the same interval then costs this one a refused row, never a
+    // batch rolled back behind it or a deadlock between two batches inserting in different orders.
+    async Task<bool> TryAddAsync(PortalDb db, UsageSample sample, CancellationToken ct)
+    {
+        db.UsageSamples.Add(sample);
         try
         {
             await db.SaveChangesAsync(ct);
+            return true;
         }
         catch (DbUpdateException) when (!ct.IsCancellationRequested)
         {
-            // Another replica sampled the same interval between our read and our write: the unique (TenantId, At)
-            // index refused our copy, and theirs counts the same clusters. Anything else is a real failure.
-            if (!await AllRecordedAsync(samples, at, ct))
+            db.ChangeTracker.Clear();
+            // The unique (TenantId, At) index refused the row because another replica recorded this tenant's
+            // interval first, counting the same clusters; any other failure is real. The index only refuses once
+            // the other insert has committed, so the row is visible here.
+            if (!await db.UsageSamples.AnyAsync(s => s.TenantId == sample.TenantId && s.At == sample.At, ct))
                 throw;
-            LogRaceLost(logger, at);
-            return 0;
+            LogRaceLost(logger, sample.TenantId, sample.At);
+            return false;
         }
-
-        LogRecorded(logger, samples.Count, at);
-        return samples.Count;
     }
 
     /// <summary>Deletes samples older than the retention; returns how many.</summary>
@@ -101,18 +112,11 @@ internal sealed partial class UsageRecorder(
         };
     }
 
-    async Task<bool> AllRecordedAsync(List<UsageSample> samples, DateTimeOffset at, CancellationToken ct)
-    {
-        var tenants = samples.Select(s => s.TenantId).ToList();
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        return await db.UsageSamples.CountAsync(s => s.At == at && tenants.Contains(s.TenantId), ct) == tenants.Count;
-    }
-
     [LoggerMessage(LogLevel.Debug, "Recorded {Count} usage samples at {At}")]
     static partial void LogRecorded(ILogger logger, int count, DateTimeOffset at);
 
-    [LoggerMessage(LogLevel.Debug, "Skipped usage samples at {At}: another replica recorded them first")]
-    static partial void LogRaceLost(ILogger logger, DateTimeOffset at);
+    [LoggerMessage(LogLevel.Debug, "Skipped usage sample of tenant {TenantId} at {At}: another replica recorded it first")]
+    static partial void LogRaceLost(ILogger logger, Guid tenantId, DateTimeOffset at);
 
     [LoggerMessage(LogLevel.Information, "Pruned {Count} usage samples older than {Cutoff}")]
     static partial void LogPruned(ILogger logger, int count, DateTimeOffset cutoff);
