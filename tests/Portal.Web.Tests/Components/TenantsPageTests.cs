@@ -83,6 +83,22 @@ public sealed class TenantsPageTests(PortalApp app) : IClassFixture<PortalApp>, 
     }
 
     [Fact]
+    public async Task A_tenant_being_deleted_offers_no_edit()
+    {
+        var tenant = await app.CreateTenantAsync();
+        await using (var db = app.Db())
+        {
+            var row = await db.Tenants.SingleAsync(t => t.Id == tenant.Id, Ct);
+            row.DeletionRequestedAt = DateTimeOffset.UtcNow;
+            await db.SaveChangesAsync(Ct);
+        }
+
+        var page = Render();
+
+        page.WaitForAssertion(() => Assert.True(page.Find($"[data-testid=edit-{tenant.Slug}]").HasAttribute("disabled")));
+    }
+
+    [Fact]
     public void The_new_tenant_dialog_offers_the_memory_quota_the_API_defaults_to()
     {
         var page = Render();
