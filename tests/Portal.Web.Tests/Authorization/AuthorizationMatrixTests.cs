@@ -270,6 +270,10 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
             ["GET /api/v1/tenants/{tenant}/clusters"] = new(
                 (s, w) => Get($"/api/v1/tenants/{s[w].Slug}/clusters"),
                 Signedin((who, where) => Sees(who, where, platformAdminEverywhere: true) ? 200 : 404)),
+            // Usage is read as the tenant is: every member role, platform admins everywhere.
+            ["GET /api/v1/tenants/{tenant}/usage"] = new(
+                (s, w) => Get($"/api/v1/tenants/{s[w].Slug}/usage"),
+                Signedin((who, where) => Sees(who, where, platformAdminEverywhere: true) ? 200 : 404)),
             ["POST /api/v1/tenants/{tenant}/clusters"] = new(
                 (s, w) => Send(HttpMethod.Post, $"/api/v1/tenants/{s[w].Slug}/clusters", new { name = $"n-{Guid.NewGuid():N}"[..12] }),
                 Change((who, where) => Changes(who, where, 202))),

@@ -12,6 +12,9 @@ namespace Portal.Web.Tests.Components;
 /// <summary>The usage page on real samples in PostgreSQL: chart and totals for platform admins, refused to others.</summary>
 public sealed class UsagePageTests(UsagePortalApp app) : IClassFixture<UsagePortalApp>, IAsyncDisposable
 {
+    // The first query of a fresh database can take seconds on a loaded two-core machine; bUnit's default is one.
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+
     private BunitContext? _context;
 
     public ValueTask DisposeAsync() => _context?.DisposeAsync() ?? ValueTask.CompletedTask;
@@ -52,7 +55,7 @@ public sealed class UsagePageTests(UsagePortalApp app) : IClassFixture<UsagePort
 
         var page = At(now).Render<UsagePage>();
 
-        page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("[data-testid=usage-chart] svg path")));
+        page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("[data-testid=usage-chart] svg path")), Patience);
     }
 
     [Fact]
@@ -70,7 +73,7 @@ public sealed class UsagePageTests(UsagePortalApp app) : IClassFixture<UsagePort
             page.FindAll("[data-testid=usage-totals] tbody tr")
                 .Where(row => row.TextContent.Contains(tenant.Slug, StringComparison.Ordinal))
                 .Select(row => row.QuerySelectorAll("td").Select(cell => cell.TextContent.Trim()).ToArray())
-                .SingleOrDefault() ?? []));
+                .SingleOrDefault() ?? []), Patience);
     }
 
     [Fact]
@@ -80,11 +83,12 @@ public sealed class UsagePageTests(UsagePortalApp app) : IClassFixture<UsagePort
         var tenant = await app.CreateTenantAsync();
         await app.SeedAsync(UsageArrange.Samples(tenant, now.AddHours(-2), now, cores: 1, gib: 8));
         var page = At(now).Render<UsagePage>();
-        page.WaitForElement("[data-testid=usage-chart]");
+        page.WaitForElement("[data-testid=usage-chart]", Patience);
 
         page.FindAll("[data-testid=usage-metric] button").Single(b => b.TextContent.Contains("Memory", StringComparison.Ordinal)).Click();
 
-        Assert.StartsWith("Memory (GiB) requested", page.Find("[data-testid=usage-chart]").GetAttribute("aria-label"), StringComparison.Ordinal);
+        page.WaitForAssertion(() => Assert.StartsWith(
+            "Memory (GiB) requested", page.Find("[data-testid=usage-chart]").GetAttribute("aria-label"), StringComparison.Ordinal), Patience);
     }
 
     [Fact]
@@ -94,6 +98,6 @@ public sealed class UsagePageTests(UsagePortalApp app) : IClassFixture<UsagePort
         var page = At(new DateTimeOffset(2040, 1, 1, 0, 0, 0, TimeSpan.Zero)).Render<UsagePage>();
 
         page.WaitForAssertion(() => Assert.Contains(
-            "every 5 minutes", page.Find("[data-testid=usage-empty]").TextContent, StringComparison.Ordinal));
+            "every 5 minutes", page.Find("[data-testid=usage-empty]").TextContent, StringComparison.Ordinal), Patience);
     }
 }

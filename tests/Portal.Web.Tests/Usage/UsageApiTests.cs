@@ -28,10 +28,11 @@ public sealed class UsageApiTests(UsagePortalApp app) : IClassFixture<UsagePorta
 
         var usage = await app.CreateClient(member).GetFromJsonAsync<UsageBody>(Query(tenant, Ten, Ten.AddHours(2)), Json.Options, Ct);
 
-        Assert.Equal(
-            (tenant.Slug, "hour", 300, 3.0, 2.0, new[] { (Ten, 3.0, 2.0, 1.0), (Ten.AddHours(1), 0.0, 0.0, 0.0) }),
-            (usage!.Tenant, usage.Resolution, usage.SampleIntervalSeconds, usage.CoreHours, usage.GibHours,
-                usage.Points.Select(p => (p.At, p.CpuCores, p.MemoryGiB, p.Clusters)).ToArray()));
+        Assert.Equivalent(
+            new UsageBody(tenant.Slug, "hour", 300, CoreHours: 3, GibHours: 2,
+                [new PointBody(Ten, CpuCores: 3, MemoryGiB: 2, Clusters: 1), new PointBody(Ten.AddHours(1), 0, 0, 0)]),
+            usage,
+            strict: true);
     }
 
     [Fact]
@@ -52,7 +53,7 @@ public sealed class UsageApiTests(UsagePortalApp app) : IClassFixture<UsagePorta
 
         using var response = await app.CreateClient(member).GetAsync(Query(tenant, Ten.AddHours(2), Ten), Ct);
 
-        Assert.Equal((HttpStatusCode.BadRequest, ["from"]), (response.StatusCode, (await response.ProblemAsync()).Errors?.Keys.ToArray()));
+        Assert.Equivalent(new { Status = 400, Errors = new[] { "from" } }, new { Status = (int)response.StatusCode, Errors = (await response.ProblemAsync()).Errors?.Keys });
     }
 
     [Fact]
