@@ -300,6 +300,11 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
             ["DELETE /api/v1/tokens/{id:guid}"] = new(
                 (s, w) => new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/tokens/{s[w].Token}"),
                 Change((who, where) => where is Where.OwnTenant || who is Who.PlatformAdmin ? 204 : 404)),
+            // The user directory names no tenant: administrators of one (as far as their token reaches) and platform
+            // admins look people up to add them; everyone else 403.
+            ["GET /api/v1/users"] = new(
+                (_, _) => Get("/api/v1/users?search=a"),
+                Signedin((who, _) => who is Who.PlatformAdmin or Who.TenantAdmin or Who.TenantScopedToken or Who.ReadOnlyToken ? 200 : 403)),
         };
 
         /// <summary>401 for every caller without a live credential; <paramref name="status"/> decides the rest.</summary>
