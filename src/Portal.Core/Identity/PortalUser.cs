@@ -46,12 +46,13 @@ public sealed class PortalUser
     /// <summary>Latest interactive sign-in.</summary>
     public DateTimeOffset LastSignInAt { get; set; }
 
-    /// <summary>Sets name and e-mail from <paramref name="signIn"/>, trimmed to the columns, with their search forms.</summary>
+    /// <summary>Sets name, e-mail and provider from <paramref name="signIn"/>, cut to the columns, with their search forms.</summary>
     public void Describe(SignInProfile signIn)
     {
         ArgumentNullException.ThrowIfNull(signIn);
-        DisplayName = Clip(signIn.DisplayName);
-        Email = signIn.Email is { Length: > 0 } email ? Clip(email) : null;
+        // A provider may send an empty name claim; a list then shows the subject rather than a blank.
+        DisplayName = Clip(string.IsNullOrWhiteSpace(signIn.DisplayName) ? signIn.Subject : signIn.DisplayName.Trim());
+        Email = string.IsNullOrWhiteSpace(signIn.Email) ? null : Clip(signIn.Email.Trim());
         NormalizedDisplayName = Normalize(DisplayName);
         NormalizedEmail = Email is null ? null : Normalize(Email);
         IdentityProvider = signIn.IdentityProvider;

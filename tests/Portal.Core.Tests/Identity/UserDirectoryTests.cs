@@ -84,6 +84,14 @@ public abstract class UserDirectoryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_sign_in_with_a_blank_name_records_the_subject_as_the_name()
+    {
+        await SignInAsync(Ada(name: " "));
+
+        Assert.Equal("ada-sub", (await RowAsync("ada-sub")).DisplayName);
+    }
+
+    [Fact]
     public async Task Platform_administration_from_the_directory_is_stored_and_audited_at_the_first_sign_in()
     {
         await SignInAsync(Ada(platformAdmin: true));
