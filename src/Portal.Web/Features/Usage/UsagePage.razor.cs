@@ -116,6 +116,16 @@ public partial class UsagePage
         })];
         _labels = Labels(starts, _report.Range.Resolution);
         _options.YAxisTitle = MetricName(_metric);
+        _options.YAxisTicks = TickSpacing(_series.SelectMany(s => s.Data.Values).DefaultIfEmpty(0).Max());
+    }
+
+    // About five gridlines at 1, 2 or 5 × 10ⁿ: the chart's fixed default of 20 leaves a 6-core tenant one gridline.
+    private static int TickSpacing(double max)
+    {
+        var raw = Math.Max(1, max / 5);
+        var magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
+        var step = new[] { 1d, 2, 5, 10 }.First(f => f * magnitude >= raw) * magnitude;
+        return (int)Math.Min(int.MaxValue, Math.Max(1, step));
     }
 
     private double Value(UsagePoint point) => _metric switch
