@@ -7,7 +7,7 @@ namespace Portal.E2E;
 
 /// <summary>
 /// Personal access tokens of SSO users made platform administrators by a directory group: the portal stores what
-/// the last real sign-in (Chromium, authorization code flow) said, and the token follows it.
+/// the last real sign-in (Chromium, authorization code flow) or access token said, and the token follows it.
 /// </summary>
 public sealed class DirectoryAdminTokenTests(DirectoryAdminTokenTests.Fixture sso, Browser browser)
     : IClassFixture<DirectoryAdminTokenTests.Fixture>
@@ -19,6 +19,8 @@ public sealed class DirectoryAdminTokenTests(DirectoryAdminTokenTests.Fixture ss
     static readonly TestUser Hedy = new("hedy-sub", "hedy", "hedy-password", "Hedy Lamarr", "hedy@example.test", "platform-admins");
     static readonly TestUser Joan = new("joan-sub", "joan", "joan-password", "Joan Clarke", "joan@example.test", "platform-admins");
     static readonly TestUser JoanLater = Joan with { UserName = "joan-later", Groups = [] };
+    static readonly TestUser Ida = new("ida-sub", "ida", "ida-password", "Ida Rhodes", "ida@example.test", "platform-admins");
+    static readonly TestUser IdaLater = Ida with { UserName = "ida-later", Groups = [] };
 
     /// <summary>The provider with the users above and a portal that maps <c>platform-admins</c> to platform administration.</summary>
     public sealed class Fixture : IAsyncLifetime
@@ -29,7 +31,7 @@ public sealed class DirectoryAdminTokenTests(DirectoryAdminTokenTests.Fixture ss
 
         public async ValueTask InitializeAsync()
         {
-            Provider = await OidcTestProvider.StartAsync([Hedy, Joan, JoanLater], Sso.Audience);
+            Provider = await OidcTestProvider.StartAsync([Hedy, Joan, JoanLater, Ida, IdaLater], Sso.Audience);
             Portal = await PortalTestApp.StartAsync(Sso.Settings(Provider));
             await Provider.RegisterClientAsync(Sso.ClientId, Sso.ClientSecret, Portal.BaseAddress);
         }
@@ -97,5 +99,18 @@ public sealed class DirectoryAdminTokenTests(DirectoryAdminTokenTests.Fixture ss
             a.Action == SignInRecorder.PlatformAdminRemoved && a.Actor == SignInRecorder.DirectoryActor && a.Target == $"users/{Joan.Subject}", Ct));
 
         Assert.True(removed);
+    }
+
+    [Fact]
+    public async Task An_access_token_without_the_admin_group_takes_platform_administration_from_the_users_tokens()
+    {
+        await SignInAsync(Ida);
+        var token = await TokenAsync(Ida);
+
+        // A notebook calls the API with a fresh access token from the provider, whose groups no longer include the admin group.
+        using var notebook = sso.Portal.CreateClient(await sso.Provider.GetAccessTokenAsync(IdaLater, Sso.ClientId, Sso.ClientSecret));
+        using var called = await notebook.GetAsync("api/me", Ct);
+
+        Assert.False((await MeAsync(token)).IsPlatformAdmin);
     }
 }

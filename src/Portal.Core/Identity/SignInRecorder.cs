@@ -6,8 +6,9 @@ namespace Portal.Core.Identity;
 
 /// <summary>
 /// Keeps the known-users directory (<see cref="PortalUser"/>) current: every interactive sign-in inserts or
-/// refreshes its user's row. A change of <see cref="PortalUser.PlatformAdminFromDirectory"/> is audited once, in
-/// the same transaction as the change, however many sign-ins of the same user race.
+/// refreshes its user's row, and the groups of the provider's access tokens update what the directory last said
+/// about platform administration. A change of <see cref="PortalUser.PlatformAdminFromDirectory"/> is audited once,
+/// in the same transaction as the change, however many sign-ins of the same user race.
 /// </summary>
 /// <remarks>
 /// Works on the request's <see cref="PortalDb"/>, not a context factory: it runs inside sign-in handlers, which
@@ -85,28 +86,49 @@ public sealed class SignInRecorder(PortalDb db, TimeProvider time)
         }
     }
 
+    /// <summary>
+    /// Records what the directory says about <paramref name="subject"/>'s platform administration outside an
+    /// interactive sign-in (an access token's groups), so their personal access tokens follow the directory as their
+    /// memberships do. Changes only a user already in the directory: name and e-mail come from sign-ins.
+    /// </summary>
+    /// <returns>True when the stored value changed (and the change was audited).</returns>
+    public async Task<bool> ObservePlatformAdminAsync(string subject, bool platformAdminFromDirectory, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(subject);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var changed = await SetPlatformAdminAsync(subject, platformAdminFromDirectory, cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return changed;
+    }
+
     async Task UpdateAsync(SignInProfile signIn, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var users = db.KnownUsers;
+        await SetPlatformAdminAsync(signIn.Subject, signIn.PlatformAdminFromDirectory, cancellationToken);
 
-        // Conditional, so of two racing sign-ins that both change it only one affects the row (the other waits on
-        // its row lock, then finds the value already set) and only that one writes the audit entry.
-        var flipped = await users
-            .Where(u => u.Subject == signIn.Subject && u.PlatformAdminFromDirectory != signIn.PlatformAdminFromDirectory)
-            .ExecuteUpdateAsync(set => set.SetProperty(u => u.PlatformAdminFromDirectory, signIn.PlatformAdminFromDirectory), cancellationToken);
-
-        var user = await users.SingleAsync(u => u.Subject == signIn.Subject, cancellationToken);
+        var user = await db.KnownUsers.SingleAsync(u => u.Subject == signIn.Subject, cancellationToken);
         user.Describe(signIn);
         // Two sign-ins a moment apart may commit in either order; the later instant wins.
         user.LastSignInAt = user.LastSignInAt > now ? user.LastSignInAt : now;
-        if (flipped > 0)
-        {
-            db.AuditLog.Add(PlatformAdminAudit(signIn.Subject, signIn.PlatformAdminFromDirectory));
-        }
-
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    // Call inside a transaction; the audit entry is added for the caller's save. The update is conditional, so of
+    // two racing writers that both change the value only one affects the row (the other waits on its row lock,
+    // then finds the value already set) and only that one audits the change.
+    async Task<bool> SetPlatformAdminAsync(string subject, bool platformAdmin, CancellationToken cancellationToken)
+    {
+        var flipped = await db.KnownUsers
+            .Where(u => u.Subject == subject && u.PlatformAdminFromDirectory != platformAdmin)
+            .ExecuteUpdateAsync(set => set.SetProperty(u => u.PlatformAdminFromDirectory, platformAdmin), cancellationToken);
+        if (flipped > 0)
+        {
+            db.AuditLog.Add(PlatformAdminAudit(subject, platformAdmin));
+        }
+
+        return flipped > 0;
     }
 
     static AuditEntry PlatformAdminAudit(string subject, bool granted) => new()

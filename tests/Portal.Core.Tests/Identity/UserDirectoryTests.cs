@@ -145,6 +145,29 @@ public abstract class UserDirectoryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_access_token_without_the_admin_group_removes_stored_platform_administration_with_an_audit_entry()
+    {
+        await SignInAsync(Ada(platformAdmin: true));
+
+        await using (var db = NewDb())
+            await new SignInRecorder(db, Time).ObservePlatformAdminAsync("ada-sub", platformAdminFromDirectory: false, Ct);
+
+        Assert.Equal(
+            (false, $"{SignInRecorder.PlatformAdminAdded} {SignInRecorder.PlatformAdminRemoved}"),
+            ((await RowAsync("ada-sub")).PlatformAdminFromDirectory, await AuditActionsAsync("ada-sub")));
+    }
+
+    [Fact]
+    public async Task An_access_token_of_a_user_who_never_signed_in_adds_nobody_to_the_directory()
+    {
+        await using (var db = NewDb())
+            await new SignInRecorder(db, Time).ObservePlatformAdminAsync("stranger", platformAdminFromDirectory: true, Ct);
+
+        await using var check = NewDb();
+        Assert.False(await check.KnownUsers.AnyAsync(u => u.Subject == "stranger", Ct));
+    }
+
+    [Fact]
     public async Task Search_finds_a_name_by_its_start_ignoring_case()
     {
         await SignInAsync(Ada());

@@ -48,7 +48,10 @@ internal static partial class SsoPrincipal
         await services.GetRequiredService<SignInAudit>().RecordAsync("signin", subject, AuditOutcome.Succeeded, IdentityProviders.OpenIdConnect, ct);
     }
 
-    /// <summary>An access token from the provider was validated: normalise it, syncing memberships now and then.</summary>
+    /// <summary>
+    /// An access token from the provider was validated: normalise it, syncing memberships and stored platform
+    /// administration now and then.
+    /// </summary>
     public static async Task OnAccessTokenValidated(Microsoft.AspNetCore.Authentication.JwtBearer.TokenValidatedContext context)
     {
         var services = context.HttpContext.RequestServices;
@@ -63,13 +66,17 @@ internal static partial class SsoPrincipal
         var sync = services.GetRequiredService<DirectoryGroupSync>();
         var cache = services.GetRequiredService<IMemoryCache>();
         var key = (nameof(SsoPrincipal), subject, string.Join('\n', groups.Order(StringComparer.Ordinal)));
+        var isPlatformAdmin = sync.IsPlatformAdmin(groups);
         if (!cache.TryGetValue(key, out _))
         {
             await sync.ApplyAsync(subject, groups, context.HttpContext.RequestAborted);
+            // As memberships follow the token's groups, so does the platform administration the user's personal
+            // access tokens carry: someone dropped from the admin group loses it without signing in again.
+            await services.GetRequiredService<SignInRecorder>().ObservePlatformAdminAsync(subject, isPlatformAdmin, context.HttpContext.RequestAborted);
             cache.Set(key, true, AccessTokenSyncInterval);
         }
 
-        context.Principal = Normalize(context.Principal, settings, subject, groups, sync.IsPlatformAdmin(groups), IdentityProviders.AccessToken, PortalSchemes.AccessToken);
+        context.Principal = Normalize(context.Principal, settings, subject, groups, isPlatformAdmin, IdentityProviders.AccessToken, PortalSchemes.AccessToken);
     }
 
     /// <summary>The provider refused or the callback was bad: back to the sign-in page with a message, not a 500.</summary>
