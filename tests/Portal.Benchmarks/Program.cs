@@ -19,6 +19,7 @@ using Portal.Core.Tenants;
 using Portal.Provisioning;
 using Portal.Provisioning.Kubernetes;
 using Portal.Provisioning.Manifests;
+using Portal.Provisioning.Reconciler;
 using Portal.Sandbox;
 using Portal.Testing;
 
@@ -272,6 +273,10 @@ static async Task<IHost> StartServiceAsync(World world, ClusterWrites writes)
     builder.AddProvisioning();
     var host = builder.Build();
     await host.StartAsync();
+    // A host started after another one in the same world waits for that one's Lease to expire (up to 15 s):
+    // measuring before it leads would time the election, not provisioning.
+    var service = host.Services.GetRequiredService<ProvisioningService>();
+    await WaitUntilAsync(() => Task.FromResult(service.IsLeader), TimeSpan.FromMinutes(1), "the Lease", TimeSpan.FromMilliseconds(100));
     return host;
 }
 
