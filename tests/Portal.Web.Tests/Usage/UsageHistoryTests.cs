@@ -118,6 +118,14 @@ public sealed class UsageHistoryTests
     }
 
     [Fact]
+    public void An_instant_at_the_edge_of_the_calendar_is_refused_rather_than_overflowing()
+    {
+        var outcome = UsageRange.Parse(null, "0001-01-01T00:00:00Z", "day", Later);
+
+        Assert.Equal(["to"], outcome.Failure?.Errors?.Keys);
+    }
+
+    [Fact]
     public void Without_parameters_the_range_is_the_last_day_by_hour()
     {
         var outcome = UsageRange.Parse(null, null, null, Later);

@@ -42,11 +42,14 @@ internal sealed record UsageRange(DateTimeOffset From, DateTimeOffset To, UsageR
 
         var end = now;
         if (!string.IsNullOrEmpty(to) && !TryParseInstant(to, out end))
-            errors["to"] = ["Not an ISO 8601 date and time, e.g. 2026-11-25T12:00:00Z."];
+        {
+            errors["to"] = ["Not an ISO 8601 date and time after 1970, e.g. 2026-11-25T12:00:00Z."];
+            end = now;
+        }
 
         var start = end - (step is UsageResolution.Hour ? TimeSpan.FromDays(1) : TimeSpan.FromDays(30));
         if (!string.IsNullOrEmpty(from) && !TryParseInstant(from, out start))
-            errors["from"] = ["Not an ISO 8601 date and time, e.g. 2026-11-24T12:00:00Z."];
+            errors["from"] = ["Not an ISO 8601 date and time after 1970, e.g. 2026-11-24T12:00:00Z."];
 
         if (errors.Count == 0 && start >= end)
             errors["from"] = ["'from' must be before 'to'."];
@@ -86,9 +89,14 @@ internal sealed record UsageRange(DateTimeOffset From, DateTimeOffset To, UsageR
         return text.Equals("day", StringComparison.OrdinalIgnoreCase);
     }
 
-    // Without an offset the instant is read as UTC, as the API's timestamps are.
+    // Without an offset the instant is read as UTC, as the API's timestamps are. Instants near the ends of
+    // DateTimeOffset's range are refused, so defaults and point arithmetic can't overflow into a 500.
     static bool TryParseInstant(string text, out DateTimeOffset instant) =>
-        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out instant);
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out instant)
+        && instant >= Earliest && instant <= Latest;
+
+    static readonly DateTimeOffset Earliest = DateTimeOffset.UnixEpoch;
+    static readonly DateTimeOffset Latest = new(9000, 1, 1, 0, 0, 0, TimeSpan.Zero);
 }
 
 /// <summary>One point of a series: the averages over its hour or day.</summary>
