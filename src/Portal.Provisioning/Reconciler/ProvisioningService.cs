@@ -323,7 +323,7 @@ public sealed partial class ProvisioningService : BackgroundService
                 await foreach (var (type, item) in watch(version, ct).ConfigureAwait(false))
                 {
                     version = item.Metadata?.ResourceVersion ?? version;
-                    if (type is WatchEventType.Added or WatchEventType.Modified or WatchEventType.Deleted
+                    if ((type is WatchEventType.Added or WatchEventType.Modified or WatchEventType.Deleted)
                         && (changes is null || changes.Matters(type, item)))
                     {
                         Enqueue(item);
