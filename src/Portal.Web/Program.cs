@@ -8,6 +8,7 @@ using Portal.Web.Features.OpenApi;
 using Portal.Web.Features.Problems;
 using Portal.Web.Features.Shell;
 using Portal.Web.Features.Tenants;
+using Portal.Web.Features.Usage;
 
 var builder = WebApplication.CreateBuilder(args);
 // `token create` prints the token alone on stdout, so its logs go to stderr.
@@ -24,6 +25,7 @@ builder.Services.AddPortalOpenApi();
 builder.Services.AddApi();
 builder.Services.AddTenants();
 builder.Services.AddClusters();
+builder.Services.AddUsage();
 builder.Services.AddShell();
 
 var app = builder.Build();

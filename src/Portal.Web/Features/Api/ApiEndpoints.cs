@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Portal.Web.Features.Clusters;
 using Portal.Web.Features.Identity;
 using Portal.Web.Features.Tenants;
+using Portal.Web.Features.Usage;
 
 namespace Portal.Web.Features.Api;
 
@@ -48,6 +49,7 @@ internal static class ApiEndpoints
 
         api.MapTenants();
         api.MapClusters();
+        api.MapUsage();
         api.MapPersonalAccessTokens();
         return app;
     }
