@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Core.Data;
 using Portal.Testing;
 
 namespace Portal.E2E.Ui;
@@ -63,16 +66,40 @@ public sealed partial class RunningPortal : IAsyncLifetime
     }
 
     /// <summary>Signs <paramref name="page"/> in as the bootstrap administrator (admin of the default tenant).</summary>
-    public async Task SignInAsync(Microsoft.Playwright.IPage page)
+    public Task SignInAsync(Microsoft.Playwright.IPage page) => SignInAsync(page, AdminUserName, AdminPassword);
+
+    public string Url(string path) => new Uri(BaseAddress, path).ToString();
+
+    /// <summary>
+    /// Arranges a built-in account <paramref name="userName"/> in the portal's database, as an operator's tooling
+    /// would, and returns its subject (the id members are added by).
+    /// </summary>
+    public async Task<string> CreateUserAsync(string userName, string password)
+    {
+        var services = new ServiceCollection()
+            .AddLogging()
+            .AddSingleton(TimeProvider.System)
+            .AddDbContext<PostgresPortalDb>(options => PostgresPortalDb.Configure(options, ConnectionString));
+        services.AddIdentityCore<IdentityUser>().AddEntityFrameworkStores<PostgresPortalDb>();
+        await using var provider = services.BuildServiceProvider();
+        await using var scope = provider.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<IdentityUser>>();
+        var user = new IdentityUser(userName);
+        var created = await users.CreateAsync(user, password);
+        if (!created.Succeeded)
+            throw new InvalidOperationException(string.Join("; ", created.Errors.Select(e => e.Description)));
+        return user.Id;
+    }
+
+    /// <summary>Signs <paramref name="page"/> in as the built-in account <paramref name="userName"/>.</summary>
+    public async Task SignInAsync(Microsoft.Playwright.IPage page, string userName, string password)
     {
         await page.GotoAsync(new Uri(BaseAddress, "signin").ToString());
-        await page.FillAsync("#username", AdminUserName);
-        await page.FillAsync("#password", AdminPassword);
+        await page.FillAsync("#username", userName);
+        await page.FillAsync("#password", password);
         await page.ClickAsync("#signin");
         await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
     }
-
-    public string Url(string path) => new Uri(BaseAddress, path).ToString();
 
     void Watch(string? line)
     {
