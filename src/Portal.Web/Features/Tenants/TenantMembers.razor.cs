@@ -1,0 +1,205 @@
+using MudBlazor;
+using Portal.Core.Clusters;
+using Portal.Core.Identity;
+using Portal.Core.Tenants;
+
+namespace Portal.Web.Features.Tenants;
+
+/// <summary>
+/// The current tenant's members and roles and the tokens limited to it, for its admins and platform admins.
+/// <see cref="MembershipService"/> and <see cref="TenantTokens"/> decide who may do what; this page only hides
+/// controls a caller could not use.
+/// </summary>
+public sealed partial class TenantMembers
+{
+    private static readonly TenantRole[] Roles = [TenantRole.Admin, TenantRole.Member, TenantRole.Viewer];
+
+    private readonly CancellationTokenSource _disposed = new();
+    private TenantAccess? _access;
+    private IReadOnlyList<Membership>? _members;
+    private IReadOnlyList<PersonalAccessToken>? _tokens;
+    private bool _loading = true;
+    private bool _busy;
+    private string? _message;
+    private string? _newSubject;
+    private TenantRole _newRole = TenantRole.Member;
+    private string? _subjectError;
+    private DateTimeOffset _now;
+    private int _loads;
+
+    private bool MayAdminister => _access is { Role: TenantRole.Admin } || Caller.IsPlatformAdmin;
+
+    protected override async Task OnInitializedAsync()
+    {
+        Current.Changed += OnTenantChanged;
+        await LoadAsync();
+    }
+
+    private void OnTenantChanged() => _ = InvokeAsync(async () =>
+    {
+        _message = null;
+        _subjectError = null;
+        await LoadAsync();
+        StateHasChanged();
+    });
+
+    private async Task LoadAsync()
+    {
+        try
+        {
+            _access = await Current.AccessAsync(_disposed.Token);
+            _members = null;
+            _tokens = null;
+            if (_access is null || !MayAdminister)
+                return;
+
+            var slug = _access.Tenant.Slug;
+            var members = await Memberships.ListAsync(slug, _disposed.Token);
+            var tokens = await TenantTokens.ListAsync(slug, _disposed.Token);
+            _now = Time.GetUtcNow();
+            if ((members.Failure ?? tokens.Failure) is { } failure)
+            {
+                _message = failure.Detail ?? failure.Title;
+                _members = [];
+                _tokens = [];
+                return;
+            }
+
+            _members = members.Value;
+            _tokens = tokens.Value;
+            _loads++;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            LoadFailed(Logger, exception, Current.Slug);
+            _message = "The tenant's members could not be loaded. Try again in a moment.";
+            _members = [];
+            _tokens = [];
+        }
+        finally
+        {
+            _loading = false;
+        }
+    }
+
+    private async Task AddAsync()
+    {
+        _subjectError = null;
+        if (string.IsNullOrWhiteSpace(_newSubject))
+        {
+            _subjectError = "Give the user's name.";
+            return;
+        }
+
+        await ChangeAsync("add member", async (slug, ct) =>
+        {
+            var outcome = await Memberships.AddAsync(slug, _newSubject, _newRole, ct);
+            if (outcome.Failure is { } failure)
+            {
+                // Input and duplicate problems concern the subject: say so beside it.
+                if (failure.Kind is FailureKind.Invalid or FailureKind.Conflict)
+                {
+                    _subjectError = failure.Errors?.Values.SelectMany(e => e).FirstOrDefault() ?? failure.Detail ?? failure.Title;
+                    return null;
+                }
+
+                return failure;
+            }
+
+            Snackbar.Add($"Added {outcome.Value!.Subject} as {outcome.Value.Role}", Severity.Success);
+            _newSubject = null;
+            return null;
+        });
+    }
+
+    private async Task ChangeRoleAsync(Membership member, TenantRole role)
+    {
+        if (role == member.Role)
+            return;
+        await ChangeAsync("change role", async (slug, ct) =>
+        {
+            var outcome = await Memberships.ChangeRoleAsync(slug, member.Subject, role, ct);
+            if (outcome.Failure is null)
+                Snackbar.Add($"{member.Subject} is now {role}", Severity.Success);
+            return outcome.Failure;
+        });
+    }
+
+    private async Task RemoveAsync(Membership member)
+    {
+        var confirmed = await Dialogs.ShowMessageBoxAsync(
+            $"Remove {member.Subject}?",
+            $"They lose access to {_access!.Tenant.DisplayName} at once; their clusters stay.",
+            yesText: "Remove", cancelText: "Cancel");
+        if (confirmed != true)
+            return;
+        await ChangeAsync("remove member", async (slug, ct) =>
+        {
+            var outcome = await Memberships.RemoveAsync(slug, member.Subject, ct);
+            if (outcome.Failure is null)
+                Snackbar.Add($"Removed {member.Subject}", Severity.Success);
+            return outcome.Failure;
+        });
+    }
+
+    private async Task RevokeAsync(PersonalAccessToken token)
+    {
+        var confirmed = await Dialogs.ShowMessageBoxAsync(
+            $"Revoke {token.Owner}'s token {token.Name}?",
+            "Whatever uses it stops working at once. This can't be undone.",
+            yesText: "Revoke", cancelText: "Cancel");
+        if (confirmed != true)
+            return;
+        await ChangeAsync("revoke token", async (slug, ct) =>
+        {
+            var outcome = await TenantTokens.RevokeAsync(slug, token.Id, ct);
+            if (outcome.Failure is null)
+                Snackbar.Add($"Revoked {token.Owner}'s token {token.Name}", Severity.Success);
+            return outcome.Failure;
+        });
+    }
+
+    /// <summary>
+    /// Runs one change and reloads, so every row shows what the database holds (a refused role change snaps back).
+    /// A refusal is shown above the tabs and as a toast; an exception as a friendly toast, details to the log.
+    /// </summary>
+    private async Task ChangeAsync(string action, Func<string, CancellationToken, Task<Failure?>> change)
+    {
+        if (_access is null)
+            return;
+        _busy = true;
+        _message = null;
+        try
+        {
+            if (await change(_access.Tenant.Slug, _disposed.Token) is { } failure)
+            {
+                _message = failure.Detail ?? failure.Title;
+                Snackbar.Add(_message, Severity.Error);
+            }
+
+            await LoadAsync();
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            ChangeFailed(Logger, exception, action, _access.Tenant.Slug);
+            Snackbar.Add($"Could not {action}. Try again in a moment.", Severity.Error);
+        }
+        finally
+        {
+            _busy = false;
+        }
+    }
+
+    public void Dispose()
+    {
+        Current.Changed -= OnTenantChanged;
+        _disposed.Cancel();
+        _disposed.Dispose();
+    }
+
+    [LoggerMessage(LogLevel.Error, "Failed to load the members of tenant {Tenant}")]
+    private static partial void LoadFailed(ILogger logger, Exception exception, string? tenant);
+
+    [LoggerMessage(LogLevel.Error, "Failed to {Action} in tenant {Tenant}")]
+    private static partial void ChangeFailed(ILogger logger, Exception exception, string action, string tenant);
+}
