@@ -7,6 +7,7 @@ using Portal.Core.Tenants;
 using Portal.Web.Features.Admin;
 using Portal.Web.Features.Clusters;
 using Portal.Web.Features.Shell;
+using Portal.Web.Features.Tenants;
 
 namespace Portal.Web.Tests.Components;
 
@@ -22,9 +23,6 @@ internal sealed class ComponentHost : IAsyncDisposable
     {
         _scope = app.Services.CreateAsyncScope();
         Context = new BunitContext();
-        // bUnit's default of one second for WaitFor* is too short for a page that queries PostgreSQL while CI runs
-        // two test modules on two cores.
-        BunitContext.DefaultWaitTimeout = TimeSpan.FromSeconds(20);
         Context.JSInterop.Mode = JSRuntimeMode.Loose;
         Context.Services.AddMudServices();
         // The services the pages inject, built with this test's caller; their other dependencies (database factory,
@@ -40,6 +38,8 @@ internal sealed class ComponentHost : IAsyncDisposable
         Context.Services.AddSingleton(new CurrentTenant(tenants));
         Context.Services.AddSingleton(ActivatorUtilities.CreateInstance<ClusterInsight>(portal, caller, clusters, tenants));
         Context.Services.AddSingleton(ActivatorUtilities.CreateInstance<AuditLogQuery>(portal, caller));
+        Context.Services.AddSingleton(ActivatorUtilities.CreateInstance<MembershipService>(portal, caller));
+        Context.Services.AddSingleton(ActivatorUtilities.CreateInstance<TenantTokens>(portal, caller));
         Context.Services.AddFallbackServiceProvider(_scope.ServiceProvider);
         // Last: it starts the renderer, after which no service may be added. Pages disable their buttons until the
         // circuit is interactive; a bUnit render stands for a live circuit.

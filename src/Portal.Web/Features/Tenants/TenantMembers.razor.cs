@@ -22,10 +22,14 @@ public sealed partial class TenantMembers
     private bool _busy;
     private string? _message;
     private string? _newSubject;
+    private string? _newText;
     private TenantRole _newRole = TenantRole.Member;
     private string? _subjectError;
     private DateTimeOffset _now;
     private int _loads;
+
+    // Subject → who it is, for members, token owners and the people the picker last offered.
+    private readonly Dictionary<string, KnownUser> _names = new(StringComparer.Ordinal);
 
     private bool MayAdminister => _access is { Role: TenantRole.Admin } || Caller.IsPlatformAdmin;
 
@@ -67,6 +71,9 @@ public sealed partial class TenantMembers
 
             _members = members.Value;
             _tokens = tokens.Value;
+            var subjects = _members!.Select(m => m.Subject).Concat(_tokens!.Select(t => t.Owner)).Distinct();
+            foreach (var (subject, user) in await Users.NamesAsync(subjects, _disposed.Token))
+                _names[subject] = user;
             _loads++;
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
@@ -85,7 +92,11 @@ public sealed partial class TenantMembers
     private async Task AddAsync()
     {
         _subjectError = null;
-        if (string.IsNullOrWhiteSpace(_newSubject))
+        // A person picked from the list, unless the text was edited since; else whatever was typed (the field turns
+        // typed text into its value only when it loses focus).
+        var picked = _newSubject is { } chosen && _names.ContainsKey(chosen) && (_newText is null || _newText == UserLabel(chosen));
+        var text = picked ? _newSubject : _newText ?? _newSubject;
+        if (string.IsNullOrWhiteSpace(text))
         {
             _subjectError = "Give the user's name.";
             return;
@@ -93,7 +104,8 @@ public sealed partial class TenantMembers
 
         await ChangeAsync("add member", async (slug, ct) =>
         {
-            var outcome = await Memberships.AddAsync(slug, _newSubject, _newRole, ct);
+            var subject = picked ? text : await SubjectOfAsync(text.Trim(), ct);
+            var outcome = await Memberships.AddAsync(slug, subject, _newRole, ct);
             if (outcome.Failure is { } failure)
             {
                 // Input and duplicate problems concern the subject: say so beside it.
@@ -106,8 +118,9 @@ public sealed partial class TenantMembers
                 return failure;
             }
 
-            Snackbar.Add($"Added {outcome.Value!.Subject} as {outcome.Value.Role}", Severity.Success);
+            Snackbar.Add($"Added {Name(outcome.Value!.Subject)} as {outcome.Value.Role}", Severity.Success);
             _newSubject = null;
+            _newText = null;
             return null;
         });
     }
@@ -120,7 +133,7 @@ public sealed partial class TenantMembers
         {
             var outcome = await Memberships.ChangeRoleAsync(slug, member.Subject, role, ct);
             if (outcome.Failure is null)
-                Snackbar.Add($"{member.Subject} is now {role}", Severity.Success);
+                Snackbar.Add($"{Name(member.Subject)} is now {role}", Severity.Success);
             return outcome.Failure;
         });
     }
@@ -128,7 +141,7 @@ public sealed partial class TenantMembers
     private async Task RemoveAsync(Membership member)
     {
         var confirmed = await Dialogs.ShowMessageBoxAsync(
-            $"Remove {member.Subject}?",
+            $"Remove {Name(member.Subject)}?",
             $"They lose access to {_access!.Tenant.DisplayName} at once; their clusters stay.",
             yesText: "Remove", cancelText: "Cancel");
         if (confirmed != true)
@@ -137,7 +150,7 @@ public sealed partial class TenantMembers
         {
             var outcome = await Memberships.RemoveAsync(slug, member.Subject, ct);
             if (outcome.Failure is null)
-                Snackbar.Add($"Removed {member.Subject}", Severity.Success);
+                Snackbar.Add($"Removed {Name(member.Subject)}", Severity.Success);
             return outcome.Failure;
         });
     }
@@ -145,7 +158,7 @@ public sealed partial class TenantMembers
     private async Task RevokeAsync(PersonalAccessToken token)
     {
         var confirmed = await Dialogs.ShowMessageBoxAsync(
-            $"Revoke {token.Owner}'s token {token.Name}?",
+            $"Revoke {Name(token.Owner)}'s token {token.Name}?",
             "Whatever uses it stops working at once. This can't be undone.",
             yesText: "Revoke", cancelText: "Cancel");
         if (confirmed != true)
@@ -154,9 +167,51 @@ public sealed partial class TenantMembers
         {
             var outcome = await TenantTokens.RevokeAsync(slug, token.Id, ct);
             if (outcome.Failure is null)
-                Snackbar.Add($"Revoked {token.Owner}'s token {token.Name}", Severity.Success);
+                Snackbar.Add($"Revoked {Name(token.Owner)}'s token {token.Name}", Severity.Success);
             return outcome.Failure;
         });
+    }
+
+    private string Name(string subject) => _names.TryGetValue(subject, out var user) ? user.DisplayName : subject;
+
+    private string? UserLabel(string? subject) =>
+        subject is null ? null
+        : _names.TryGetValue(subject, out var user) ? (user.Email is { } email ? $"{user.DisplayName} ({email})" : user.DisplayName)
+        : subject;
+
+    private async Task<IEnumerable<string>> SearchUsersAsync(string? text, CancellationToken ct)
+    {
+        try
+        {
+            var found = await Users.SearchAsync(text, 10, ct);
+            foreach (var user in found)
+                _names[user.Subject] = user;
+            return found.Select(u => u.Subject);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            SearchFailed(Logger, exception);
+            return [];
+        }
+    }
+
+    /// <summary>
+    /// The subject for typed text: the person whose name or e-mail is exactly what was typed (someone may type a
+    /// name in full and press Add before picking), else the text itself as an SSO subject.
+    /// </summary>
+    private async Task<string> SubjectOfAsync(string text, CancellationToken ct)
+    {
+        foreach (var user in await Users.SearchAsync(text, 10, ct))
+            _names[user.Subject] = user;
+        var matches = _names.Values
+            .Where(u => u.Subject == text
+                || string.Equals(u.DisplayName, text, StringComparison.OrdinalIgnoreCase)
+                || string.Equals(u.Email, text, StringComparison.OrdinalIgnoreCase)
+                || string.Equals(UserLabel(u.Subject), text, StringComparison.OrdinalIgnoreCase))
+            .Select(u => u.Subject)
+            .Distinct()
+            .ToList();
+        return matches is [var only] ? only : text;
     }
 
     /// <summary>
@@ -199,6 +254,9 @@ public sealed partial class TenantMembers
 
     [LoggerMessage(LogLevel.Error, "Failed to load the members of tenant {Tenant}")]
     private static partial void LoadFailed(ILogger logger, Exception exception, string? tenant);
+
+    [LoggerMessage(LogLevel.Warning, "Searching the user directory failed")]
+    private static partial void SearchFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(LogLevel.Error, "Failed to {Action} in tenant {Tenant}")]
     private static partial void ChangeFailed(ILogger logger, Exception exception, string action, string tenant);
