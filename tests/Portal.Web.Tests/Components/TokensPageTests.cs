@@ -27,9 +27,10 @@ public sealed class TokensPageTests(PortalApp app) : IClassFixture<PortalApp>, I
     {
         var dialogs = _host.Context.Render<MudDialogProvider>();
         var page = _host.Context.Render<TokensPage>();
-        page.WaitForAssertion(() => Assert.False(page.Find("[data-testid=new-token]").HasAttribute("disabled")));
-        await page.Find("[data-testid=new-token]").ClickAsync(new());
-        dialogs.WaitForElement("[data-testid=field-token-name]");
+        await page.WaitForAssertionAsync(() => Assert.False(page.Find("[data-testid=new-token]").HasAttribute("disabled")));
+        // Not awaited: the click's handler waits for the dialog to close.
+        _ = page.Find("[data-testid=new-token]").ClickAsync(new());
+        await dialogs.WaitForElementAsync("[data-testid=field-token-name]");
         return (page, dialogs);
     }
 
@@ -52,7 +53,7 @@ public sealed class TokensPageTests(PortalApp app) : IClassFixture<PortalApp>, I
         var (page, dialogs) = await OpenDialogAsync();
         dialogs.Find("[data-testid=field-token-name]").Input("laptop notebook");
         await CreateAsync(dialogs);
-        var secret = page.WaitForElement("[data-testid=token-secret]").TextContent;
+        var secret = (await page.WaitForElementAsync("[data-testid=token-secret]")).TextContent;
 
         await page.Find("[data-testid=token-secret-done]").ClickAsync(new());
 
@@ -68,7 +69,7 @@ public sealed class TokensPageTests(PortalApp app) : IClassFixture<PortalApp>, I
 
         await CreateAsync(dialogs);
 
-        page.WaitForElement("[data-testid=copy-token]");
+        await page.WaitForElementAsync("[data-testid=copy-token]");
     }
 
     [Fact]
@@ -104,6 +105,6 @@ public sealed class TokensPageTests(PortalApp app) : IClassFixture<PortalApp>, I
 
         var page = _host.Context.Render<TokensPage>();
 
-        page.WaitForAssertion(() => Assert.Equal(["mine"], page.FindAll("[data-testid=tokens] tbody tr td[data-label=Name]").Select(c => c.TextContent)));
+        await page.WaitForAssertionAsync(() => Assert.Equal(["mine"], page.FindAll("[data-testid=tokens] tbody tr td[data-label=Name]").Select(c => c.TextContent)));
     }
 }
