@@ -55,7 +55,7 @@ public sealed class AuditLogPageTests(PortalApp app) : IClassFixture<PortalApp>,
         page.Find("input").Input(actor);
 
         // Once the filtered page is in, it shows the actor's entry and not the other's.
-        page.WaitForAssertion(() => Assert.Equal(
+        await page.WaitForAssertionAsync(() => Assert.Equal(
             (true, false),
             (page.Find("[data-testid=audit-grid]").TextContent.Contains(actor, StringComparison.Ordinal),
              page.Find("[data-testid=audit-grid]").TextContent.Contains(other, StringComparison.Ordinal))));

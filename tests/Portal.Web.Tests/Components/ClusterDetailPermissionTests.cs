@@ -30,7 +30,7 @@ public sealed class ClusterDetailPermissionTests(PortalApp app) : IClassFixture<
         var page = _host.Context.Render<ClusterDetail>(p => p
             .Add(c => c.Tenant, tenant.Slug)
             .Add(c => c.Name, "etl"));
-        page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("[data-testid=cluster-phase]")));
+        await page.WaitForAssertionAsync(() => Assert.NotEmpty(page.FindAll("[data-testid=cluster-phase]")));
         return page;
     }
 

@@ -125,7 +125,7 @@ public sealed class NewClusterDialogTests(PortalApp app) : IClassFixture<PortalA
 
         await CreateAsync(dialog);
 
-        dialog.WaitForAssertion(() =>
+        await dialog.WaitForAssertionAsync(() =>
             Assert.Contains("already has a cluster 'taken'", Field(dialog, "field-name"), StringComparison.Ordinal));
     }
 
@@ -137,7 +137,7 @@ public sealed class NewClusterDialogTests(PortalApp app) : IClassFixture<PortalA
 
         await CreateAsync(dialog);
 
-        dialog.WaitForAssertion(() => Assert.Empty(dialog.FindAll("[data-testid=create-cluster]")));
+        await dialog.WaitForAssertionAsync(() => Assert.Empty(dialog.FindAll("[data-testid=create-cluster]")));
         Assert.Equal(1, await ClustersInTenantAsync());
     }
 }

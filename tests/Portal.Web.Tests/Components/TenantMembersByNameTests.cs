@@ -35,7 +35,7 @@ public sealed class TenantMembersByNameTests(PortalApp app) : IClassFixture<Port
 
         var page = host.Context.Render<TenantMembers>();
 
-        page.WaitForAssertion(() => Assert.Contains(
+        await page.WaitForAssertionAsync(() => Assert.Contains(
             page.FindAll("[data-testid=member-subject]"), cell => cell.TextContent.Contains("Dana Scully", StringComparison.Ordinal)));
     }
 
@@ -46,12 +46,12 @@ public sealed class TenantMembersByNameTests(PortalApp app) : IClassFixture<Port
         var tenant = await app.CreateTenantAsync((_admin, TenantRole.Admin));
         await using var host = new ComponentHost(app, _admin);
         var page = host.Context.Render<TenantMembers>();
-        page.WaitForElement("[data-testid=add-member]");
+        await page.WaitForElementAsync("[data-testid=add-member]");
 
         page.Find("[data-testid=add-member-subject]").Input("Fox Mulder");
         await page.Find("[data-testid=add-member]").ClickAsync(new());
 
         await using var db = app.Db();
-        page.WaitForAssertion(() => Assert.True(db.Memberships.AsNoTracking().Any(m => m.TenantId == tenant.Id && m.Subject == subject)));
+        await page.WaitForAssertionAsync(() => Assert.True(db.Memberships.AsNoTracking().Any(m => m.TenantId == tenant.Id && m.Subject == subject)));
     }
 }

@@ -16,7 +16,7 @@ namespace Portal.Web.Tests.Components;
 public sealed class TenantMembersPageTests(PortalApp app) : IClassFixture<PortalApp>, IAsyncDisposable
 {
     private readonly string _admin = $"admin-{Guid.NewGuid():N}";
-    private Host? _host;
+    private ComponentHost? _host;
 
     public ValueTask DisposeAsync() => _host?.DisposeAsync() ?? ValueTask.CompletedTask;
 
@@ -24,7 +24,7 @@ public sealed class TenantMembersPageTests(PortalApp app) : IClassFixture<Portal
 
     private IRenderedComponent<TenantMembers> RenderAs(string subject)
     {
-        _host = new Host(app, subject);
+        _host = new ComponentHost(app, subject);
         return _host.Context.Render<TenantMembers>();
     }
 
@@ -46,7 +46,7 @@ public sealed class TenantMembersPageTests(PortalApp app) : IClassFixture<Portal
 
         var page = RenderAs(viewer);
 
-        page.WaitForElement("[data-testid=members-forbidden]");
+        await page.WaitForElementAsync("[data-testid=members-forbidden]");
         Assert.Empty(page.FindAll("[data-testid=add-member], [data-testid=member-role], [data-testid=remove-member]"));
     }
 
@@ -55,11 +55,11 @@ public sealed class TenantMembersPageTests(PortalApp app) : IClassFixture<Portal
     {
         var tenant = await app.CreateTenantAsync((_admin, TenantRole.Admin), ("bea", TenantRole.Viewer));
         var page = RenderAs(_admin);
-        page.WaitForAssertion(() => RoleSelectOf(page, "bea"));
+        await page.WaitForAssertionAsync(() => RoleSelectOf(page, "bea"));
 
         await page.InvokeAsync(() => RoleSelectOf(page, "bea").Instance.ValueChanged.InvokeAsync(TenantRole.Member));
 
-        page.WaitForAssertion(() => Assert.Equal(TenantRole.Member, RoleSelectOf(page, "bea").Instance.GetState(s => s.Value)));
+        await page.WaitForAssertionAsync(() => Assert.Equal(TenantRole.Member, RoleSelectOf(page, "bea").Instance.GetState(s => s.Value)));
         Assert.Equal(TenantRole.Member, await RoleInDatabaseAsync(tenant, "bea"));
     }
 
@@ -68,11 +68,11 @@ public sealed class TenantMembersPageTests(PortalApp app) : IClassFixture<Portal
     {
         await app.CreateTenantAsync((_admin, TenantRole.Admin));
         var page = RenderAs(_admin);
-        page.WaitForAssertion(() => RoleSelectOf(page, _admin));
+        await page.WaitForAssertionAsync(() => RoleSelectOf(page, _admin));
 
         await page.InvokeAsync(() => RoleSelectOf(page, _admin).Instance.ValueChanged.InvokeAsync(TenantRole.Viewer));
 
-        page.WaitForAssertion(() => Assert.Equal(
+        await page.WaitForAssertionAsync(() => Assert.Equal(
             (true, TenantRole.Admin),
             (page.Find("[data-testid=members-message]").TextContent.Contains("no admin left", StringComparison.Ordinal),
              RoleSelectOf(page, _admin).Instance.GetState(s => s.Value))));
@@ -83,12 +83,12 @@ public sealed class TenantMembersPageTests(PortalApp app) : IClassFixture<Portal
     {
         await app.CreateTenantAsync((_admin, TenantRole.Admin), ("bea", TenantRole.Viewer));
         var page = RenderAs(_admin);
-        page.WaitForElement("[data-testid=add-member]");
+        await page.WaitForElementAsync("[data-testid=add-member]");
         page.Find("[data-testid=add-member-subject]").Input("bea");
 
         await page.Find("[data-testid=add-member]").ClickAsync(new());
 
-        page.WaitForAssertion(() => Assert.Contains("already a member",
+        await page.WaitForAssertionAsync(() => Assert.Contains("already a member",
             page.Find("[data-testid=add-member-subject]").Closest(".mud-input-control")!.TextContent, StringComparison.Ordinal));
     }
 
@@ -100,47 +100,12 @@ public sealed class TenantMembersPageTests(PortalApp app) : IClassFixture<Portal
         app.TokenFor("bea", request: new TokenRequest("bea", "unscoped"));
 
         var page = RenderAs(_admin);
-        page.WaitForElement("[data-testid=members]");
+        await page.WaitForElementAsync("[data-testid=members]");
 
         // As a click on the tab does; only the active tab's panel is rendered.
         await page.InvokeAsync(() => page.FindComponent<MudTabs>().Instance.ActivatePanelAsync(1));
 
-        page.WaitForAssertion(() => Assert.Equal(["scoped"],
+        await page.WaitForAssertionAsync(() => Assert.Equal(["scoped"],
             page.FindAll("[data-testid=tenant-tokens] tbody tr td[data-label=Name]").Select(c => c.TextContent)));
-    }
-
-    /// <summary>
-    /// <see cref="ComponentHost"/> plus the services only this page uses, built with the test's caller like the others.
-    /// NOTE: ComponentHost takes no services after construction (its renderer starts there); once it registers
-    /// MembershipService and TenantTokens itself, this class goes.
-    /// </summary>
-    private sealed class Host : IAsyncDisposable
-    {
-        private readonly AsyncServiceScope _scope;
-
-        public Host(PortalApp app, string subject)
-        {
-            _scope = app.Services.CreateAsyncScope();
-            Context = new BunitContext();
-            Context.JSInterop.Mode = JSRuntimeMode.Loose;
-            Context.Services.AddMudServices();
-            var caller = new Caller(subject, IsPlatformAdmin: false);
-            var portal = _scope.ServiceProvider;
-            var tenants = ActivatorUtilities.CreateInstance<TenantService>(portal, caller);
-            Context.Services.AddSingleton(caller);
-            Context.Services.AddSingleton(new CurrentTenant(tenants));
-            Context.Services.AddSingleton(ActivatorUtilities.CreateInstance<MembershipService>(portal, caller));
-            Context.Services.AddSingleton(ActivatorUtilities.CreateInstance<TenantTokens>(portal, caller));
-            Context.Services.AddFallbackServiceProvider(portal);
-            Context.SetRendererInfo(new RendererInfo("Server", isInteractive: true));
-        }
-
-        public BunitContext Context { get; }
-
-        public async ValueTask DisposeAsync()
-        {
-            await Context.DisposeAsync();
-            await _scope.DisposeAsync();
-        }
     }
 }

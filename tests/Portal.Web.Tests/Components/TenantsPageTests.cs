@@ -30,11 +30,11 @@ public sealed class TenantsPageTests(PortalApp app) : IClassFixture<PortalApp>, 
     }
 
     /// <summary>Presses a button that opens the dialog; not awaited, because the handler waits for the dialog to close.</summary>
-    private void Open(IRenderedComponent<TenantsPage> page, string testId)
+    private async Task OpenAsync(IRenderedComponent<TenantsPage> page, string testId)
     {
-        page.WaitForElement($"[data-testid={testId}]");
+        await page.WaitForElementAsync($"[data-testid={testId}]");
         _ = page.Find($"[data-testid={testId}]").ClickAsync(new());
-        _dialogs.WaitForElement("[data-testid=tenant-dialog]");
+        await _dialogs.WaitForElementAsync("[data-testid=tenant-dialog]");
     }
 
     private void Type(string testId, string value) => _dialogs.Find($"[data-testid={testId}]").Input(value);
@@ -65,7 +65,7 @@ public sealed class TenantsPageTests(PortalApp app) : IClassFixture<PortalApp>, 
 
         var page = Render();
 
-        page.WaitForAssertion(() =>
+        await page.WaitForAssertionAsync(() =>
             Assert.Contains($"0 / {tenant.Quota.MaxClusters}", page.Find($"[data-testid=tenant-{tenant.Slug}-clusters]").TextContent, StringComparison.Ordinal));
     }
 
@@ -75,11 +75,11 @@ public sealed class TenantsPageTests(PortalApp app) : IClassFixture<PortalApp>, 
         var shown = await app.CreateTenantAsync();
         var hidden = await app.CreateTenantAsync();
         var page = Render();
-        page.WaitForElement($"[data-testid=tenant-{hidden.Slug}]");
+        await page.WaitForElementAsync($"[data-testid=tenant-{hidden.Slug}]");
 
         page.Find("[data-testid=tenants-filter]").Input(shown.Slug);
 
-        page.WaitForAssertion(() => Assert.Empty(page.FindAll($"[data-testid=tenant-{hidden.Slug}]")));
+        await page.WaitForAssertionAsync(() => Assert.Empty(page.FindAll($"[data-testid=tenant-{hidden.Slug}]")));
     }
 
     [Fact]
@@ -95,15 +95,15 @@ public sealed class TenantsPageTests(PortalApp app) : IClassFixture<PortalApp>, 
 
         var page = Render();
 
-        page.WaitForAssertion(() => Assert.True(page.Find($"[data-testid=edit-{tenant.Slug}]").HasAttribute("disabled")));
+        await page.WaitForAssertionAsync(() => Assert.True(page.Find($"[data-testid=edit-{tenant.Slug}]").HasAttribute("disabled")));
     }
 
     [Fact]
-    public void The_new_tenant_dialog_offers_the_memory_quota_the_API_defaults_to()
+    public async Task The_new_tenant_dialog_offers_the_memory_quota_the_API_defaults_to()
     {
         var page = Render();
 
-        Open(page, "new-tenant");
+        await OpenAsync(page, "new-tenant");
 
         Assert.Equal(new TenantQuota().Memory, _dialogs.Find("[data-testid=field-memory]").GetAttribute("value"));
     }
@@ -113,40 +113,40 @@ public sealed class TenantsPageTests(PortalApp app) : IClassFixture<PortalApp>, 
     {
         var slug = NewSlug();
         var page = Render();
-        Open(page, "new-tenant");
+        await OpenAsync(page, "new-tenant");
         Type("field-slug", slug);
         Type("field-display-name", "Data science");
 
         await SaveAsync();
 
-        page.WaitForAssertion(() => Assert.Single(page.FindAll($"[data-testid=tenant-{slug}]")));
+        await page.WaitForAssertionAsync(() => Assert.Single(page.FindAll($"[data-testid=tenant-{slug}]")));
     }
 
     [Fact]
     public async Task A_slug_with_capitals_is_refused_beside_the_slug()
     {
         var page = Render();
-        Open(page, "new-tenant");
+        await OpenAsync(page, "new-tenant");
         Type("field-slug", "Data-Science");
         Type("field-display-name", "Data science");
 
         await SaveAsync();
 
-        _dialogs.WaitForAssertion(() => Assert.Contains("lower-case", Field("field-slug"), StringComparison.Ordinal));
+        await _dialogs.WaitForAssertionAsync(() => Assert.Contains("lower-case", Field("field-slug"), StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task A_bad_quota_is_refused_beside_its_field()
     {
         var page = Render();
-        Open(page, "new-tenant");
+        await OpenAsync(page, "new-tenant");
         Type("field-slug", NewSlug());
         Type("field-display-name", "Data science");
         Type("field-cpu", "lots");
 
         await SaveAsync();
 
-        _dialogs.WaitForAssertion(() => Assert.Contains("Kubernetes quantity", Field("field-cpu"), StringComparison.Ordinal));
+        await _dialogs.WaitForAssertionAsync(() => Assert.Contains("Kubernetes quantity", Field("field-cpu"), StringComparison.Ordinal));
     }
 
     [Fact]
@@ -154,13 +154,13 @@ public sealed class TenantsPageTests(PortalApp app) : IClassFixture<PortalApp>, 
     {
         var existing = await app.CreateTenantAsync();
         var page = Render();
-        Open(page, "new-tenant");
+        await OpenAsync(page, "new-tenant");
         Type("field-slug", existing.Slug);
         Type("field-display-name", "Someone else's team");
 
         await SaveAsync();
 
-        _dialogs.WaitForAssertion(() => Assert.Contains("already exists", Field("field-slug"), StringComparison.Ordinal));
+        await _dialogs.WaitForAssertionAsync(() => Assert.Contains("already exists", Field("field-slug"), StringComparison.Ordinal));
     }
 
     [Fact]
@@ -168,12 +168,12 @@ public sealed class TenantsPageTests(PortalApp app) : IClassFixture<PortalApp>, 
     {
         var tenant = await app.CreateTenantAsync();
         var page = Render();
-        Open(page, $"edit-{tenant.Slug}");
+        await OpenAsync(page, $"edit-{tenant.Slug}");
         Type("field-max-clusters", "3");
 
         await SaveAsync();
 
-        _dialogs.WaitForAssertion(() => Assert.Empty(_dialogs.FindAll("[data-testid=tenant-dialog]")));
+        await _dialogs.WaitForAssertionAsync(() => Assert.Empty(_dialogs.FindAll("[data-testid=tenant-dialog]")));
         Assert.Equal(3, (await ReadAsync(tenant.Slug)).Quota.MaxClusters);
     }
 
@@ -182,12 +182,12 @@ public sealed class TenantsPageTests(PortalApp app) : IClassFixture<PortalApp>, 
     {
         var tenant = await app.CreateTenantAsync();
         var page = Render();
-        Open(page, $"edit-{tenant.Slug}");
+        await OpenAsync(page, $"edit-{tenant.Slug}");
         Type("field-max-clusters", "3");
 
         await SaveAsync();
 
-        page.WaitForAssertion(() =>
+        await page.WaitForAssertionAsync(() =>
             Assert.Contains("0 / 3", page.Find($"[data-testid=tenant-{tenant.Slug}-clusters]").TextContent, StringComparison.Ordinal));
     }
 
@@ -196,13 +196,13 @@ public sealed class TenantsPageTests(PortalApp app) : IClassFixture<PortalApp>, 
     {
         var tenant = await app.CreateTenantAsync();
         var page = Render();
-        Open(page, $"edit-{tenant.Slug}");
+        await OpenAsync(page, $"edit-{tenant.Slug}");
         await ChangeElsewhereAsync(tenant.Slug, "Renamed meanwhile");
         Type("field-max-clusters", "3");
 
         await SaveAsync();
 
-        _dialogs.WaitForAssertion(() => Assert.Single(_dialogs.FindAll("[data-testid=tenant-stale]")));
+        await _dialogs.WaitForAssertionAsync(() => Assert.Single(_dialogs.FindAll("[data-testid=tenant-stale]")));
     }
 
     [Fact]
@@ -210,12 +210,12 @@ public sealed class TenantsPageTests(PortalApp app) : IClassFixture<PortalApp>, 
     {
         var tenant = await app.CreateTenantAsync();
         var page = Render();
-        Open(page, $"edit-{tenant.Slug}");
+        await OpenAsync(page, $"edit-{tenant.Slug}");
         await ChangeElsewhereAsync(tenant.Slug, "Renamed meanwhile");
 
         await SaveAsync();
 
-        _dialogs.WaitForElement("[data-testid=tenant-stale]");
+        await _dialogs.WaitForElementAsync("[data-testid=tenant-stale]");
         Assert.Equal("Renamed meanwhile", (await ReadAsync(tenant.Slug)).DisplayName);
     }
 
@@ -224,14 +224,14 @@ public sealed class TenantsPageTests(PortalApp app) : IClassFixture<PortalApp>, 
     {
         var tenant = await app.CreateTenantAsync();
         var page = Render();
-        Open(page, $"edit-{tenant.Slug}");
+        await OpenAsync(page, $"edit-{tenant.Slug}");
         await ChangeElsewhereAsync(tenant.Slug, "Renamed meanwhile");
         await SaveAsync();
-        _dialogs.WaitForElement("[data-testid=reload-tenant]");
+        await _dialogs.WaitForElementAsync("[data-testid=reload-tenant]");
 
         await _dialogs.Find("[data-testid=reload-tenant]").ClickAsync(new());
 
-        _dialogs.WaitForAssertion(() =>
+        await _dialogs.WaitForAssertionAsync(() =>
             Assert.Equal("Renamed meanwhile", _dialogs.Find("[data-testid=field-display-name]").GetAttribute("value")));
     }
 

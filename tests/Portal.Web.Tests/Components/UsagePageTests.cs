@@ -55,7 +55,7 @@ public sealed class UsagePageTests(UsagePortalApp app) : IClassFixture<UsagePort
 
         var page = At(now).Render<UsagePage>();
 
-        page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("[data-testid=usage-chart] svg path")), Patience);
+        await page.WaitForAssertionAsync(() => Assert.NotEmpty(page.FindAll("[data-testid=usage-chart] svg path")), Patience);
     }
 
     [Fact]
@@ -68,7 +68,7 @@ public sealed class UsagePageTests(UsagePortalApp app) : IClassFixture<UsagePort
 
         var page = At(now).Render<UsagePage>();
 
-        page.WaitForAssertion(() => Assert.Equal(
+        await page.WaitForAssertionAsync(() => Assert.Equal(
             [tenant.Slug, tenant.DisplayName, "4.0", "2.0"],
             page.FindAll("[data-testid=usage-totals] tbody tr")
                 .Where(row => row.TextContent.Contains(tenant.Slug, StringComparison.Ordinal))
@@ -83,21 +83,21 @@ public sealed class UsagePageTests(UsagePortalApp app) : IClassFixture<UsagePort
         var tenant = await app.CreateTenantAsync();
         await app.SeedAsync(UsageArrange.Samples(tenant, now.AddHours(-2), now, cores: 1, gib: 8));
         var page = At(now).Render<UsagePage>();
-        page.WaitForElement("[data-testid=usage-chart]", Patience);
+        await page.WaitForElementAsync("[data-testid=usage-chart]", Patience);
 
         page.FindAll("[data-testid=usage-metric] button").Single(b => b.TextContent.Contains("Memory", StringComparison.Ordinal)).Click();
 
-        page.WaitForAssertion(() => Assert.StartsWith(
+        await page.WaitForAssertionAsync(() => Assert.StartsWith(
             "Memory (GiB) requested", page.Find("[data-testid=usage-chart]").GetAttribute("aria-label"), StringComparison.Ordinal), Patience);
     }
 
     [Fact]
-    public void Without_samples_in_the_range_it_says_how_often_samples_are_taken()
+    public async Task Without_samples_in_the_range_it_says_how_often_samples_are_taken()
     {
         // Long after every sample these tests seed.
         var page = At(new DateTimeOffset(2040, 1, 1, 0, 0, 0, TimeSpan.Zero)).Render<UsagePage>();
 
-        page.WaitForAssertion(() => Assert.Contains(
+        await page.WaitForAssertionAsync(() => Assert.Contains(
             "every 5 minutes", page.Find("[data-testid=usage-empty]").TextContent, StringComparison.Ordinal), Patience);
     }
 }
