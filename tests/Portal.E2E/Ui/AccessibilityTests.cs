@@ -9,6 +9,7 @@ namespace Portal.E2E.Ui;
 /// both themes, and the main flow works from the keyboard alone. Automated checks find a part of what a person with
 /// a screen reader would; they keep what was reviewed by hand from regressing.
 /// </summary>
+[Collection(BrowserUi.Name)]
 public sealed class AccessibilityTests(RunningPortal portal, Browser browser) : IClassFixture<RunningPortal>
 {
     static readonly AxeRunOptions WcagAA = new()
@@ -35,7 +36,8 @@ public sealed class AccessibilityTests(RunningPortal portal, Browser browser) : 
         return page;
     }
 
-    static async Task AssertNoViolationsAsync(IPage page)
+    /// <summary>Fails with every WCAG 2.1 A/AA violation axe-core finds on <paramref name="page"/> as it is now.</summary>
+    internal static async Task AssertNoViolationsAsync(IPage page)
     {
         var result = await page.RunAxe(WcagAA);
         var problems = result.Violations.Select(v =>

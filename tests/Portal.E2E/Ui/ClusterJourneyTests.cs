@@ -3,6 +3,7 @@ using Microsoft.Playwright;
 namespace Portal.E2E.Ui;
 
 /// <summary>A data scientist's first cluster, through the browser, on the real portal, PostgreSQL and the sandbox.</summary>
+[Collection(BrowserUi.Name)]
 public sealed class ClusterJourneyTests(RunningPortal portal, Browser browser) : IClassFixture<RunningPortal>
 {
     static readonly TimeSpan ToRunning = TimeSpan.FromMinutes(2);
@@ -17,11 +18,6 @@ public sealed class ClusterJourneyTests(RunningPortal portal, Browser browser) :
 
     static ILocator Phase(IPage page) => page.Locator("[data-testid=cluster-phase] .mud-chip");
 
-    static Task ScreenshotAsync(IPage page, string name)
-    {
-        Directory.CreateDirectory(RunningPortal.ScreenshotDirectory);
-        return page.ScreenshotAsync(new() { Path = Path.Combine(RunningPortal.ScreenshotDirectory, $"{name}.png"), FullPage = true });
-    }
 
     async Task<IPage> CreateClusterAsync(string name, int workers = 1)
     {
@@ -58,7 +54,7 @@ public sealed class ClusterJourneyTests(RunningPortal portal, Browser browser) :
 
         var chip = page.Locator("tr", new() { Has = page.Locator("[data-testid=cluster-listed]") }).Locator(".mud-chip");
         await Assertions.Expect(chip).ToHaveTextAsync("Running", new() { Timeout = (float)ToRunning.TotalMilliseconds });
-        await ScreenshotAsync(page, "clusters");
+        await RunningPortal.ScreenshotAsync(page, "clusters");
 
         Assert.True(await page.EvaluateAsync<bool>("() => window.portalTestMarker === true"));
     }
@@ -68,7 +64,7 @@ public sealed class ClusterJourneyTests(RunningPortal portal, Browser browser) :
     {
         var page = await CreateClusterAsync("copied");
         await Assertions.Expect(Phase(page)).ToHaveTextAsync("Running", new() { Timeout = (float)ToRunning.TotalMilliseconds });
-        await ScreenshotAsync(page, "cluster-detail");
+        await RunningPortal.ScreenshotAsync(page, "cluster-detail");
 
         await page.ClickAsync("[data-testid=copy-connect-url]");
 
@@ -113,7 +109,7 @@ public sealed class ClusterJourneyTests(RunningPortal portal, Browser browser) :
         // MudBlazor puts the test id on the <input>; the message is in the field's control beside it.
         var field = page.Locator(".mud-input-control", new() { Has = page.Locator("[data-testid=field-worker-cores]") });
         await Assertions.Expect(field).ToContainTextAsync("CPU in all");
-        await ScreenshotAsync(page, "new-cluster-quota");
+        await RunningPortal.ScreenshotAsync(page, "new-cluster-quota");
     }
 
     [Fact]
@@ -126,6 +122,6 @@ public sealed class ClusterJourneyTests(RunningPortal portal, Browser browser) :
         await Assertions.Expect(page.Locator("[data-testid=home-new-cluster]")).ToBeEnabledAsync();
         // Only for the picture: let the gauges finish their fill animation (MudBlazor's, about half a second).
         await page.WaitForTimeoutAsync(1000);
-        await ScreenshotAsync(page, "home");
+        await RunningPortal.ScreenshotAsync(page, "home");
     }
 }

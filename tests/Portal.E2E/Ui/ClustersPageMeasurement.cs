@@ -11,6 +11,7 @@ namespace Portal.E2E.Ui;
 /// writes the figure to the test output for docs/ui.md. Asserts only that all 500 are listed: a time is a
 /// measurement, never a pass/fail condition.
 /// </summary>
+[Collection(BrowserUi.Name)]
 public sealed class ClustersPageMeasurement(RunningPortal portal, Browser browser, ITestOutputHelper output)
     : IClassFixture<RunningPortal>
 {

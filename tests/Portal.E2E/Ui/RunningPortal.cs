@@ -20,6 +20,7 @@ public sealed partial class RunningPortal : IAsyncLifetime
     readonly PostgresServer _postgres = new();
     readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("portal-ui-e2e-");
     readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    readonly Queue<string> _output = new(); // the portal's last lines, for a start-up failure's message
     Process? _process;
 
     public Uri BaseAddress { get; private set; } = null!;
@@ -29,6 +30,13 @@ public sealed partial class RunningPortal : IAsyncLifetime
 
     /// <summary>Where the tests write the screenshots the README shows.</summary>
     public static string ScreenshotDirectory => Path.Combine(RepositoryRoot(), "docs", "screenshots");
+
+    /// <summary>Saves the whole of <paramref name="page"/> as docs/screenshots/<paramref name="name"/>.png.</summary>
+    public static Task ScreenshotAsync(Microsoft.Playwright.IPage page, string name)
+    {
+        Directory.CreateDirectory(ScreenshotDirectory);
+        return page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDirectory, $"{name}.png"), FullPage = true });
+    }
 
     public async ValueTask InitializeAsync()
     {
@@ -58,11 +66,27 @@ public sealed partial class RunningPortal : IAsyncLifetime
         _process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
         _process.OutputDataReceived += (_, line) => Watch(line.Data);
         _process.ErrorDataReceived += (_, line) => Watch(line.Data);
+        _process.EnableRaisingEvents = true;
+        _process.Exited += (_, _) => _listening.TrySetException(
+            new InvalidOperationException($"The portal exited with {_process.ExitCode} before listening. Its last output:\n{LastOutput()}"));
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        BaseAddress = await _listening.Task.WaitAsync(timeout.Token);
+        try
+        {
+            BaseAddress = await _listening.Task.WaitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"The portal did not listen within 2 minutes. Its last output:\n{LastOutput()}");
+        }
+    }
+
+    string LastOutput()
+    {
+        lock (_output)
+            return string.Join('\n', _output);
     }
 
     /// <summary>Signs <paramref name="page"/> in as the bootstrap administrator (admin of the default tenant).</summary>
@@ -105,6 +129,13 @@ public sealed partial class RunningPortal : IAsyncLifetime
     {
         if (line is null)
             return;
+        lock (_output)
+        {
+            _output.Enqueue(line);
+            if (_output.Count > 40)
+                _output.Dequeue();
+        }
+
         if (ListeningLine().Match(line) is { Success: true } match)
             _listening.TrySetResult(new Uri(match.Groups["url"].Value.TrimEnd('/') + "/"));
     }

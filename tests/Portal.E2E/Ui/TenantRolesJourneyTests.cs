@@ -9,6 +9,7 @@ namespace Portal.E2E.Ui;
 /// that change them, makes a token on the tokens page, and the API refuses that token a delete. One journey, on
 /// the real portal, PostgreSQL and the sandbox: each step needs the one before.
 /// </summary>
+[Collection(BrowserUi.Name)]
 public sealed class TenantRolesJourneyTests(RunningPortal portal, Browser browser) : IClassFixture<RunningPortal>
 {
     const string Viewer = "vera";
@@ -16,11 +17,6 @@ public sealed class TenantRolesJourneyTests(RunningPortal portal, Browser browse
 
     static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    static Task ScreenshotAsync(IPage page, string name)
-    {
-        Directory.CreateDirectory(RunningPortal.ScreenshotDirectory);
-        return page.ScreenshotAsync(new() { Path = Path.Combine(RunningPortal.ScreenshotDirectory, $"{name}.png"), FullPage = true });
-    }
 
     async Task<IPage> SignedInAsync(string? userName = null, string? password = null)
     {
@@ -48,7 +44,7 @@ public sealed class TenantRolesJourneyTests(RunningPortal portal, Browser browse
         await admin.GetByRole(AriaRole.Option, new() { Name = "Viewer", Exact = true }).ClickAsync();
         await admin.ClickAsync("[data-testid=add-member]");
         await Assertions.Expect(admin.Locator("[data-testid=members]")).ToContainTextAsync(Viewer);
-        await ScreenshotAsync(admin, "members");
+        await RunningPortal.ScreenshotAsync(admin, "members");
 
         await admin.GotoAsync(portal.Url("clusters"));
         await admin.ClickAsync("[data-testid=new-cluster]");
@@ -69,7 +65,7 @@ public sealed class TenantRolesJourneyTests(RunningPortal portal, Browser browse
         await viewer.Locator("[data-testid=field-token-name]").FillAsync("notebook");
         await viewer.ClickAsync("[data-testid=create-token]");
         var secret = (await viewer.Locator("[data-testid=token-secret]").TextContentAsync())!.Trim();
-        await ScreenshotAsync(viewer, "tokens");
+        await RunningPortal.ScreenshotAsync(viewer, "tokens");
 
         // ... and the API refuses that token a delete: a viewer may read, not change.
         using var api = new HttpClient { BaseAddress = portal.BaseAddress };

@@ -1,11 +1,14 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using Portal.Core.Clusters;
+using Portal.Core.Identity;
 
 namespace Portal.Web.Features.Clusters;
 
 public partial class ClusterDetail
 {
+    // Who asked for the cluster, by name, when they have signed in (the row holds their subject).
+    private KnownUser? _owner;
     private readonly CancellationTokenSource _disposed = new();
     private ClusterDetails? _details;
     private IReadOnlyList<PodView>? _pods;
@@ -63,6 +66,7 @@ public partial class ClusterDetail
 
             _error = null;
             _details = details.Value;
+            _owner = (await Users.NamesAsync([_details!.Cluster.Owner], _disposed.Token)).GetValueOrDefault(_details.Cluster.Owner);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using Portal.Core.Clusters;
+using Portal.Core.Identity;
 using Portal.Core.Tenants;
 
 namespace Portal.Web.Features.Clusters;
@@ -17,6 +18,8 @@ public partial class ClusterList
     private ClusterPhase? _phase;
     private bool _showEnded;
     private DateTimeOffset _now;
+    // Owners by name where they have signed in; the rows hold subjects.
+    private IReadOnlyDictionary<string, KnownUser> _owners = new Dictionary<string, KnownUser>();
     private readonly CoalescedReload _reload;
 
     public ClusterList() => _reload = new(InvokeAsync, ReloadAsync, _disposed.Token);
@@ -71,6 +74,7 @@ public partial class ClusterList
                 return;
             }
 
+            _owners = await Users.NamesAsync(result.Value!.Select(c => c.Owner).Distinct(), _disposed.Token);
             _clusters = result.Value;
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
@@ -115,8 +119,10 @@ public partial class ClusterList
             return false;
         return string.IsNullOrWhiteSpace(_search)
             || cluster.Name.Contains(_search, StringComparison.OrdinalIgnoreCase)
-            || cluster.Owner.Contains(_search, StringComparison.OrdinalIgnoreCase);
+            || OwnerName(cluster).Contains(_search, StringComparison.OrdinalIgnoreCase);
     }
+
+    private string OwnerName(Cluster cluster) => _owners.TryGetValue(cluster.Owner, out var user) ? user.DisplayName : cluster.Owner;
 
     private string DetailHref(Cluster cluster) =>
         $"tenants/{Uri.EscapeDataString(_access!.Tenant.Slug)}/clusters/{Uri.EscapeDataString(cluster.Name)}";
