@@ -27,9 +27,24 @@ internal sealed class GarbageCollector(Registry registry, OwnerIndex owners) : I
             _terminatingOwners[uid] = (e.Kind, e.Object.Namespace(), e.Object.Name());
             yield return uid;
         }
-        // A dependent changing or going may unblock its owner's foreground deletion.
         foreach (var owner in e.Object.Objects("metadata", "ownerReferences"))
-            if (owner.Str("uid") is { } ownerUid && _terminatingOwners.ContainsKey(ownerUid)) yield return ownerUid;
+        {
+            if (owner.Str("uid") is not { } ownerUid) continue;
+            // A dependent changing or going may unblock its owner's foreground deletion.
+            if (_terminatingOwners.ContainsKey(ownerUid)) yield return ownerUid;
+            // A dependent whose owner is already gone (a controller created it just as its owner was deleted) is
+            // collected like the owner's other dependents, as Kubernetes' collector does with absent owners.
+            else if (e.Type != WatchEventType.Deleted && IsAbsent(owner, ownerUid, e.Object.Namespace())) yield return ownerUid;
+        }
+    }
+
+    bool IsAbsent(JsonObject reference, string uid, string? dependentNamespace)
+    {
+        if (reference.Str("apiVersion") is not { } apiVersion || reference.Str("kind") is not { } kindName
+            || reference.Str("name") is not { } name || ResourceCatalog.FindByKind(apiVersion, kindName) is not { } kind)
+            return false; // an owner of a kind the sandbox doesn't serve: leave it to whoever made it
+        var current = registry.TryGet(kind, kind.Namespaced ? dependentNamespace : null, name);
+        return current is null || current.Uid() != uid;
     }
 
     public TimeSpan? Reconcile(string uid)

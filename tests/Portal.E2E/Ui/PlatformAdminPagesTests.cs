@@ -71,7 +71,7 @@ public sealed class PlatformAdminPagesTests(RunningPortal portal, Browser browse
 
         await page.GotoAsync(portal.Url("admin/usage"));
 
-        await Assertions.Expect(page.Locator("[data-testid=usage-chart] svg")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid=usage-chart] svg.mud-chart-line")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("[data-testid=usage-totals]")).ToContainTextAsync("Default");
         await RunningPortal.ScreenshotAsync(page, "admin-usage");
     }
@@ -82,7 +82,7 @@ public sealed class PlatformAdminPagesTests(RunningPortal portal, Browser browse
         await SeedUsageAsync();
         var page = await SignedInAsync();
         await page.GotoAsync(portal.Url("admin/usage"));
-        await Assertions.Expect(page.Locator("[data-testid=usage-chart] svg")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid=usage-chart] svg.mud-chart-line")).ToBeVisibleAsync();
 
         await AccessibilityTests.AssertNoViolationsAsync(page);
     }

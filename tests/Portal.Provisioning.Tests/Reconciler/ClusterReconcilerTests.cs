@@ -276,7 +276,12 @@ public sealed class ClusterReconcilerTests(PostgresServer postgres)
 
         await portal.Resync.RunAsync(Ct);
 
-        Assert.Empty(await ResourceVersionsAsync(h, tenant.Namespace, ghost.Id));
+        // The sweep deletes the root; garbage collection takes the rest, and the simulated controllers may still be
+        // creating a pod for a ReplicaSet already gone, as in Kubernetes: gone within seconds, not at once.
+        var left = await ResourceVersionsAsync(h, tenant.Namespace, ghost.Id);
+        for (var deadline = DateTime.UtcNow.AddSeconds(20); left.Count > 0 && DateTime.UtcNow < deadline; left = await ResourceVersionsAsync(h, tenant.Namespace, ghost.Id))
+            await Task.Delay(100, Ct);
+        Assert.Empty(left);
     }
 
     [Fact]

@@ -172,14 +172,6 @@ internal sealed class Harness : IAsyncDisposable
         await db.SaveChangesAsync(Ct);
     }
 
-    public async Task UpdateTenantAsync(Guid id, Action<Tenant> change)
-    {
-        await using var db = Dbs.CreateDbContext();
-        var tenant = await db.Tenants.SingleAsync(t => t.Id == id, Ct);
-        change(tenant);
-        await db.SaveChangesAsync(Ct);
-    }
-
     public async Task<List<ClusterEvent>> EventsOfAsync(Guid clusterId)
     {
         await using var db = Dbs.CreateDbContext();
