@@ -70,6 +70,25 @@ namespace Portal.Core.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "KnownUsers",
+                columns: table => new
+                {
+                    Subject = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    DisplayName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    Email = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    NormalizedDisplayName = table.Column<string>(type: "TEXT", maxLength: 256, nullable: false),
+                    NormalizedEmail = table.Column<string>(type: "TEXT", maxLength: 256, nullable: true),
+                    IdentityProvider = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    PlatformAdminFromDirectory = table.Column<bool>(type: "INTEGER", nullable: false),
+                    FirstSeenAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    LastSignInAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_KnownUsers", x => x.Subject);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "PersonalAccessTokens",
                 columns: table => new
                 {
@@ -114,6 +133,25 @@ namespace Portal.Core.Migrations.Sqlite
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_Tenants", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "UsageSamples",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    TenantId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    At = table.Column<long>(type: "INTEGER", nullable: false),
+                    Interval = table.Column<TimeSpan>(type: "TEXT", nullable: false),
+                    Clusters = table.Column<int>(type: "INTEGER", nullable: false),
+                    CpuCores = table.Column<decimal>(type: "TEXT", precision: 18, scale: 3, nullable: false),
+                    MemoryBytes = table.Column<long>(type: "INTEGER", nullable: false),
+                    Pods = table.Column<int>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_UsageSamples", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -411,6 +449,17 @@ namespace Portal.Core.Migrations.Sqlite
                 column: "Slug",
                 unique: true);
 
+            migrationBuilder.CreateIndex(
+                name: "IX_UsageSamples_At",
+                table: "UsageSamples",
+                column: "At");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_UsageSamples_TenantId_At",
+                table: "UsageSamples",
+                columns: new[] { "TenantId", "At" },
+                unique: true);
+
             // Audit rows are evidence: refuse UPDATE and DELETE for every client, not only for PortalDb.
             // SQLite triggers fire for one event each, so the model's trigger name covers updates and a
             // companion covers deletes.
@@ -456,10 +505,16 @@ namespace Portal.Core.Migrations.Sqlite
                 name: "ClusterEvents");
 
             migrationBuilder.DropTable(
+                name: "KnownUsers");
+
+            migrationBuilder.DropTable(
                 name: "Memberships");
 
             migrationBuilder.DropTable(
                 name: "PersonalAccessTokens");
+
+            migrationBuilder.DropTable(
+                name: "UsageSamples");
 
             migrationBuilder.DropTable(
                 name: "AspNetRoles");

@@ -12,8 +12,8 @@ using Portal.Core.Data;
 namespace Portal.Core.Migrations.Sqlite
 {
     [DbContext(typeof(SqlitePortalDb))]
-    [Migration("20261125111716_KnownUsers")]
-    partial class KnownUsers
+    [Migration("20261125131822_Initial")]
+    partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)

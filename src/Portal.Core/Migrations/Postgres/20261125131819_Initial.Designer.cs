@@ -13,8 +13,8 @@ using Portal.Core.Data;
 namespace Portal.Core.Migrations.Postgres
 {
     [DbContext(typeof(PostgresPortalDb))]
-    [Migration("20261125111707_KnownUsers")]
-    partial class KnownUsers
+    [Migration("20261125131819_Initial")]
+    partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)

@@ -71,6 +71,25 @@ namespace Portal.Core.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "KnownUsers",
+                columns: table => new
+                {
+                    Subject = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    DisplayName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    Email = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    NormalizedDisplayName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    NormalizedEmail = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    IdentityProvider = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    PlatformAdminFromDirectory = table.Column<bool>(type: "boolean", nullable: false),
+                    FirstSeenAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    LastSignInAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_KnownUsers", x => x.Subject);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "PersonalAccessTokens",
                 columns: table => new
                 {
@@ -115,6 +134,25 @@ namespace Portal.Core.Migrations.Postgres
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_Tenants", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "UsageSamples",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    TenantId = table.Column<Guid>(type: "uuid", nullable: false),
+                    At = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    Interval = table.Column<TimeSpan>(type: "interval", nullable: false),
+                    Clusters = table.Column<int>(type: "integer", nullable: false),
+                    CpuCores = table.Column<decimal>(type: "numeric(18,3)", precision: 18, scale: 3, nullable: false),
+                    MemoryBytes = table.Column<long>(type: "bigint", nullable: false),
+                    Pods = table.Column<int>(type: "integer", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_UsageSamples", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -412,6 +450,17 @@ namespace Portal.Core.Migrations.Postgres
                 column: "Slug",
                 unique: true);
 
+            migrationBuilder.CreateIndex(
+                name: "IX_UsageSamples_At",
+                table: "UsageSamples",
+                column: "At");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_UsageSamples_TenantId_At",
+                table: "UsageSamples",
+                columns: new[] { "TenantId", "At" },
+                unique: true);
+
             // Audit rows are evidence: refuse UPDATE, DELETE and TRUNCATE for every client, not only for PortalDb.
             migrationBuilder.Sql("""
                 CREATE FUNCTION "AuditLog_refuse_change"() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -458,10 +507,16 @@ namespace Portal.Core.Migrations.Postgres
                 name: "ClusterEvents");
 
             migrationBuilder.DropTable(
+                name: "KnownUsers");
+
+            migrationBuilder.DropTable(
                 name: "Memberships");
 
             migrationBuilder.DropTable(
                 name: "PersonalAccessTokens");
+
+            migrationBuilder.DropTable(
+                name: "UsageSamples");
 
             migrationBuilder.DropTable(
                 name: "AspNetRoles");
