@@ -92,6 +92,14 @@ public sealed class BadInputTests(PortalApp app) : IClassFixture<PortalApp>, IAs
     }
 
     [Fact]
+    public async Task A_missing_body_is_explained_to_the_caller_not_to_the_developer()
+    {
+        var response = await _client.PostAsync($"/api/v1/tenants/{_tenant}/clusters", Json.Raw(""), Ct);
+
+        Assert.Equal("The request needs a JSON body.", (await response.ProblemAsync()).Title);
+    }
+
+    [Fact]
     public async Task A_body_over_the_size_limit_answers_413()
     {
         var body = $$$"""{"name": "etl", "workers": 2, "sparkConf": {"spark.app.name": "{{{new string('x', 70_000)}}}"}}""";

@@ -61,6 +61,12 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems
             {
                 Title = "The request body is not valid JSON for this operation.",
             }
+            : IsMissingBody(httpContext, bad)
+            ? new Microsoft.AspNetCore.Mvc.ProblemDetails
+            {
+                Title = "The request needs a JSON body.",
+                Detail = "Send the operation's fields as a JSON object with Content-Type: application/json; /openapi/v1.json lists them.",
+            }
             : new Microsoft.AspNetCore.Mvc.ProblemDetails
             {
                 Title = bad.StatusCode switch
@@ -81,6 +87,13 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems
             Exception = exception,
         });
     }
+
+    // The framework's own wording for this case speaks to the developer ("Implicit body inferred ... Did you mean to
+    // use a Service instead?"), not to whoever sent the request.
+    private static bool IsMissingBody(HttpContext httpContext, BadHttpRequestException bad) =>
+        bad.StatusCode == StatusCodes.Status400BadRequest
+        && httpContext.Request.ContentLength is null or 0
+        && bad.Message.Contains("no body was provided", StringComparison.Ordinal);
 
     /// <summary>The JSON field name from a path like "$.sparkConf['spark.master']" or "$.workers"; "body" for the root.</summary>
     private static string FieldOf(JsonException json) =>
