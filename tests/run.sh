@@ -61,7 +61,8 @@ count() {
   echo "$total"
 }
 
-# The names and first message lines of failed tests, so that whoever reads only the end of a long log sees what failed.
+# The names, messages (first lines: Playwright puts what it was waiting for there) and test-code stack frames of
+# failed tests, so that whoever reads only the end of a long log sees what failed and where.
 failures() {
   local file
   for file in "$results"/*.trx; do
@@ -71,11 +72,16 @@ failures() {
         tag = substr($0, 1, index($0, ">"))
         if (tag !~ /outcome="(Failed|Error|Timeout|Aborted)"/) next
         name = tag; sub(/.*testName="/, "", name); sub(/".*/, "", name)
-        message = ""
-        if (match($0, /<Message>[^\n<]*/)) message = substr($0, RSTART + 9, RLENGTH - 9)
-        printf "  FAILED %s\n    %s\n", name, substr(message, 1, 400)
+        printf "  FAILED %s\n", name
+        message = ""; stack = ""
+        if (match($0, /<Message>[^<]*/)) message = substr($0, RSTART + 9, RLENGTH - 9)
+        if (match($0, /<StackTrace>[^<]*/)) stack = substr($0, RSTART + 12, RLENGTH - 12)
+        n = split(message, lines, "\n")
+        for (i = 1; i <= n && i <= 12; i++) if (lines[i] != "") printf "    %s\n", substr(lines[i], 1, 300)
+        n = split(stack, lines, "\n"); shown = 0
+        for (i = 1; i <= n && shown < 4; i++) if (lines[i] ~ /\/tests\//) { printf "    %s\n", substr(lines[i], 1, 300); shown++ }
       }' "$file"
-  done | sed -e 's/&quot;/"/g' -e "s/&apos;/'/g" -e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&amp;/\&/g'
+  done | sed -e 's/&quot;/"/g' -e "s/&apos;/'/g" -e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&amp;/\&/g' -e 's/&#xD;//g' -e 's/\r$//'
 }
 
 passed=$(count passed)

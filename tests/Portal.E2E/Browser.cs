@@ -32,6 +32,13 @@ public sealed class Browser : IAsyncLifetime
                 "--disable-sync", "--no-first-run",
             ],
         });
+
+        // Chromium's first page in a fresh profile (renderer and network processes, fonts) costs seconds on a
+        // cold machine: pay it here, outside any test's timeouts.
+        await using var warmUp = await _browser.NewContextAsync();
+        var page = await warmUp.NewPageAsync();
+        await page.SetContentAsync("<main><h1>warm-up</h1><input></main>");
+        await page.FillAsync("input", "x");
     }
 
     /// <summary>A fresh profile (no cookies) with one page.</summary>

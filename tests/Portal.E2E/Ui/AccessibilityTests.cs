@@ -32,7 +32,7 @@ public sealed class AccessibilityTests(RunningPortal portal, Browser browser) : 
         await page.GotoAsync(portal.Url(path));
         await page.Locator(readySelector).First.WaitForAsync();
         // The circuit has connected and re-rendered the prerendered page (buttons disabled until then are enabled).
-        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        await RunningPortal.InteractiveAsync(page);
         return page;
     }
 

@@ -125,6 +125,10 @@ public sealed partial class RunningPortal : IAsyncLifetime
         await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal));
     }
 
+    /// <summary>Waits until <paramref name="page"/>'s circuit has connected and rendered (the layout says so).</summary>
+    public static Task InteractiveAsync(Microsoft.Playwright.IPage page) =>
+        page.Locator("[data-interactive=true]").WaitForAsync(new() { State = Microsoft.Playwright.WaitForSelectorState.Attached });
+
     void Watch(string? line)
     {
         if (line is null)

@@ -55,8 +55,8 @@ public sealed class TenantRolesJourneyTests(RunningPortal portal, Browser browse
         // The viewer sees the cluster, without the buttons that would change it.
         var viewer = await SignedInAsync(Viewer, ViewerPassword);
         await viewer.GotoAsync(portal.Url("tenants/default/clusters/shared"));
+        await RunningPortal.InteractiveAsync(viewer);
         await Assertions.Expect(viewer.Locator("[data-testid=cluster-phase]")).ToBeVisibleAsync();
-        await viewer.WaitForLoadStateAsync(LoadState.NetworkIdle);
         await Assertions.Expect(viewer.Locator("[data-testid=delete]")).ToHaveCountAsync(0);
 
         // ... makes a token for a notebook, shown once ...

@@ -354,7 +354,9 @@ public sealed class ClusterReconcilerTests(PostgresServer postgres)
         sandbox.Faults.ErrorStatus = 429;
         sandbox.Faults.RetryAfterSeconds = 0;
 
-        var running = await h.ReconcileUntilAsync(h.NewPortal(), cluster.Id, ClusterPhase.Running);
+        // Through the production loop: each call is retried a few times, and a pass that still fails (all its
+        // retries refused: about one pass in a hundred) is backed off and run again, as the provisioning service does.
+        var running = await h.RunLoopUntilAsync(h.NewPortal(), cluster.Id, ClusterPhase.Running);
 
         Assert.Equal(2, running.Status.ReadyWorkers);
     }

@@ -203,6 +203,44 @@ internal sealed class Harness : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="portal"/>'s cluster reconciler in the service's own <see cref="ReconcileLoop{TKey}"/>
+    /// (failed passes back off and run again, requeues are honoured) on the real clock until the cluster reaches
+    /// <paramref name="phase"/>.
+    /// </summary>
+    public async Task<Cluster> RunLoopUntilAsync(Portal portal, Guid clusterId, ClusterPhase phase)
+    {
+        using var queue = new WorkQueue<Guid>(TimeProvider.System);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var loop = new ReconcileLoop<Guid>("cluster", queue, portal.Clusters.ReconcileAsync, NullLogger.Instance);
+        queue.Add(clusterId);
+        var running = loop.RunAsync(1, stop.Token);
+        try
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (true)
+            {
+                var cluster = await ReadClusterAsync(clusterId);
+                if (cluster.Status.Phase == phase)
+                {
+                    return cluster;
+                }
+
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException($"Cluster stayed {cluster.Status.Phase} ({cluster.Status.Reason}: {cluster.Status.Message}) instead of reaching {phase}.");
+                }
+
+                await Task.Delay(50, Ct);
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await running;
+        }
+    }
+
     public async Task<V1Deployment?> FindDeploymentAsync(string @namespace, string name)
     {
         var list = await Client.AppsV1.ListNamespacedDeploymentAsync(@namespace, fieldSelector: $"metadata.name={name}", cancellationToken: Ct);
