@@ -38,6 +38,18 @@ public class PortalApp : WebApplicationFactory<Program>, IAsyncLifetime
     {
     }
 
+    /// <summary>
+    /// Another replica of <paramref name="first"/>'s portal, as deploy/base runs two: the same database, its own data
+    /// directory and process state. Dispose it before <paramref name="first"/>.
+    /// </summary>
+    public static PortalApp ReplicaOf(PortalApp first) => new Replica(first._connectionString
+        ?? throw new InvalidOperationException("Replicas share a PostgreSQL database; initialize the first one."));
+
+    private sealed class Replica : PortalApp
+    {
+        public Replica(string connectionString) => _connectionString = connectionString;
+    }
+
     /// <summary>The portal's Portal:DataDirectory, a temporary directory of this fixture.</summary>
     public string DataDirectory => _dataDirectory.FullName;
 

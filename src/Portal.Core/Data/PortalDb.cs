@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
@@ -22,7 +23,7 @@ namespace Portal.Core.Data;
 /// <see cref="Cluster"/> (optimistic concurrency), creation timestamps left unset are stamped from the injected
 /// <see cref="TimeProvider"/>, and <see cref="AuditEntry"/> rows are never modified or deleted.
 /// </remarks>
-public abstract class PortalDb : IdentityDbContext
+public abstract class PortalDb : IdentityDbContext, IDataProtectionKeyContext
 {
     static readonly JsonSerializerOptions ConfJson = new(JsonSerializerDefaults.General);
 
@@ -59,6 +60,12 @@ public abstract class PortalDb : IdentityDbContext
 
     /// <summary>Everyone who has signed in interactively, by subject: names for member lists, and directory-granted platform administration.</summary>
     public DbSet<PortalUser> KnownUsers => Set<PortalUser>();
+
+    /// <summary>
+    /// The ASP.NET Core data-protection key ring (sign-in cookies, antiforgery tokens, circuits): in the database so
+    /// that every replica of the portal unprotects what any other protected.
+    /// </summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     /// <summary>
     /// Makes the next save of <paramref name="entity"/> succeed only if its stored version is still

@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -28,15 +30,15 @@ public static class AuthenticationSetup
         builder.AddPortalAuthentication<PortalDb>();
 
     /// <summary>
-    /// Registers the session cookie (Secure, HttpOnly, SameSite=Lax), built-in accounts (ASP.NET Core Identity,
-    /// stored in <typeparamref name="TUsersDb"/>), personal access tokens, and, when Authentication:OpenIdConnect:Authority
+    /// Registers the session cookie (Secure, HttpOnly, SameSite=Lax) and the data-protection key ring behind it (in
+    /// <typeparamref name="TUsersDb"/>), built-in accounts (ASP.NET Core Identity, stored in <typeparamref name="TUsersDb"/>), personal access tokens, and, when Authentication:OpenIdConnect:Authority
     /// is set, single sign-on (authorization code + PKCE) and the provider's access tokens (JwtBearer); a default
     /// scheme that picks among them per request; the sign-in rate limit; the first administrator's bootstrap; and
     /// the caller seam. Every option class is validated at start.
     /// </summary>
     /// <typeparam name="TUsersDb">Context holding the Identity tables: PortalDb in the portal, a test context in tests.</typeparam>
     public static WebApplicationBuilder AddPortalAuthentication<TUsersDb>(this WebApplicationBuilder builder)
-        where TUsersDb : DbContext
+        where TUsersDb : DbContext, IDataProtectionKeyContext
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
@@ -55,6 +57,11 @@ public static class AuthenticationSetup
         services.AddOptions<BootstrapOptions>().BindConfiguration(BootstrapOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SignInLimitOptions>().BindConfiguration(SignInLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PersonalAccessTokenOptions>().BindConfiguration(PersonalAccessTokenOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        // Sign-in cookies, antiforgery tokens and circuits are protected with these keys. They live in the portal
+        // database, so every replica unprotects what another protected (a cookie issued by one replica signs the
+        // user in on all of them) and a restarted pod keeps its users signed in.
+        services.AddDataProtection().SetApplicationName("spark-portal").PersistKeysToDbContext<TUsersDb>();
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddMemoryCache();
