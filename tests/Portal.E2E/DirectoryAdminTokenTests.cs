@@ -34,6 +34,7 @@ public sealed class DirectoryAdminTokenTests(DirectoryAdminTokenTests.Fixture ss
             Provider = await OidcTestProvider.StartAsync([Hedy, Joan, JoanLater, Ida, IdaLater], Sso.Audience);
             Portal = await PortalTestApp.StartAsync(Sso.Settings(Provider));
             await Provider.RegisterClientAsync(Sso.ClientId, Sso.ClientSecret, Portal.BaseAddress);
+            await Portal.WarmUpSingleSignOnAsync();
         }
 
         public async ValueTask DisposeAsync()

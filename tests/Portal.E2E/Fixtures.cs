@@ -55,6 +55,7 @@ public sealed class SsoFixture : IAsyncLifetime
         Provider = await OidcTestProvider.StartAsync([Sso.Ada, Sso.Grace, Sso.Linus], Sso.Audience);
         Portal = await PortalTestApp.StartAsync(Sso.Settings(Provider));
         await Provider.RegisterClientAsync(Sso.ClientId, Sso.ClientSecret, Portal.BaseAddress);
+        await Portal.WarmUpSingleSignOnAsync();
     }
 
     public async ValueTask DisposeAsync()

@@ -92,7 +92,24 @@ public sealed class PortalTestApp : IAsyncDisposable
 
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
         testApp.BaseAddress = new Uri(address.TrimEnd('/') + "/");
+        // The first render of the sign-in page JIT-compiles its components: paid here, outside browser timeouts.
+        using var warmUp = testApp.CreateClient();
+        (await warmUp.GetAsync("signin")).EnsureSuccessStatusCode();
         return testApp;
+    }
+
+    /// <summary>
+    /// Starts a single sign-on once, so the portal fetches the provider's discovery document and keys (and both
+    /// JIT-compile their handlers) here rather than inside a test's first browser sign-in.
+    /// </summary>
+    public async Task WarmUpSingleSignOnAsync()
+    {
+        using var client = CreateClient();
+        var challenge = await client.GetAsync("signin/sso");
+        if (challenge.StatusCode != HttpStatusCode.Redirect)
+        {
+            throw new InvalidOperationException($"Starting single sign-on answered {(int)challenge.StatusCode}, not a redirect to the provider.");
+        }
     }
 
     /// <summary>An HTTP client for the host that does not follow redirects, so tests see them.</summary>

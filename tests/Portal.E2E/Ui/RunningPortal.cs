@@ -81,6 +81,11 @@ public sealed partial class RunningPortal : IAsyncLifetime
         {
             throw new TimeoutException($"The portal did not listen within 2 minutes. Its last output:\n{LastOutput()}");
         }
+
+        // The first render of a page JIT-compiles the components and MudBlazor: seconds on a busy machine. Paid
+        // here, outside any test's browser timeouts.
+        using var warmUp = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+        (await warmUp.GetAsync("signin")).EnsureSuccessStatusCode();
     }
 
     string LastOutput()

@@ -54,4 +54,54 @@ public sealed class TenantMembersByNameTests(PortalApp app) : IClassFixture<Port
         await using var db = app.Db();
         await page.WaitForAssertionAsync(() => Assert.True(db.Memberships.AsNoTracking().Any(m => m.TenantId == tenant.Id && m.Subject == subject)));
     }
+
+    [Fact]
+    public async Task Typed_text_that_matches_nobody_who_has_signed_in_is_not_added_at_once_and_a_warning_says_why()
+    {
+        var tenant = await app.CreateTenantAsync((_admin, TenantRole.Admin));
+        await using var host = new ComponentHost(app, _admin);
+        var page = host.Context.Render<TenantMembers>();
+        await page.WaitForElementAsync("[data-testid=add-member]");
+
+        page.Find("[data-testid=add-member-subject]").Input("fox-mulderr");
+        await page.Find("[data-testid=add-member]").ClickAsync(new());
+
+        await page.WaitForElementAsync("[data-testid=add-member-unknown]");
+        await using var db = app.Db();
+        Assert.False(await db.Memberships.AnyAsync(m => m.TenantId == tenant.Id && m.Subject == "fox-mulderr", Ct));
+    }
+
+    [Fact]
+    public async Task Pressing_add_again_adds_a_single_sign_on_subject_nobody_has_seen_yet()
+    {
+        var tenant = await app.CreateTenantAsync((_admin, TenantRole.Admin));
+        await using var host = new ComponentHost(app, _admin);
+        var page = host.Context.Render<TenantMembers>();
+        await page.WaitForElementAsync("[data-testid=add-member]");
+        page.Find("[data-testid=add-member-subject]").Input("sso-not-seen-yet");
+        await page.Find("[data-testid=add-member]").ClickAsync(new());
+        await page.WaitForElementAsync("[data-testid=add-member-unknown]");
+
+        await page.Find("[data-testid=add-member]").ClickAsync(new());
+
+        await using var db = app.Db();
+        await page.WaitForAssertionAsync(() => Assert.True(db.Memberships.AsNoTracking().Any(m => m.TenantId == tenant.Id && m.Subject == "sso-not-seen-yet")));
+    }
+
+    [Fact]
+    public async Task A_name_two_people_share_asks_to_pick_one_of_them()
+    {
+        await SignedInUserAsync("Jordan Lee", "jordan.lee@example.com");
+        await SignedInUserAsync("Jordan Lee", "jlee@example.org");
+        await app.CreateTenantAsync((_admin, TenantRole.Admin));
+        await using var host = new ComponentHost(app, _admin);
+        var page = host.Context.Render<TenantMembers>();
+        await page.WaitForElementAsync("[data-testid=add-member]");
+        page.Find("[data-testid=add-member-subject]").Input("Jordan Lee");
+
+        await page.Find("[data-testid=add-member]").ClickAsync(new());
+
+        await page.WaitForAssertionAsync(() => Assert.Contains("pick one from the list",
+            page.Find("[data-testid=add-member-subject]").Closest(".mud-input-control")!.TextContent, StringComparison.Ordinal));
+    }
 }

@@ -25,11 +25,16 @@ public sealed partial class TenantMembers
     private string? _newText;
     private TenantRole _newRole = TenantRole.Member;
     private string? _subjectError;
+    // Typed text that matches nobody who has signed in: shown with a warning, added only when Add is pressed again.
+    private string? _unknownSubject;
     private DateTimeOffset _now;
     private int _loads;
 
     // Subject → who it is, for members, token owners and the people the picker last offered.
     private readonly Dictionary<string, KnownUser> _names = new(StringComparer.Ordinal);
+
+    // The warning is about the text as it is now: editing it away hides the warning.
+    private bool UnknownShown => _unknownSubject is not null && (_newText ?? _newSubject)?.Trim() == _unknownSubject;
 
     private bool MayAdminister => _access is { Role: TenantRole.Admin } || Caller.IsPlatformAdmin;
 
@@ -43,6 +48,7 @@ public sealed partial class TenantMembers
     {
         _message = null;
         _subjectError = null;
+        _unknownSubject = null;
         await LoadAsync();
         StateHasChanged();
     });
@@ -104,7 +110,30 @@ public sealed partial class TenantMembers
 
         await ChangeAsync("add member", async (slug, ct) =>
         {
-            var subject = picked ? text : await SubjectOfAsync(text.Trim(), ct);
+            var typed = text.Trim();
+            string subject;
+            switch (picked ? [text] : await MatchesAsync(typed, ct))
+            {
+                case [var only]:
+                    subject = only;
+                    break;
+                case []:
+                    // A typo would otherwise become a member nobody can ever sign in as. An SSO user who has not
+                    // signed in yet is legitimate, so pressing Add again with the same text adds it as their subject.
+                    if (_unknownSubject != typed)
+                    {
+                        _unknownSubject = typed;
+                        return null;
+                    }
+
+                    subject = typed;
+                    break;
+                case var several:
+                    _subjectError = $"{several.Count} people match \u201c{typed}\u201d: pick one from the list.";
+                    return null;
+            }
+
+            _unknownSubject = null;
             var outcome = await Memberships.AddAsync(slug, subject, _newRole, ct);
             if (outcome.Failure is { } failure)
             {
@@ -196,14 +225,17 @@ public sealed partial class TenantMembers
     }
 
     /// <summary>
-    /// The subject for typed text: the person whose name or e-mail is exactly what was typed (someone may type a
-    /// name in full and press Add before picking), else the text itself as an SSO subject.
+    /// The subjects typed text may mean: the people whose name or e-mail is exactly what was typed (someone may type
+    /// a name in full and press Add before picking), or the text itself when it is the subject of someone known or
+    /// already a member (so that adding them again says they are a member). Empty when it matches nobody.
     /// </summary>
-    private async Task<string> SubjectOfAsync(string text, CancellationToken ct)
+    private async Task<IReadOnlyList<string>> MatchesAsync(string text, CancellationToken ct)
     {
+        if (_members?.Any(m => m.Subject == text) == true)
+            return [text];
         foreach (var user in await Users.SearchAsync(text, 10, ct))
             _names[user.Subject] = user;
-        var matches = _names.Values
+        return _names.Values
             .Where(u => u.Subject == text
                 || string.Equals(u.DisplayName, text, StringComparison.OrdinalIgnoreCase)
                 || string.Equals(u.Email, text, StringComparison.OrdinalIgnoreCase)
@@ -211,7 +243,6 @@ public sealed partial class TenantMembers
             .Select(u => u.Subject)
             .Distinct()
             .ToList();
-        return matches is [var only] ? only : text;
     }
 
     /// <summary>
