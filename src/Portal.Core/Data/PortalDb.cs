@@ -190,7 +190,16 @@ public abstract class PortalDb : IdentityDbContext, IDataProtectionKeyContext
             quota.Property(q => q.Cpu).HasMaxLength(32);
             quota.Property(q => q.Memory).HasMaxLength(32);
         });
-        tenant.ComplexProperty(t => t.Policy);
+        tenant.ComplexProperty(t => t.Policy, policy =>
+            // One JSON document: presets are read and written with the policy, never queried one by one.
+            policy.Property(p => p.Presets)
+                .HasConversion(
+                    presets => JsonSerializer.Serialize(presets, ConfJson),
+                    json => JsonSerializer.Deserialize<List<ClusterPreset>>(json, ConfJson) ?? new List<ClusterPreset>(),
+                    new ValueComparer<IReadOnlyList<ClusterPreset>>(
+                        (a, b) => a!.SequenceEqual(b!),
+                        presets => presets.Aggregate(0, (hash, preset) => HashCode.Combine(hash, preset)),
+                        presets => presets.ToList())));
 
         tenant.HasMany(t => t.Members).WithOne().HasForeignKey(m => m.TenantId).OnDelete(DeleteBehavior.Cascade);
     }

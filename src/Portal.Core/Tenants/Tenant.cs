@@ -56,6 +56,58 @@ public sealed record TenantPolicy
     public TimeSpan? IdleTimeout { get; init; }
 
     public int MaxWorkersPerCluster { get; init; } = 50;
+
+    /// <summary>
+    /// Cluster sizes the new-cluster dialog offers with one click, in this order; at most <see cref="MaxPresets"/>,
+    /// each within <see cref="MaxWorkersPerCluster"/>. Default: Small (2 × 1 core, 2Gi), Medium (4 × 2 cores, 8Gi),
+    /// Large (8 × 4 cores, 16Gi).
+    /// </summary>
+    public IReadOnlyList<ClusterPreset> Presets { get; init; } = DefaultPresets;
+
+    /// <summary>Most presets a tenant may have.</summary>
+    public const int MaxPresets = 10;
+
+    /// <summary>The presets of a tenant whose policy names none.</summary>
+    public static readonly IReadOnlyList<ClusterPreset> DefaultPresets =
+    [
+        new("Small", 2, "1", "2Gi"),
+        new("Medium", 4, "2", "8Gi"),
+        new("Large", 8, "4", "16Gi"),
+    ];
+
+    /// <summary>
+    /// This policy, except that when it names no presets (it has the default ones) those beyond its worker limit are
+    /// left out: a request that only lowers maxWorkersPerCluster is not refused for presets it never mentioned.
+    /// Presets a request names are checked as given.
+    /// </summary>
+    public TenantPolicy WithDefaultPresetsWithinLimit() =>
+        ReferenceEquals(Presets, DefaultPresets) && Presets.Any(p => p.Workers > MaxWorkersPerCluster)
+            ? this with { Presets = DefaultPresets.Where(p => p.Workers <= MaxWorkersPerCluster).ToList() }
+            : this;
+
+    // Value equality for the list too, so that an unchanged policy compares equal.
+    /// <inheritdoc />
+    public bool Equals(TenantPolicy? other) =>
+        other is not null
+        && DefaultTimeToLive == other.DefaultTimeToLive
+        && MaxTimeToLive == other.MaxTimeToLive
+        && IdleTimeout == other.IdleTimeout
+        && MaxWorkersPerCluster == other.MaxWorkersPerCluster
+        && (ReferenceEquals(Presets, other.Presets) || (Presets is not null && other.Presets is not null && Presets.SequenceEqual(other.Presets)));
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(DefaultTimeToLive, MaxTimeToLive, IdleTimeout, MaxWorkersPerCluster, Presets?.Count);
+}
+
+/// <summary>A named cluster size members pick with one click when they ask for a cluster.</summary>
+/// <param name="Name">Shown on the button; 1 to <see cref="MaxNameLength"/> characters, unique in the tenant.</param>
+/// <param name="Workers">Worker count, at least 1.</param>
+/// <param name="WorkerCores">CPU per worker, a Kubernetes quantity.</param>
+/// <param name="WorkerMemory">Memory per worker, a Kubernetes quantity.</param>
+public sealed record ClusterPreset(string Name, int Workers, string WorkerCores, string WorkerMemory)
+{
+    /// <summary>Longest preset name.</summary>
+    public const int MaxNameLength = 40;
 }
 
 /// <summary>A user's role in one tenant.</summary>

@@ -17,7 +17,7 @@ public sealed record CreateTenantRequest
 
     /// <summary>
     /// Limits on members' clusters. Default: defaultTimeToLive 08:00:00, maxTimeToLive 7.00:00:00, no idle timeout,
-    /// maxWorkersPerCluster 50.
+    /// maxWorkersPerCluster 50, and the presets Small, Medium and Large.
     /// </summary>
     public TenantPolicy? Policy { get; init; }
 }

@@ -49,6 +49,7 @@ public sealed partial class TenantService(
         if (!caller.IsPlatformAdmin)
             return await RefusedAsync("tenant.create", null, target, OnlyPlatformAdmins(), ct);
 
+        request = request with { Policy = request.Policy?.WithDefaultPresetsWithinLimit() };
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         AddProblem(errors, "slug", KubernetesNames.Problem(request.Slug, KubernetesNames.MaxTenantSlugLength));
         AddProblem(errors, "displayName", DisplayNameProblem(request.DisplayName));
@@ -103,6 +104,7 @@ public sealed partial class TenantService(
         if (!caller.IsPlatformAdmin)
             return await RefusedAsync("tenant.update", access.Tenant, target, OnlyPlatformAdmins(), ct);
 
+        request = request with { Policy = request.Policy?.WithDefaultPresetsWithinLimit() };
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (request.DisplayName is not null)
             AddProblem(errors, "displayName", DisplayNameProblem(request.DisplayName));
@@ -171,6 +173,42 @@ public sealed partial class TenantService(
                 errors["policy.idleTimeout"] = ["Must be positive, or null for none."];
             if (policy.MaxWorkersPerCluster < 1)
                 errors["policy.maxWorkersPerCluster"] = ["Must be at least 1."];
+            ValidatePresets(errors, policy);
+        }
+    }
+
+    private static void ValidatePresets(Dictionary<string, string[]> errors, TenantPolicy policy)
+    {
+        if (policy.Presets is null)
+        {
+            errors["policy.presets"] = ["Must be a list of presets (it may be empty)."];
+            return;
+        }
+
+        if (policy.Presets.Count > TenantPolicy.MaxPresets)
+            errors["policy.presets"] = [$"At most {TenantPolicy.MaxPresets} presets."];
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < policy.Presets.Count; i++)
+        {
+            var key = $"policy.presets[{i}]";
+            if (policy.Presets[i] is not { } preset)
+            {
+                errors[key] = ["Must be a preset."];
+                continue;
+            }
+
+            if (string.IsNullOrWhiteSpace(preset.Name))
+                errors[$"{key}.name"] = ["Required."];
+            else if (preset.Name.Length > ClusterPreset.MaxNameLength)
+                errors[$"{key}.name"] = [$"Must be at most {ClusterPreset.MaxNameLength} characters."];
+            else if (!names.Add(preset.Name.Trim()))
+                errors[$"{key}.name"] = ["Another preset has this name."];
+            if (preset.Workers < 1 || preset.Workers > policy.MaxWorkersPerCluster)
+                errors[$"{key}.workers"] = [$"Must be from 1 to maxWorkersPerCluster ({policy.MaxWorkersPerCluster})."];
+            if (!KubernetesQuantity.TryParse(preset.WorkerCores, out var cores) || cores <= 0)
+                errors[$"{key}.workerCores"] = ["Must be a positive Kubernetes quantity (e.g. \"2\", \"500m\")."];
+            if (!KubernetesQuantity.TryParse(preset.WorkerMemory, out var memory) || memory <= 0)
+                errors[$"{key}.workerMemory"] = ["Must be a positive Kubernetes quantity (e.g. \"8Gi\")."];
         }
     }
 

@@ -55,6 +55,30 @@ public sealed class NewClusterDialogTests(PortalApp app) : IClassFixture<PortalA
     }
 
     [Fact]
+    public async Task The_presets_offered_are_the_tenants_own()
+    {
+        _tenant.Policy = _tenant.Policy with { Presets = [new ClusterPreset("Notebook", 1, "500m", "1Gi")] };
+
+        var dialog = await OpenAsync();
+
+        Assert.Equal(["Notebook (1 × 500m CPU, 1Gi)"], dialog.FindAll("[data-testid=presets] button").Select(b => b.TextContent.Trim()));
+    }
+
+    [Fact]
+    public async Task Choosing_a_preset_fills_the_workers_and_their_size()
+    {
+        _tenant.Policy = _tenant.Policy with { Presets = [new ClusterPreset("Notebook", 1, "500m", "1Gi")] };
+        var dialog = await OpenAsync();
+
+        await dialog.Find("[data-testid=presets] button").ClickAsync(new());
+
+        Assert.Equal(("1", "500m", "1Gi"), (
+            dialog.Find("[data-testid=field-workers]").GetAttribute("value"),
+            dialog.Find("[data-testid=field-worker-cores]").GetAttribute("value"),
+            dialog.Find("[data-testid=field-worker-memory]").GetAttribute("value")));
+    }
+
+    [Fact]
     public async Task Creating_without_a_name_says_Required_beside_the_name()
     {
         var dialog = await OpenAsync();

@@ -178,6 +178,38 @@ public sealed class TenantsPageTests(PortalApp app) : IClassFixture<PortalApp>, 
     }
 
     [Fact]
+    public async Task A_preset_added_in_the_dialog_is_saved_in_the_tenants_policy()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var page = Render();
+        await OpenAsync(page, $"edit-{tenant.Slug}");
+        await _dialogs.Find("[data-testid=add-preset]").ClickAsync(new());
+        var added = _dialogs.FindAll("[data-testid=preset-row]").Count - 1;
+        _dialogs.FindAll("[data-testid=preset-name]")[added].Input("Notebook");
+        _dialogs.FindAll("[data-testid=preset-memory]")[added].Input("4Gi");
+
+        await SaveAsync();
+
+        await _dialogs.WaitForAssertionAsync(() => Assert.Empty(_dialogs.FindAll("[data-testid=tenant-dialog]")));
+        Assert.Contains(new ClusterPreset("Notebook", 2, "1", "4Gi"), (await ReadAsync(tenant.Slug)).Policy.Presets);
+    }
+
+    [Fact]
+    public async Task A_preset_with_more_workers_than_the_limit_is_refused_beside_its_workers()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var page = Render();
+        await OpenAsync(page, $"edit-{tenant.Slug}");
+        Type("field-max-workers", "4");
+
+        await SaveAsync();
+
+        // The default Large preset has 8 workers.
+        await _dialogs.WaitForAssertionAsync(() => Assert.Contains("maxWorkersPerCluster (4)",
+            _dialogs.FindAll("[data-testid=preset-workers]")[2].Closest(".mud-input-control")!.TextContent, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task An_edit_shows_the_new_quota_in_the_table_without_a_reload()
     {
         var tenant = await app.CreateTenantAsync();

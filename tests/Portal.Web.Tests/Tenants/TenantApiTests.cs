@@ -100,12 +100,40 @@ public sealed class TenantApiTests(PortalApp app) : IClassFixture<PortalApp>
     [InlineData("""{"slug": "team-x"}""", "displayName")]
     [InlineData("""{"slug": "team-y", "displayName": "y", "quota": {"cpu": "lots"}}""", "quota.cpu")]
     [InlineData("""{"slug": "team-z", "displayName": "z", "policy": {"maxWorkersPerCluster": 0}}""", "policy.maxWorkersPerCluster")]
+    [InlineData("""{"slug": "team-p", "displayName": "p", "policy": {"maxWorkersPerCluster": 4, "presets": [{"name": "Big", "workers": 8, "workerCores": "4", "workerMemory": "16Gi"}]}}""", "policy.presets[0].workers")]
+    [InlineData("""{"slug": "team-q", "displayName": "q", "policy": {"presets": [{"name": "Small", "workers": 1, "workerCores": "1", "workerMemory": "lots"}]}}""", "policy.presets[0].workerMemory")]
+    [InlineData("""{"slug": "team-r", "displayName": "r", "policy": {"presets": [{"name": "A", "workers": 1, "workerCores": "1", "workerMemory": "1Gi"}, {"name": "a", "workers": 2, "workerCores": "1", "workerMemory": "1Gi"}]}}""", "policy.presets[1].name")]
     public async Task An_invalid_tenant_answers_400_naming_the_field(string body, string field)
     {
         var response = await app.CreateClient("root", platformAdmin: true).PostAsync("/api/v1/tenants", Json.Raw(body), Ct);
 
         var problem = await response.ProblemAsync();
         Assert.Equal((400, true), (problem.Status, problem.Errors?.ContainsKey(field) ?? false));
+    }
+
+    [Fact]
+    public async Task A_tenant_keeps_the_presets_it_was_created_with()
+    {
+        var admin = app.CreateClient("root", platformAdmin: true);
+        var slug = UniqueSlug();
+        var presets = new[] { new { name = "Notebook", workers = 1, workerCores = "500m", workerMemory = "1Gi" } };
+        await admin.PostAsync("/api/v1/tenants", Json.Body(new { slug, displayName = "Team", policy = new { presets } }), Ct);
+
+        var tenant = await admin.GetFromJsonAsync<TenantDto>($"/api/v1/tenants/{slug}", Json.Options, Ct);
+
+        Assert.Equal([new ClusterPreset("Notebook", 1, "500m", "1Gi")], tenant!.Policy.Presets);
+    }
+
+    [Fact]
+    public async Task Lowering_only_the_worker_limit_keeps_the_default_presets_within_it()
+    {
+        var admin = app.CreateClient("root", platformAdmin: true);
+        var slug = UniqueSlug();
+        await admin.PostAsync("/api/v1/tenants", Json.Body(new { slug, displayName = "Team", policy = new { maxWorkersPerCluster = 4 } }), Ct);
+
+        var tenant = await admin.GetFromJsonAsync<TenantDto>($"/api/v1/tenants/{slug}", Json.Options, Ct);
+
+        Assert.Equal(["Small", "Medium"], tenant!.Policy.Presets.Select(p => p.Name));
     }
 
     [Fact]
@@ -149,5 +177,5 @@ public sealed class TenantApiTests(PortalApp app) : IClassFixture<PortalApp>
         return await client.SendAsync(request, Ct);
     }
 
-    private sealed record TenantDto(string Slug, string DisplayName, string Namespace, TenantRole? Role, long Version);
+    private sealed record TenantDto(string Slug, string DisplayName, string Namespace, TenantRole? Role, long Version, TenantPolicy Policy);
 }

@@ -637,6 +637,10 @@ namespace Portal.Core.Migrations.Postgres
 
                             b1.Property<int>("MaxWorkersPerCluster")
                                 .HasColumnType("integer");
+
+                            b1.Property<string>("Presets")
+                                .IsRequired()
+                                .HasColumnType("text");
                         });
 
                     b.ComplexProperty(typeof(Dictionary<string, object>), "Quota", "Portal.Core.Tenants.Tenant.Quota#TenantQuota", b1 =>

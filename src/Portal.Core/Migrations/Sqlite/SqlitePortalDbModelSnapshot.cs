@@ -622,6 +622,10 @@ namespace Portal.Core.Migrations.Sqlite
 
                             b1.Property<int>("MaxWorkersPerCluster")
                                 .HasColumnType("INTEGER");
+
+                            b1.Property<string>("Presets")
+                                .IsRequired()
+                                .HasColumnType("TEXT");
                         });
 
                     b.ComplexProperty(typeof(Dictionary<string, object>), "Quota", "Portal.Core.Tenants.Tenant.Quota#TenantQuota", b1 =>

@@ -23,11 +23,12 @@ public partial class TenantDialog
     private static readonly string PolicyMaxTimeToLive = Key(nameof(CreateTenantRequest.Policy), nameof(TenantPolicy.MaxTimeToLive));
     private static readonly string PolicyIdleTimeout = Key(nameof(CreateTenantRequest.Policy), nameof(TenantPolicy.IdleTimeout));
     private static readonly string PolicyMaxWorkersPerCluster = Key(nameof(CreateTenantRequest.Policy), nameof(TenantPolicy.MaxWorkersPerCluster));
+    private static readonly string PolicyPresets = Key(nameof(CreateTenantRequest.Policy), nameof(TenantPolicy.Presets));
 
     private static readonly HashSet<string> ShownFields =
     [
         Slug, DisplayName, QuotaCpu, QuotaMemory, QuotaMaxPods, QuotaMaxClusters,
-        PolicyDefaultTimeToLive, PolicyMaxTimeToLive, PolicyIdleTimeout, PolicyMaxWorkersPerCluster,
+        PolicyDefaultTimeToLive, PolicyMaxTimeToLive, PolicyIdleTimeout, PolicyMaxWorkersPerCluster, PolicyPresets,
     ];
 
     private Dictionary<string, string> _errors = new(StringComparer.Ordinal);
@@ -49,6 +50,16 @@ public partial class TenantDialog
     private double _maxTtlHours;
     private double? _idleHours;
     private int _maxWorkers;
+    private List<PresetRow> _presets = [];
+
+    /// <summary>One editable preset; the service checks it when the form is saved.</summary>
+    private sealed class PresetRow
+    {
+        public string? Name { get; set; }
+        public int Workers { get; set; }
+        public string? Cores { get; set; }
+        public string? Memory { get; set; }
+    }
 
     [CascadingParameter]
     private IMudDialogInstance Dialog { get; set; } = default!;
@@ -101,6 +112,20 @@ public partial class TenantDialog
         _maxTtlHours = policy.MaxTimeToLive.TotalHours;
         _idleHours = policy.IdleTimeout?.TotalHours;
         _maxWorkers = policy.MaxWorkersPerCluster;
+        _presets = policy.Presets
+            .Select(p => new PresetRow { Name = p.Name, Workers = p.Workers, Cores = p.WorkerCores, Memory = p.WorkerMemory })
+            .ToList();
+    }
+
+    private void AddPreset() => _presets.Add(new PresetRow { Workers = Math.Min(2, Math.Max(1, _maxWorkers)), Cores = "1", Memory = "2Gi" });
+
+    // The service keys preset problems by position, so errors of the rows after the removed one would point at the
+    // wrong rows: they are cleared, and the next save says again what is still wrong.
+    private void RemovePreset(int index)
+    {
+        _presets.RemoveAt(index);
+        foreach (var field in _errors.Keys.Where(k => k.StartsWith(PolicyPresets, StringComparison.Ordinal)).ToList())
+            _errors.Remove(field);
     }
 
     internal CreateTenantRequest CreateRequest() => new()
@@ -133,6 +158,9 @@ public partial class TenantDialog
         MaxTimeToLive = Hours(_maxTtlHours),
         IdleTimeout = _idleHours is { } idle ? Hours(idle) : null,
         MaxWorkersPerCluster = _maxWorkers,
+        Presets = _presets
+            .Select(p => new ClusterPreset(p.Name?.Trim() ?? string.Empty, p.Workers, p.Cores?.Trim() ?? string.Empty, p.Memory?.Trim() ?? string.Empty))
+            .ToList(),
     };
 
     private string? ErrorOf(string field) => _errors.GetValueOrDefault(field);
@@ -180,7 +208,7 @@ public partial class TenantDialog
                 foreach (var (field, reasons) in errors)
                     _errors[field] = string.Join(" ", reasons);
                 // A field this form has no input for (a newer service rule) must not vanish silently.
-                var elsewhere = errors.Where(e => !ShownFields.Contains(e.Key)).Select(e => $"{e.Key}: {string.Join(" ", e.Value)}").ToList();
+                var elsewhere = errors.Where(e => !ShownFields.Contains(e.Key) && !e.Key.StartsWith(PolicyPresets + "[", StringComparison.Ordinal)).Select(e => $"{e.Key}: {string.Join(" ", e.Value)}").ToList();
                 if (elsewhere.Count > 0)
                     Snackbar.Add(string.Join(" ", elsewhere), Severity.Error);
                 break;
@@ -234,6 +262,8 @@ public partial class TenantDialog
 
     private static TimeSpan Hours(double hours) =>
         double.IsFinite(hours) ? TimeSpan.FromMinutes(Math.Round(Math.Clamp(hours, -1e6, 1e6) * 60)) : TimeSpan.Zero;
+
+    private static string PresetKey(int index, string field) => $"{PolicyPresets}[{index}].{Key(field)}";
 
     private static string Key(params string[] path) =>
         string.Join('.', path.Select(p => char.ToLowerInvariant(p[0]) + p[1..]));

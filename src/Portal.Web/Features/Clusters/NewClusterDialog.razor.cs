@@ -52,9 +52,8 @@ public partial class NewClusterDialog
             ? TenantUsage.Demand(spec)
             : default;
 
-    private IEnumerable<(string Name, int Workers, string Cores, string Memory)> Presets =>
-        new[] { ("Small", 2, "1", "2Gi"), ("Medium", 4, "2", "8Gi"), ("Large", 8, "4", "16Gi") }
-            .Where(p => p.Item2 <= Access.Tenant.Policy.MaxWorkersPerCluster);
+    // The tenant's own sizes (its policy keeps them within its worker limit).
+    private IReadOnlyList<ClusterPreset> Presets => Access.Tenant.Policy.Presets;
 
     /// <summary>Opens the dialog; the created cluster, or null when cancelled.</summary>
     internal static async Task<Cluster?> ShowAsync(IDialogService dialogs, TenantAccess access, IReadOnlyList<Cluster> existing)
@@ -81,11 +80,11 @@ public partial class NewClusterDialog
         _hours = Access.Tenant.Policy.DefaultTimeToLive.TotalHours;
     }
 
-    private void Apply((string Name, int Workers, string Cores, string Memory) preset)
+    private void Apply(ClusterPreset preset)
     {
         _workers = preset.Workers;
-        _workerCores = preset.Cores;
-        _workerMemory = preset.Memory;
+        _workerCores = preset.WorkerCores;
+        _workerMemory = preset.WorkerMemory;
     }
 
     internal CreateClusterRequest Request() => new()
