@@ -4,6 +4,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Portal.Core.Clusters;
+using Portal.Core.Tenants;
 using Portal.Provisioning.Kubernetes;
 using Portal.Provisioning.Reconciler;
 using Portal.Provisioning.WorkQueue;
@@ -16,8 +17,9 @@ public static class ProvisioningExtensions
     /// <summary>
     /// Registers <see cref="KubernetesOptions"/> (section <c>Kubernetes</c>, validated at start), the Kubernetes
     /// connection, <see cref="ProvisioningQueues"/>, the reconcilers, <see cref="ClusterLifetime"/>, the
-    /// <see cref="ProvisioningService"/> hosted service, and <see cref="ClusterWrites"/>, the process-wide signal
-    /// through which <see cref="ClusterService"/> (registered by the host) has its writes reconciled at once.
+    /// <see cref="ProvisioningService"/> hosted service, and <see cref="ClusterWrites"/> and <see cref="TenantWrites"/>,
+    /// the process-wide signals through which <see cref="ClusterService"/> and <see cref="TenantService"/> (registered
+    /// by the host) have their writes reconciled at once.
     /// Needs <c>IDbContextFactory&lt;PortalDb&gt;</c> from the data layer's registration.
     /// </summary>
     public static TBuilder AddProvisioning<TBuilder>(this TBuilder builder)
@@ -34,6 +36,7 @@ public static class ProvisioningExtensions
         services.TryAddSingleton<KubernetesApi>();
         services.TryAddSingleton<ProvisioningQueues>();
         services.TryAddSingleton<ClusterWrites>();
+        services.TryAddSingleton<TenantWrites>();
         services.TryAddSingleton<ClusterReconciler>();
         services.TryAddSingleton<TenantReconciler>();
         services.TryAddSingleton<ClusterResync>();

@@ -1,3 +1,4 @@
+using k8s;
 using Microsoft.Extensions.Configuration;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -90,6 +91,62 @@ public sealed class ProvisioningWiringTests(PostgresServer postgres)
         await host.StopAsync(Ct);
         File.Delete(kubeconfig);
         Assert.True(running);
+    }
+
+    [Fact]
+    public async Task A_quota_changed_through_TenantService_reaches_the_namespace_without_waiting_for_the_database_poll()
+    {
+        await using var h = await Harness.StartAsync(postgres);
+        var kubeconfig = Path.Combine(Path.GetTempPath(), $"portal-kubeconfig-{Guid.NewGuid():N}");
+        await h.Sandbox.WriteKubeconfigAsync(kubeconfig, Ct);
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Kubernetes:Kubeconfig"] = kubeconfig,
+            ["Kubernetes:WaitingRequeueSeconds"] = "1",
+            ["Kubernetes:LeaseDurationSeconds"] = "2",
+            // As above: only the signal can queue the tenant once the start-up work is done.
+            ["Kubernetes:PollSeconds"] = "300",
+            ["Kubernetes:ResyncSeconds"] = "300",
+        });
+        builder.Services.AddSingleton(h.Dbs);
+        builder.AddProvisioning();
+        using var host = builder.Build();
+        var tenant = await h.AddTenantAsync(ATenant().Build());
+        await host.StartAsync(Ct);
+        if (!await UntilAsync(async () => await QuotaCpuAsync(h, tenant.Namespace) == tenant.Quota.Cpu))
+        {
+            throw new TimeoutException("The tenant's ResourceQuota never appeared; the host is not working at all.");
+        }
+
+        // As the portal builds it for a request: the caller given, everything else from the host's services.
+        var tenants = ActivatorUtilities.CreateInstance<TenantService>(host.Services, new Caller("root", IsPlatformAdmin: true));
+        await tenants.UpdateAsync(tenant.Slug, new UpdateTenantRequest { Quota = tenant.Quota with { Cpu = "7" } }, expectedVersion: null, Ct);
+        var applied = await UntilAsync(async () => await QuotaCpuAsync(h, tenant.Namespace) == "7");
+
+        await host.StopAsync(Ct);
+        File.Delete(kubeconfig);
+        Assert.True(applied);
+    }
+
+    static async Task<string?> QuotaCpuAsync(Harness h, string ns) =>
+        (await h.Client.CoreV1.ListNamespacedResourceQuotaAsync(ns, cancellationToken: Ct))
+        .Items.SingleOrDefault()?.Spec.Hard["requests.cpu"].ToString();
+
+    static async Task<bool> UntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(100, Ct);
+        }
+
+        return true;
     }
 
     [Fact]

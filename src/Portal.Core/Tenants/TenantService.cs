@@ -9,13 +9,15 @@ namespace Portal.Core.Tenants;
 
 /// <summary>
 /// Tenants for the REST API and the Blazor pages: members see theirs; platform admins create and change them.
-/// Every change appends to the audit log.
+/// Every change appends to the audit log and, once committed, is announced on <see cref="TenantWrites"/>, so the
+/// provisioning leader in this process applies a new namespace or a changed quota at once.
 /// </summary>
 public sealed partial class TenantService(
     IDbContextFactory<PortalDb> contexts,
     Caller caller,
     IOptions<TenantNamingOptions> naming,
     TimeProvider time,
+    TenantWrites writes,
     ILogger<TenantService> logger)
 {
     /// <summary>Longest display name; the column holds 200 characters.</summary>
@@ -88,6 +90,7 @@ public sealed partial class TenantService(
             throw;
         }
 
+        writes.Written(tenant.Id);
         TenantCreated(logger, tenant.Slug, caller.Subject);
         return tenant;
     }
@@ -132,6 +135,7 @@ public sealed partial class TenantService(
             return await RefusedAsync("tenant.update", tenant, target, Stale(slug), ct);
         }
 
+        writes.Written(tenant.Id);
         return access;
     }
 

@@ -8,8 +8,10 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Portal.Core;
 using Portal.Core.Clusters;
 using Portal.Core.Data;
+using Portal.Core.Tenants;
 using Portal.Provisioning.Kubernetes;
 using Portal.Provisioning.Manifests;
 using Portal.Provisioning.WorkQueue;
@@ -19,8 +21,8 @@ namespace Portal.Provisioning.Reconciler;
 /// <summary>
 /// The provisioning controller as a hosted service. Replicas elect a leader with a coordination.k8s.io Lease in
 /// the portal's namespace; only the leader watches, polls and reconciles, so two replicas never do the same work.
-/// The leader feeds the queues from watches on labelled objects, <see cref="ClusterWrites"/> (API writes made in
-/// this process, at once), a short database poll (API writes made on any replica), and a periodic full resync with
+/// The leader feeds the queues from watches on labelled objects, <see cref="ClusterWrites"/> and
+/// <see cref="TenantWrites"/> (API writes made in this process, at once), a short database poll (API writes made on any replica), and a periodic full resync with
 /// an orphan sweep.
 /// </summary>
 public sealed partial class ProvisioningService : BackgroundService
@@ -29,6 +31,7 @@ public sealed partial class ProvisioningService : BackgroundService
     readonly KubernetesApi _kube;
     readonly ProvisioningQueues _queues;
     readonly ClusterWrites _writes;
+    readonly TenantWrites _tenantWrites;
     readonly ClusterReconciler _clusters;
     readonly TenantReconciler _tenants;
     readonly ClusterResync _resync;
@@ -44,7 +47,7 @@ public sealed partial class ProvisioningService : BackgroundService
 
     /// <summary>Creates the service; <see cref="Identity"/> is unique per process.</summary>
     public ProvisioningService(KubernetesConnection connection, KubernetesApi kube, ProvisioningQueues queues, ClusterWrites writes,
-        ClusterReconciler clusters, TenantReconciler tenants, ClusterResync resync, TenantResync tenantResync, IDbContextFactory<PortalDb> dbs,
+        TenantWrites tenantWrites, ClusterReconciler clusters, TenantReconciler tenants, ClusterResync resync, TenantResync tenantResync, IDbContextFactory<PortalDb> dbs,
         IOptions<KubernetesOptions> options, TimeProvider time, ILogger<ProvisioningService> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -52,6 +55,7 @@ public sealed partial class ProvisioningService : BackgroundService
         _kube = kube;
         _queues = queues;
         _writes = writes;
+        _tenantWrites = tenantWrites;
         _clusters = clusters;
         _tenants = tenants;
         _resync = resync;
@@ -156,7 +160,8 @@ public sealed partial class ProvisioningService : BackgroundService
             tenantLoop.RunAsync(Math.Max(1, _options.Workers / 2), ct),
             EveryAsync("resync", TimeSpan.FromSeconds(_options.ResyncSeconds), ResyncAsync, ct),
             EveryAsync("poll", TimeSpan.FromSeconds(_options.PollSeconds), PollAsync, ct),
-            ForwardWritesAsync(ct),
+            ForwardWritesAsync(_writes, _queues.ClusterChanged, ct),
+            ForwardWritesAsync(_tenantWrites, _queues.TenantChanged, ct),
             WatchAsync("deployments",
                 async c => Listed(await _kube.Client.AppsV1.ListDeploymentForAllNamespacesAsync(labelSelector: Labels.ManagedSelector, cancellationToken: c).ConfigureAwait(false)),
                 (rv, c) => _kube.Client.AppsV1.WatchListDeploymentForAllNamespacesAsync(labelSelector: Labels.ManagedSelector, resourceVersion: rv, allowWatchBookmarks: true, cancellationToken: c), ct),
@@ -267,16 +272,17 @@ public sealed partial class ProvisioningService : BackgroundService
     }
 
     /// <summary>
-    /// Queues the clusters written through this process's API (<see cref="ClusterWrites"/>) for as long as this
-    /// replica leads; without it a new, scaled or deleted cluster would wait for the next database poll.
+    /// Queues the rows written through this process's API (<see cref="ClusterWrites"/>, <see cref="TenantWrites"/>)
+    /// for as long as this replica leads; without it a new or changed cluster or tenant would wait for the next
+    /// database poll.
     /// </summary>
-    async Task ForwardWritesAsync(CancellationToken ct)
+    static async Task ForwardWritesAsync(WriteSignal writes, Action<Guid> queue, CancellationToken ct)
     {
         try
         {
-            await foreach (var clusterId in _writes.ReadAllAsync(ct).ConfigureAwait(false))
+            await foreach (var id in writes.ReadAllAsync(ct).ConfigureAwait(false))
             {
-                _queues.ClusterChanged(clusterId);
+                queue(id);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -115,7 +115,7 @@ internal sealed class Harness : IAsyncDisposable
         var settings = FastOptions();
         tune?.Invoke(settings);
         var options = Microsoft.Extensions.Options.Options.Create(settings);
-        var service = new ProvisioningService(connection, api, queues, writes ?? new ClusterWrites(),
+        var service = new ProvisioningService(connection, api, queues, writes ?? new ClusterWrites(), new TenantWrites(),
             new ClusterReconciler(Dbs, api, options, Time, NullLogger<ClusterReconciler>.Instance),
             new TenantReconciler(Dbs, api, queues, options, Time, NullLogger<TenantReconciler>.Instance),
             new ClusterResync(Dbs, api, Time, NullLogger<ClusterResync>.Instance),

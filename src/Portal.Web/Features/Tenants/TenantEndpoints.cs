@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Portal.Core.Tenants;
 using Portal.Web.Features.Api;
 
@@ -13,6 +14,8 @@ internal static class TenantEndpoints
         // Also read by the data layer's seeding of the default tenant.
         services.AddOptions<TenantNamingOptions>().BindConfiguration(TenantNamingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<TenantTokens>();
+        // Read by the provisioning leader (AddProvisioning registers the same singleton).
+        services.TryAddSingleton<TenantWrites>();
         return services.AddScoped<TenantService>();
     }
 
