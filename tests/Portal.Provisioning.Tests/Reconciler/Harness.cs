@@ -182,12 +182,42 @@ internal sealed class Harness : IAsyncDisposable
     /// Reconciles until the cluster reaches <paramref name="phase"/> (pods start on the sandbox's real-time
     /// timers), failing after 20 s.
     /// </summary>
-    public async Task<Cluster> ReconcileUntilAsync(Portal portal, Guid clusterId, ClusterPhase phase)
+    public Task<Cluster> ReconcileUntilAsync(Portal portal, Guid clusterId, ClusterPhase phase) =>
+        UntilPhaseAsync(clusterId, phase, TimeSpan.FromSeconds(20), async () => await portal.Clusters.ReconcileAsync(clusterId, Ct));
+
+    /// <summary>
+    /// Runs <paramref name="portal"/>'s cluster reconciler in the service's own <see cref="ReconcileLoop{TKey}"/>
+    /// (failed passes back off and run again, requeues are honoured) on the real clock until the cluster reaches
+    /// <paramref name="phase"/>, failing after 30 s.
+    /// </summary>
+    public async Task<Cluster> RunLoopUntilAsync(Portal portal, Guid clusterId, ClusterPhase phase)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        using var queue = new WorkQueue<Guid>(TimeProvider.System);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var loop = new ReconcileLoop<Guid>("cluster", queue, portal.Clusters.ReconcileAsync, NullLogger.Instance);
+        queue.Add(clusterId);
+        var running = loop.RunAsync(1, stop.Token);
+        try
+        {
+            return await UntilPhaseAsync(clusterId, phase, TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await running;
+        }
+    }
+
+    async Task<Cluster> UntilPhaseAsync(Guid clusterId, ClusterPhase phase, TimeSpan limit, Func<Task>? eachRound = null)
+    {
+        var deadline = DateTime.UtcNow + limit;
         while (true)
         {
-            await portal.Clusters.ReconcileAsync(clusterId, Ct);
+            if (eachRound is not null)
+            {
+                await eachRound();
+            }
+
             var cluster = await ReadClusterAsync(clusterId);
             if (cluster.Status.Phase == phase)
             {
@@ -203,42 +233,21 @@ internal sealed class Harness : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Runs <paramref name="portal"/>'s cluster reconciler in the service's own <see cref="ReconcileLoop{TKey}"/>
-    /// (failed passes back off and run again, requeues are honoured) on the real clock until the cluster reaches
-    /// <paramref name="phase"/>.
-    /// </summary>
-    public async Task<Cluster> RunLoopUntilAsync(Portal portal, Guid clusterId, ClusterPhase phase)
+    /// <summary>Whether <paramref name="condition"/> holds within <paramref name="seconds"/>, asking every 100 ms.</summary>
+    public static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, int seconds = 20)
     {
-        using var queue = new WorkQueue<Guid>(TimeProvider.System);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        var loop = new ReconcileLoop<Guid>("cluster", queue, portal.Clusters.ReconcileAsync, NullLogger.Instance);
-        queue.Add(clusterId);
-        var running = loop.RunAsync(1, stop.Token);
-        try
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(seconds);
+        while (!await condition())
         {
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            while (true)
+            if (DateTime.UtcNow > deadline)
             {
-                var cluster = await ReadClusterAsync(clusterId);
-                if (cluster.Status.Phase == phase)
-                {
-                    return cluster;
-                }
-
-                if (DateTime.UtcNow > deadline)
-                {
-                    throw new TimeoutException($"Cluster stayed {cluster.Status.Phase} ({cluster.Status.Reason}: {cluster.Status.Message}) instead of reaching {phase}.");
-                }
-
-                await Task.Delay(50, Ct);
+                return false;
             }
+
+            await Task.Delay(100, Ct);
         }
-        finally
-        {
-            await stop.CancelAsync();
-            await running;
-        }
+
+        return true;
     }
 
     public async Task<V1Deployment?> FindDeploymentAsync(string @namespace, string name)

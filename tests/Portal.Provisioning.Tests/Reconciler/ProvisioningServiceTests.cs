@@ -134,19 +134,5 @@ public sealed class ProvisioningServiceTests(PostgresServer postgres)
         }
     }
 
-    static async Task<bool> EventuallyAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                return false;
-            }
-
-            await Task.Delay(100, Ct);
-        }
-
-        return true;
-    }
+    static Task<bool> EventuallyAsync(Func<Task<bool>> condition) => Harness.EventuallyAsync(condition);
 }
