@@ -70,6 +70,20 @@ namespace Portal.Core.Migrations.Sqlite
                 });
 
             migrationBuilder.CreateTable(
+                name: "DataProtectionKeys",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    FriendlyName = table.Column<string>(type: "TEXT", nullable: true),
+                    Xml = table.Column<string>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DataProtectionKeys", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "KnownUsers",
                 columns: table => new
                 {
@@ -125,6 +139,7 @@ namespace Portal.Core.Migrations.Sqlite
                     Policy_IdleTimeout = table.Column<TimeSpan>(type: "TEXT", nullable: true),
                     Policy_MaxTimeToLive = table.Column<TimeSpan>(type: "TEXT", nullable: false),
                     Policy_MaxWorkersPerCluster = table.Column<int>(type: "INTEGER", nullable: false),
+                    Policy_Presets = table.Column<string>(type: "TEXT", nullable: false),
                     Quota_Cpu = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
                     Quota_MaxClusters = table.Column<int>(type: "INTEGER", nullable: false),
                     Quota_MaxPods = table.Column<int>(type: "INTEGER", nullable: false),
@@ -503,6 +518,9 @@ namespace Portal.Core.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "ClusterEvents");
+
+            migrationBuilder.DropTable(
+                name: "DataProtectionKeys");
 
             migrationBuilder.DropTable(
                 name: "KnownUsers");

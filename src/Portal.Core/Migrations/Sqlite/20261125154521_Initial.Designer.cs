@@ -12,8 +12,8 @@ using Portal.Core.Data;
 namespace Portal.Core.Migrations.Sqlite
 {
     [DbContext(typeof(SqlitePortalDb))]
-    [Migration("20261125143824_TenantPresets")]
-    partial class TenantPresets
+    [Migration("20261125154521_Initial")]
+    partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)

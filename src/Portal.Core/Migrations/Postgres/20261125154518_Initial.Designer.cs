@@ -13,8 +13,8 @@ using Portal.Core.Data;
 namespace Portal.Core.Migrations.Postgres
 {
     [DbContext(typeof(PostgresPortalDb))]
-    [Migration("20261125141358_DataProtectionKeys")]
-    partial class DataProtectionKeys
+    [Migration("20261125154518_Initial")]
+    partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -640,6 +640,10 @@ namespace Portal.Core.Migrations.Postgres
 
                             b1.Property<int>("MaxWorkersPerCluster")
                                 .HasColumnType("integer");
+
+                            b1.Property<string>("Presets")
+                                .IsRequired()
+                                .HasColumnType("text");
                         });
 
                     b.ComplexProperty(typeof(Dictionary<string, object>), "Quota", "Portal.Core.Tenants.Tenant.Quota#TenantQuota", b1 =>

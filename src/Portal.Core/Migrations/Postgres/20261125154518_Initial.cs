@@ -71,6 +71,20 @@ namespace Portal.Core.Migrations.Postgres
                 });
 
             migrationBuilder.CreateTable(
+                name: "DataProtectionKeys",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    FriendlyName = table.Column<string>(type: "text", nullable: true),
+                    Xml = table.Column<string>(type: "text", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DataProtectionKeys", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "KnownUsers",
                 columns: table => new
                 {
@@ -126,6 +140,7 @@ namespace Portal.Core.Migrations.Postgres
                     Policy_IdleTimeout = table.Column<TimeSpan>(type: "interval", nullable: true),
                     Policy_MaxTimeToLive = table.Column<TimeSpan>(type: "interval", nullable: false),
                     Policy_MaxWorkersPerCluster = table.Column<int>(type: "integer", nullable: false),
+                    Policy_Presets = table.Column<string>(type: "text", nullable: false),
                     Quota_Cpu = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
                     Quota_MaxClusters = table.Column<int>(type: "integer", nullable: false),
                     Quota_MaxPods = table.Column<int>(type: "integer", nullable: false),
@@ -505,6 +520,9 @@ namespace Portal.Core.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "ClusterEvents");
+
+            migrationBuilder.DropTable(
+                name: "DataProtectionKeys");
 
             migrationBuilder.DropTable(
                 name: "KnownUsers");
