@@ -1,3 +1,4 @@
+using Portal.Core.Data;
 using Portal.Web.Data;
 using Portal.Web.Features.Api;
 using Portal.Web.Features.Clusters;
@@ -30,26 +31,35 @@ builder.Services.AddShell();
 
 var app = builder.Build();
 
-// `dotnet run --project src/Portal.Web -- migrate` migrates and exits instead of serving.
-if (await app.TryRunDataCommandAsync(args))
+try
+{
+    // `dotnet run --project src/Portal.Web -- migrate` migrates and exits instead of serving.
+    if (await app.TryRunDataCommandAsync(args))
+        return 0;
+    // `dotnet run --project src/Portal.Web -- token create --user admin` prints a personal access token and exits.
+    if (await app.TryRunTokenCommandAsync(args) is { } exitCode)
+        return exitCode;
+
+    app.UsePortalProblemDetails();
+    app.UseRequestBodyLimit();
+    app.UsePortalAuthentication();
+    app.UseAntiforgery();
+
+    app.MapHealth();
+    app.MapPortalOpenApi();
+    app.MapPortalIdentity();
+    app.MapApi();
+    app.MapShell();
+
+    await app.RunAsync();
     return 0;
-// `dotnet run --project src/Portal.Web -- token create --user admin` prints a personal access token and exits.
-if (await app.TryRunTokenCommandAsync(args) is { } exitCode)
-    return exitCode;
-
-app.UsePortalProblemDetails();
-app.UseRequestBodyLimit();
-app.UsePortalAuthentication();
-app.UseAntiforgery();
-
-app.MapHealth();
-app.MapPortalOpenApi();
-app.MapPortalIdentity();
-app.MapApi();
-app.MapShell();
-
-await app.RunAsync();
-return 0;
+}
+catch (UnknownSchemaException refused)
+{
+    // An operator's problem with a plain answer (which database, what to do): say it, without a stack trace.
+    await Console.Error.WriteLineAsync($"Spark Portal did not start: {refused.Message}");
+    return 1;
+}
 
 /// <summary>Entry point; public so WebApplicationFactory&lt;Program&gt; can host the portal in tests.</summary>
 public partial class Program;

@@ -60,6 +60,17 @@ public static partial class PortalDbMigrations
         PortalDb db, bool seedDefaultTenant, string defaultTenantNamespace, ILogger logger, CancellationToken cancellationToken)
     {
         var provider = db.GetType().Name;
+        var known = db.Database.GetMigrations().ToHashSet(StringComparer.Ordinal);
+        var unknown = (await db.Database.GetAppliedMigrationsAsync(cancellationToken)).Where(m => !known.Contains(m)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new UnknownSchemaException(
+                $"The database was made by another build of Spark Portal: it has migrations this build doesn't know " +
+                $"({string.Join(", ", unknown)}), so it can't be brought to this build's schema. Run the build that made it, " +
+                $"or give this one a new database (ConnectionStrings:Portal, or for the embedded SQLite file, delete it or " +
+                $"change Portal:DataDirectory).");
+        }
+
         var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
         if (pending.Count > 0)
         {

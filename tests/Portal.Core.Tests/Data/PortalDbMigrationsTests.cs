@@ -114,4 +114,19 @@ public abstract class PortalDbMigrationsTests : IAsyncLifetime
 
         Assert.Equal(["default"], await TenantSlugsAsync());
     }
+
+    [Fact]
+    public async Task A_database_made_by_another_build_is_refused_with_a_message_naming_its_unknown_migrations()
+    {
+        await MigrateAndSeedAsync(seed: false);
+        await using (var db = NewDb())
+        {
+            await db.Database.ExecuteSqlAsync(
+                $"INSERT INTO \"__EFMigrationsHistory\" (\"MigrationId\", \"ProductVersion\") VALUES ('29990101000000_FromANewerBuild', '10.0.15')", Ct);
+        }
+
+        var refused = await Assert.ThrowsAsync<UnknownSchemaException>(() => MigrateAndSeedAsync(seed: true));
+
+        Assert.Contains("29990101000000_FromANewerBuild", refused.Message, StringComparison.Ordinal);
+    }
 }
