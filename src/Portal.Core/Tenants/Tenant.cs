@@ -84,19 +84,6 @@ public sealed record TenantPolicy
         ReferenceEquals(Presets, DefaultPresets) && Presets.Any(p => p.Workers > MaxWorkersPerCluster)
             ? this with { Presets = DefaultPresets.Where(p => p.Workers <= MaxWorkersPerCluster).ToList() }
             : this;
-
-    // Value equality for the list too, so that an unchanged policy compares equal.
-    /// <inheritdoc />
-    public bool Equals(TenantPolicy? other) =>
-        other is not null
-        && DefaultTimeToLive == other.DefaultTimeToLive
-        && MaxTimeToLive == other.MaxTimeToLive
-        && IdleTimeout == other.IdleTimeout
-        && MaxWorkersPerCluster == other.MaxWorkersPerCluster
-        && (ReferenceEquals(Presets, other.Presets) || (Presets is not null && other.Presets is not null && Presets.SequenceEqual(other.Presets)));
-
-    /// <inheritdoc />
-    public override int GetHashCode() => HashCode.Combine(DefaultTimeToLive, MaxTimeToLive, IdleTimeout, MaxWorkersPerCluster, Presets?.Count);
 }
 
 /// <summary>A named cluster size members pick with one click when they ask for a cluster.</summary>
