@@ -7,6 +7,7 @@ using Portal.Core.Clusters;
 using Portal.Core.Tenants;
 using Portal.Provisioning.Kubernetes;
 using Portal.Provisioning.Reconciler;
+using Portal.Provisioning.Spark;
 using Portal.Provisioning.WorkQueue;
 
 namespace Portal.Provisioning;
@@ -37,6 +38,8 @@ public static class ProvisioningExtensions
         services.TryAddSingleton<ProvisioningQueues>();
         services.TryAddSingleton<ClusterWrites>();
         services.TryAddSingleton<TenantWrites>();
+        services.TryAddSingleton<SparkEndpoint>();
+        services.TryAddSingleton<SparkObserver>();
         services.TryAddSingleton<ClusterReconciler>();
         services.TryAddSingleton<TenantReconciler>();
         services.TryAddSingleton<ClusterResync>();

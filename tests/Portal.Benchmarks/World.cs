@@ -8,6 +8,7 @@ using Portal.Core.Data;
 using Portal.Core.Tenants;
 using Portal.Provisioning.Kubernetes;
 using Portal.Provisioning.Reconciler;
+using Portal.Provisioning.Spark;
 using Portal.Provisioning.WorkQueue;
 using Portal.Sandbox;
 using Portal.Testing;
@@ -33,7 +34,7 @@ internal sealed class World : IAsyncDisposable
         Api = new KubernetesApi(Connection, TimeProvider.System, NullLoggerFactory.Instance);
         // Checks made by the benchmark itself go through their own client, so they are never counted.
         Observer = Connect().Client;
-        Clusters = new ClusterService(Dbs, new Caller(Subject, IsPlatformAdmin: false), Microsoft.Extensions.Options.Options.Create(new ClusterDefaults()),
+        Clusters = new ClusterService(Dbs, new Caller(Subject, IsPlatformAdmin: false), Microsoft.Extensions.Options.Options.Create(new ClusterOptions()),
             TimeProvider.System, Writes, NullLogger<ClusterService>.Instance);
     }
 
@@ -83,7 +84,7 @@ internal sealed class World : IAsyncDisposable
         var queues = new ProvisioningQueues(TimeProvider.System);
         _disposables.Add(queues);
         var options = Microsoft.Extensions.Options.Options.Create(Options);
-        return (new ClusterReconciler(Dbs, Api, options, TimeProvider.System, NullLogger<ClusterReconciler>.Instance),
+        return (new ClusterReconciler(Dbs, Api, new SparkObserver(new SparkEndpoint(Api, NullLogger<SparkEndpoint>.Instance)), options, TimeProvider.System, NullLogger<ClusterReconciler>.Instance),
             new TenantReconciler(Dbs, Api, queues, options, TimeProvider.System, NullLogger<TenantReconciler>.Instance),
             new ClusterResync(Dbs, Api, TimeProvider.System, NullLogger<ClusterResync>.Instance),
             new TenantResync(Dbs, Api, options));

@@ -110,8 +110,8 @@ public sealed class ClusterBuilder
         Owner = "alice",
         Spec = new ClusterSpec
         {
-            SparkVersion = "3.5.3",
-            Image = "apache/spark:3.5.3",
+            SparkVersion = ClusterOptions.BuiltInImages[0].SparkVersion,
+            Image = ClusterOptions.BuiltInImages[0].Image,
             Workers = _workers,
             WorkerCores = "1",
             WorkerMemory = "2Gi",

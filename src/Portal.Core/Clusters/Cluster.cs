@@ -63,6 +63,15 @@ public sealed record ClusterSpec
     /// <summary>Whether a Spark Connect server (sc://, port 15002) runs beside the master.</summary>
     public bool SparkConnect { get; init; }
 
+    /// <summary>
+    /// Scratch space of each worker (Spark's local dirs: shuffle files and spill), a Kubernetes quantity: the size
+    /// limit of its emptyDir, counted against the tenant's ephemeral-storage quota.
+    /// </summary>
+    public string WorkerScratch { get; init; } = "10Gi";
+
+    /// <summary>Scratch space of the master and of the Connect server, a Kubernetes quantity.</summary>
+    public string MasterScratch { get; init; } = "2Gi";
+
     public TimeSpan TimeToLive { get; init; }
 }
 
@@ -103,6 +112,47 @@ public sealed record ClusterStatus
     public DateTimeOffset? RunningSince { get; init; }
 
     public DateTimeOffset? EndedAt { get; init; }
+
+    /// <summary>Workers the Spark master reports ALIVE (registered with it), as opposed to pods that are Ready.</summary>
+    public int RegisteredWorkers { get; init; }
+
+    /// <summary>Cores of the registered workers as Spark counts them (whole cores per worker).</summary>
+    public int SparkCores { get; init; }
+
+    /// <summary>Of <see cref="SparkCores"/>, those granted to running applications.</summary>
+    public int SparkCoresUsed { get; init; }
+
+    /// <summary>Applications the master runs, the Connect server's own included.</summary>
+    public int ActiveApplications { get; init; }
+
+    /// <summary>When Spark last showed activity (an application other than the Connect server, or a Connect job).</summary>
+    public DateTimeOffset? LastActivityAt { get; init; }
+
+    /// <summary>True while Spark shows no activity: the idle timeout counts from <see cref="LastActivityAt"/>.</summary>
+    public bool Idle { get; init; }
+
+    /// <summary>
+    /// What the reconciler last counted of Spark's work (applications and Connect jobs ever seen); a change between
+    /// two looks is activity even when the work started and ended in between.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? ActivityMark { get; init; }
+
+    /// <summary>Why the cluster ended, once it is ending: deleted by someone, expired, or idle.</summary>
+    public ClusterTermination? TerminationReason { get; init; }
+}
+
+/// <summary>Why a cluster ended.</summary>
+public enum ClusterTermination
+{
+    /// <summary>A member or admin deleted it.</summary>
+    Deleted,
+
+    /// <summary>Its time-to-live ran out.</summary>
+    Expired,
+
+    /// <summary>Spark showed no activity for the tenant's idle timeout.</summary>
+    Idle,
 }
 
 /// <summary>One entry in a cluster's phase history.</summary>

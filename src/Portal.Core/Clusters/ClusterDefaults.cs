@@ -3,28 +3,13 @@ using System.ComponentModel.DataAnnotations;
 namespace Portal.Core.Clusters;
 
 /// <summary>
-/// What a create request gets for every field it leaves out, and which images it may choose from.
-/// Bound from the "Clusters:Defaults" configuration section and validated at start-up.
+/// What a create request gets for every field it leaves out. Bound from the "Clusters:Defaults" configuration
+/// section as part of <see cref="ClusterOptions"/>.
 /// </summary>
 public sealed class ClusterDefaults : IValidatableObject
 {
-    /// <summary>Configuration section the options bind to.</summary>
-    public const string Section = "Clusters:Defaults";
-
-    /// <summary>Spark version of <see cref="Image"/>; a request's "sparkVersion" picks among <see cref="AllowedImages"/>.</summary>
-    [Required]
-    public string SparkVersion { get; set; } = "3.5.3";
-
-    /// <summary>Image used when a request names neither an image nor a Spark version.</summary>
-    [Required]
-    public string Image { get; set; } = "apache/spark:3.5.3";
-
-    /// <summary>
-    /// Further images a request may name, keyed by their Spark version. The default <see cref="Image"/> is always
-    /// allowed. Kept apart from it because the configuration binder merges into, rather than replaces, a
-    /// dictionary that already has entries.
-    /// </summary>
-    public Dictionary<string, string> AllowedImages { get; set; } = [];
+    /// <summary>Image used when a request names neither an image nor a Spark version; null means the catalogue's first.</summary>
+    public string? Image { get; set; }
 
     /// <summary>Worker count when the request has none.</summary>
     [Range(1, 1000)]
@@ -38,23 +23,26 @@ public sealed class ClusterDefaults : IValidatableObject
     [Required]
     public string WorkerMemory { get; set; } = "2Gi";
 
-    /// <summary>CPU of the master, a Kubernetes quantity.</summary>
+    /// <summary>CPU of the master (and of the Connect server), a Kubernetes quantity.</summary>
     [Required]
     public string MasterCores { get; set; } = "1";
 
-    /// <summary>Memory of the master, a Kubernetes quantity.</summary>
+    /// <summary>Memory of the master (and of the Connect server), a Kubernetes quantity.</summary>
     [Required]
     public string MasterMemory { get; set; } = "1Gi";
 
-    /// <summary>Whether a Spark Connect server runs beside the master when the request doesn't say.</summary>
-    public bool SparkConnect { get; set; }
+    /// <summary>Scratch space (Spark's local dirs: shuffle and spill) of each worker, a Kubernetes quantity.</summary>
+    [Required]
+    public string WorkerScratch { get; set; } = "10Gi";
 
-    /// <summary>Every image a request may name, keyed by Spark version.</summary>
-    public IReadOnlyDictionary<string, string> Images()
-    {
-        var images = new Dictionary<string, string>(AllowedImages, StringComparer.Ordinal) { [SparkVersion] = Image };
-        return images;
-    }
+    /// <summary>Scratch space of the master and of the Connect server, a Kubernetes quantity.</summary>
+    [Required]
+    public string MasterScratch { get; set; } = "2Gi";
+
+    /// <summary>
+    /// Whether a Spark Connect server runs beside the master when the request doesn't say and the image can run one.
+    /// </summary>
+    public bool SparkConnect { get; set; } = true;
 
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -63,15 +51,16 @@ public sealed class ClusterDefaults : IValidatableObject
                  {
                      (nameof(WorkerCores), WorkerCores), (nameof(WorkerMemory), WorkerMemory),
                      (nameof(MasterCores), MasterCores), (nameof(MasterMemory), MasterMemory),
+                     (nameof(WorkerScratch), WorkerScratch), (nameof(MasterScratch), MasterScratch),
                  })
         {
             if (!KubernetesQuantity.TryParse(value, out var quantity) || quantity <= 0)
-                yield return new ValidationResult($"'{value}' is not a positive Kubernetes quantity.", [name]);
+                yield return new ValidationResult($"{name}: '{value}' is not a positive Kubernetes quantity.", [name]);
         }
 
-        if (AllowedImages.TryGetValue(SparkVersion, out var other) && other != Image)
-            yield return new ValidationResult(
-                $"AllowedImages maps the default Spark version {SparkVersion} to '{other}', not to Image '{Image}'.",
-                [nameof(AllowedImages)]);
+        if (SparkMemory.ContainerMiB(WorkerMemory) is var worker and > 0 && worker < SparkMemory.MinWorkerMiB)
+            yield return new ValidationResult($"WorkerMemory: must be at least {SparkMemory.MinWorkerMiB}Mi.", [nameof(WorkerMemory)]);
+        if (SparkMemory.ContainerMiB(MasterMemory) is var master and > 0 && master < SparkMemory.MinConnectMiB)
+            yield return new ValidationResult($"MasterMemory: must be at least {SparkMemory.MinConnectMiB}Mi, enough for a Connect server.", [nameof(MasterMemory)]);
     }
 }

@@ -11,34 +11,55 @@ public static class ClusterRequestValidator
     /// <summary>Most CPU for master or worker; the least is anything above zero.</summary>
     public const decimal MaxCores = 64;
 
-    /// <summary>Least memory a Spark JVM starts with reliably (512Mi).</summary>
-    public const decimal MinMemoryBytes = 512m * 1024 * 1024;
-
     /// <summary>Most memory for master or worker (1Ti).</summary>
     public const decimal MaxMemoryBytes = 1024m * 1024 * 1024 * 1024;
+
+    /// <summary>Least scratch space of a pod (1Gi): Spark writes shuffle files there from the first stage on.</summary>
+    public const decimal MinScratchBytes = 1024m * 1024 * 1024;
+
+    /// <summary>Most scratch space of a pod (1Ti).</summary>
+    public const decimal MaxScratchBytes = 1024m * 1024 * 1024 * 1024;
 
     /// <summary>Shortest lifetime; anything shorter ends before the cluster is up.</summary>
     public static readonly TimeSpan MinTimeToLive = TimeSpan.FromMinutes(10);
 
     /// <summary>The spec for <paramref name="request"/>, or a <see cref="FailureKind.Invalid"/> failure naming each bad field.</summary>
-    public static Outcome<ClusterSpec> Resolve(CreateClusterRequest request, ClusterDefaults defaults, TenantPolicy policy)
+    public static Outcome<ClusterSpec> Resolve(CreateClusterRequest request, ClusterOptions options, TenantPolicy policy)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(policy);
+        var defaults = options.Defaults;
         var errors = new Errors();
         errors.Add("name", KubernetesNames.Problem(request.Name, KubernetesNames.MaxClusterNameLength));
 
         var workers = request.Workers ?? defaults.Workers;
         errors.Add("workers", WorkersProblem(workers, policy));
 
-        var (sparkVersion, image) = ResolveImage(request, defaults, errors);
+        var image = ResolveImage(request, options, errors);
+        var sparkConnect = request.SparkConnect ?? (defaults.SparkConnect && image?.SparkConnect == true);
+        if (sparkConnect && image is { SparkConnect: false })
+            errors.Add("sparkConnect", $"Spark {image.SparkVersion} ({image.Image}) has no Spark Connect server: Spark bundles it from 4.0 on. " +
+                                       $"Choose an image that has it ({string.Join(", ", options.Catalogue.Where(i => i.SparkConnect).Select(i => i.Image))}) or leave sparkConnect off.");
 
         var workerCores = request.WorkerCores ?? defaults.WorkerCores;
         var workerMemory = request.WorkerMemory ?? defaults.WorkerMemory;
         var masterCores = request.MasterCores ?? defaults.MasterCores;
         var masterMemory = request.MasterMemory ?? defaults.MasterMemory;
+        var workerScratch = request.WorkerScratch ?? defaults.WorkerScratch;
+        var masterScratch = request.MasterScratch ?? defaults.MasterScratch;
         errors.Add("workerCores", CoresProblem(workerCores));
-        errors.Add("workerMemory", MemoryProblem(workerMemory));
+        errors.Add("workerMemory", MemoryProblem(workerMemory, SparkMemory.MinWorkerMiB,
+            $"a worker holds its daemon ({SparkMemory.WorkerDaemonHeapMiB + SparkMemory.DaemonOverheadMiB}Mi) and one executor: " +
+            $"Spark refuses an executor heap below {SparkMemory.SparkMinimumHeapMiB}Mi, and adds at least {SparkMemory.MinOverheadMiB}Mi of overhead"));
         errors.Add("masterCores", CoresProblem(masterCores));
-        errors.Add("masterMemory", MemoryProblem(masterMemory));
+        errors.Add("masterMemory", sparkConnect
+            ? MemoryProblem(masterMemory, SparkMemory.MinConnectMiB,
+                $"the Connect server, sized like the master, is a Spark driver: Spark refuses a driver heap below {SparkMemory.SparkMinimumHeapMiB}Mi, " +
+                $"and adds at least {SparkMemory.MinOverheadMiB}Mi of overhead")
+            : MemoryProblem(masterMemory, SparkMemory.MinMasterMiB, "the master daemon's heap and its JVM's own memory"));
+        errors.Add("workerScratch", ScratchProblem(workerScratch));
+        errors.Add("masterScratch", ScratchProblem(masterScratch));
 
         var sparkConf = request.SparkConf ?? [];
         if (sparkConf.Count > SparkConfPolicy.MaxEntries)
@@ -55,15 +76,17 @@ public static class ClusterRequestValidator
 
         return new ClusterSpec
         {
-            SparkVersion = sparkVersion!,
-            Image = image!,
+            SparkVersion = image!.SparkVersion,
+            Image = image.Image,
             Workers = workers,
             WorkerCores = workerCores,
             WorkerMemory = workerMemory,
             MasterCores = masterCores,
             MasterMemory = masterMemory,
+            WorkerScratch = workerScratch,
+            MasterScratch = masterScratch,
             SparkConf = sparkConf.ToDictionary(e => e.Key, e => e.Value!, StringComparer.Ordinal),
-            SparkConnect = request.SparkConnect ?? defaults.SparkConnect,
+            SparkConnect = sparkConnect,
             TimeToLive = timeToLive,
         };
     }
@@ -77,26 +100,25 @@ public static class ClusterRequestValidator
         _ => null,
     };
 
-    private static (string? SparkVersion, string? Image) ResolveImage(
-        CreateClusterRequest request, ClusterDefaults defaults, Errors errors)
+    // sparkVersion picks the version's first image; image must be in the catalogue; both must agree.
+    private static SparkImage? ResolveImage(CreateClusterRequest request, ClusterOptions options, Errors errors)
     {
-        var images = defaults.Images();
-        string? versionImage = null;
-        if (request.SparkVersion is not null && !images.TryGetValue(request.SparkVersion, out versionImage))
+        SparkImage? versionImage = null;
+        if (request.SparkVersion is not null && (versionImage = options.ForVersion(request.SparkVersion)) is null)
         {
-            errors.Add("sparkVersion", $"Must be one of: {string.Join(", ", images.Keys.Order(StringComparer.Ordinal))}.");
-            return (null, null);
+            errors.Add("sparkVersion", $"Must be one of: {string.Join(", ", options.Catalogue.Select(i => i.SparkVersion).Distinct().Order(StringComparer.Ordinal))}.");
+            return null;
         }
 
         if (request.Image is null)
-            return versionImage is null ? (defaults.SparkVersion, defaults.Image) : (request.SparkVersion, versionImage);
+            return versionImage ?? options.DefaultImage;
 
-        var match = images.FirstOrDefault(i => i.Value == request.Image);
-        if (match.Value is null)
-            errors.Add("image", $"Must be one of the allowed images: {string.Join(", ", images.Values.Order(StringComparer.Ordinal))}.");
-        else if (versionImage is not null && versionImage != request.Image)
-            errors.Add("image", $"Spark {request.SparkVersion} uses '{versionImage}'; leave out one of image and sparkVersion.");
-        return (match.Key, match.Value);
+        var image = options.Find(request.Image);
+        if (image is null)
+            errors.Add("image", $"Must be one of the catalogue's images (GET /api/v1/images): {string.Join(", ", options.Catalogue.Select(i => i.Image))}.");
+        else if (versionImage is not null && image.SparkVersion != versionImage.SparkVersion)
+            errors.Add("image", $"'{image.Image}' runs Spark {image.SparkVersion}, not {request.SparkVersion}; leave out one of image and sparkVersion.");
+        return image;
     }
 
     private static string? CoresProblem(string cores)
@@ -106,11 +128,20 @@ public static class ClusterRequestValidator
         return value is > 0 and <= MaxCores ? null : $"Must be more than 0 and at most {MaxCores}.";
     }
 
-    private static string? MemoryProblem(string memory)
+    private static string? MemoryProblem(string memory, long minimumMiB, string why)
     {
         if (!KubernetesQuantity.TryParse(memory, out var value))
-            return $"'{memory}' is not a Kubernetes quantity (e.g. \"2Gi\", \"512Mi\").";
-        return value is >= MinMemoryBytes and <= MaxMemoryBytes ? null : "Must be from 512Mi to 1Ti.";
+            return $"'{memory}' is not a Kubernetes quantity (e.g. \"2Gi\", \"1536Mi\").";
+        if (value > MaxMemoryBytes)
+            return "Must be at most 1Ti.";
+        return value >= minimumMiB * 1024m * 1024 ? null : $"Must be at least {minimumMiB}Mi: {why}.";
+    }
+
+    private static string? ScratchProblem(string scratch)
+    {
+        if (!KubernetesQuantity.TryParse(scratch, out var value))
+            return $"'{scratch}' is not a Kubernetes quantity (e.g. \"10Gi\").";
+        return value is >= MinScratchBytes and <= MaxScratchBytes ? null : "Must be from 1Gi to 1Ti.";
     }
 
     /// <summary>Collects reasons per field, keeping the first reason order.</summary>

@@ -20,50 +20,67 @@ public sealed record CreateClusterRequest
     public int? Workers { get; init; }
 
     /// <summary>
-    /// Spark version; picks the matching allowed image. Default: Clusters:Defaults:SparkVersion (3.5.3).
+    /// Spark version; picks the catalogue's first image of that version (GET /api/v1/images). Default: the version of
+    /// the default image.
     /// </summary>
     public string? SparkVersion { get; init; }
 
     /// <summary>
-    /// Container image, one of the allowed images (Clusters:Defaults:Image and :AllowedImages). Default: the image of
-    /// sparkVersion, else Clusters:Defaults:Image (apache/spark:3.5.3).
+    /// Container image, one of the image catalogue's (Clusters:Images, listed by GET /api/v1/images). Default: the image
+    /// of sparkVersion, else Clusters:Defaults:Image (the catalogue's first: Spark 4.0.3).
     /// </summary>
     public string? Image { get; init; }
 
     /// <summary>
-    /// CPU per worker, a Kubernetes quantity ("1", "500m"), more than 0 and at most 64. Default:
-    /// Clusters:Defaults:WorkerCores ("1").
+    /// CPU per worker, a Kubernetes quantity ("1", "500m"), more than 0 and at most 64. Spark counts whole cores:
+    /// a worker offers its CPU rounded up ("500m" is 1 core to Spark, throttled to half a core by Kubernetes).
+    /// Default: Clusters:Defaults:WorkerCores ("1").
     /// </summary>
     public string? WorkerCores { get; init; }
 
     /// <summary>
-    /// Memory per worker, a Kubernetes quantity ("2Gi", "512Mi"), from 512Mi to 1Ti. Default:
-    /// Clusters:Defaults:WorkerMemory ("2Gi").
+    /// Memory per worker, a Kubernetes quantity ("2Gi", "1536Mi"), from 1344Mi to 1Ti: the worker daemon, one
+    /// executor (heap at least 512Mi) and its overhead (at least 384Mi, 40 % of the heap for PySpark's Python
+    /// workers) share it (docs/spark.md). Default: Clusters:Defaults:WorkerMemory ("2Gi").
     /// </summary>
     public string? WorkerMemory { get; init; }
 
     /// <summary>
-    /// CPU of the master, a Kubernetes quantity, more than 0 and at most 64. Default: Clusters:Defaults:MasterCores
-    /// ("1").
+    /// CPU of the master, and of the Connect server, a Kubernetes quantity, more than 0 and at most 64. Default:
+    /// Clusters:Defaults:MasterCores ("1").
     /// </summary>
     public string? MasterCores { get; init; }
 
     /// <summary>
-    /// Memory of the master, a Kubernetes quantity, from 512Mi to 1Ti. Default: Clusters:Defaults:MasterMemory ("1Gi").
+    /// Scratch space per worker (Spark's local dirs, for shuffle and spill), a Kubernetes quantity from 1Gi to 1Ti,
+    /// counted against the tenant's ephemeral-storage quota. Default: Clusters:Defaults:WorkerScratch ("10Gi").
+    /// </summary>
+    public string? WorkerScratch { get; init; }
+
+    /// <summary>
+    /// Scratch space of the master and of the Connect server, a Kubernetes quantity from 1Gi to 1Ti. Default:
+    /// Clusters:Defaults:MasterScratch ("2Gi").
+    /// </summary>
+    public string? MasterScratch { get; init; }
+
+    /// <summary>
+    /// Memory of the master, and of the Connect server (a Spark driver), a Kubernetes quantity: from 448Mi, or 896Mi
+    /// with sparkConnect, to 1Ti. Default: Clusters:Defaults:MasterMemory ("1Gi").
     /// </summary>
     public string? MasterMemory { get; init; }
 
     /// <summary>
     /// Extra spark-defaults.conf entries (at most 100). Keys start with 'spark.'; keys the portal owns (spark.master,
     /// spark.submit.deployMode, spark.driver.host, spark.driver.bindAddress, spark.authenticate*,
-    /// spark.ui.reverseProxy*, spark.connect.grpc.binding.*, spark.master.*, spark.kubernetes.*) are refused. Default:
+    /// spark.ui.reverseProxy*, spark.connect.grpc.binding.*, spark.master.*, spark.kubernetes.*, and the memory keys the
+    /// portal budgets: spark.executor.memory*, spark.driver.memory*, spark.memory.offHeap.*) are refused. Default:
     /// none.
     /// </summary>
     public Dictionary<string, string?>? SparkConf { get; init; }
 
     /// <summary>
-    /// Run a Spark Connect server (sc://, port 15002) beside the master. Default: Clusters:Defaults:SparkConnect
-    /// (false).
+    /// Run a Spark Connect server (sc://, port 15002) beside the master; only images that bundle it (Spark 4 on) can.
+    /// Default: Clusters:Defaults:SparkConnect (true) when the image can.
     /// </summary>
     public bool? SparkConnect { get; init; }
 

@@ -26,7 +26,7 @@ public sealed record ClusterCreated(Cluster Cluster, bool Replayed);
 public sealed partial class ClusterService(
     IDbContextFactory<PortalDb> contexts,
     Caller caller,
-    IOptions<ClusterDefaults> defaults,
+    IOptions<ClusterOptions> options,
     TimeProvider time,
     ClusterWrites writes,
     ILogger<ClusterService> logger)
@@ -92,7 +92,7 @@ public sealed partial class ClusterService(
         if (idempotencyKey is not null && IdempotencyKeyProblem(idempotencyKey) is { } keyProblem)
             return await RefusedAsync("cluster.create", access.Tenant, target, Failure.Invalid("Idempotency-Key", keyProblem), ct);
 
-        var spec = ClusterRequestValidator.Resolve(request, defaults.Value, access.Tenant.Policy);
+        var spec = ClusterRequestValidator.Resolve(request, options.Value, access.Tenant.Policy);
 
         // The key is checked before the request's validity: a retry must get the original answer even if the
         // defaults or the tenant's policy changed in between.
@@ -206,6 +206,7 @@ public sealed partial class ClusterService(
                 Reason = "DeletionRequested",
                 Message = message,
                 PhaseChangedAt = now,
+                TerminationReason = ClusterTermination.Deleted,
             };
             db.ClusterEvents.Add(new ClusterEvent
             {

@@ -27,6 +27,12 @@ public static partial class SparkConfPolicy
         "spark.ui.reverseProxyUrl",
         "spark.connect.grpc.binding.address",
         "spark.connect.grpc.binding.port",
+        // The memory budget (SparkMemory) sizes every JVM to fit its container; these would break it.
+        "spark.executor.memory",
+        "spark.driver.memory",
+        "spark.executor.pyspark.memory",
+        // Spark's standalone worker flag that makes workers reconnect to the master's Service after a restart.
+        "spark.worker.preferConfiguredMasterAddress",
     };
 
     private static readonly string[] ForbiddenPrefixes =
@@ -36,6 +42,9 @@ public static partial class SparkConfPolicy
         // The master's own settings include the REST submission server, which runs code without authentication.
         "spark.master.",
         "spark.authenticate.",
+        "spark.executor.memoryOverhead",
+        "spark.driver.memoryOverhead",
+        "spark.memory.offHeap.",
     ];
 
     /// <summary>Why <paramref name="key"/> = <paramref name="value"/> is refused, or null when it is allowed.</summary>

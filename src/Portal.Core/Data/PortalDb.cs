@@ -149,6 +149,7 @@ public abstract class PortalDb : IdentityDbContext, IDataProtectionKeyContext
 
         // Strings, not integers: the database stays readable and reordering an enum can't corrupt rows.
         configurationBuilder.Properties<ClusterPhase>().HaveConversion<string>().HaveMaxLength(32);
+        configurationBuilder.Properties<ClusterTermination>().HaveConversion<string>().HaveMaxLength(32);
         configurationBuilder.Properties<TenantRole>().HaveConversion<string>().HaveMaxLength(32);
         configurationBuilder.Properties<AuditOutcome>().HaveConversion<string>().HaveMaxLength(32);
     }
@@ -189,6 +190,7 @@ public abstract class PortalDb : IdentityDbContext, IDataProtectionKeyContext
         {
             quota.Property(q => q.Cpu).HasMaxLength(32);
             quota.Property(q => q.Memory).HasMaxLength(32);
+            quota.Property(q => q.EphemeralStorage).HasMaxLength(32);
         });
         tenant.ComplexProperty(t => t.Policy, policy =>
             // One JSON document: presets are read and written with the policy, never queried one by one.
@@ -243,6 +245,8 @@ public abstract class PortalDb : IdentityDbContext, IDataProtectionKeyContext
             spec.Property(s => s.WorkerMemory).HasMaxLength(32);
             spec.Property(s => s.MasterCores).HasMaxLength(32);
             spec.Property(s => s.MasterMemory).HasMaxLength(32);
+            spec.Property(s => s.WorkerScratch).HasMaxLength(32);
+            spec.Property(s => s.MasterScratch).HasMaxLength(32);
 
             // One JSON document: the keys are free-form, and nobody queries by a single conf entry.
             spec.Property(s => s.SparkConf)
@@ -261,6 +265,7 @@ public abstract class PortalDb : IdentityDbContext, IDataProtectionKeyContext
             status.Property(s => s.MasterUrl).HasMaxLength(512);
             status.Property(s => s.MasterUiUrl).HasMaxLength(512);
             status.Property(s => s.ConnectUrl).HasMaxLength(512);
+            status.Property(s => s.ActivityMark).HasMaxLength(64);
         });
     }
 

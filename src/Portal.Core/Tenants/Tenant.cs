@@ -40,6 +40,12 @@ public sealed record TenantQuota
     /// <summary>Total memory requests and limits, as a Kubernetes quantity.</summary>
     public string Memory { get; init; } = "128Gi";
 
+    /// <summary>
+    /// Total ephemeral-storage requests and limits (Spark's scratch space plus logs), as a Kubernetes quantity, so
+    /// shuffle spill can't fill a node that other tenants share.
+    /// </summary>
+    public string EphemeralStorage { get; init; } = "512Gi";
+
     public int MaxPods { get; init; } = 100;
 
     public int MaxClusters { get; init; } = 10;
@@ -52,8 +58,14 @@ public sealed record TenantPolicy
 
     public TimeSpan MaxTimeToLive { get; init; } = TimeSpan.FromDays(7);
 
-    /// <summary>Idle time after which a cluster ends by itself; null disables the idle reaper.</summary>
+    /// <summary>
+    /// Time without Spark activity (no application but the Connect server's, no Connect job) after which a Running
+    /// cluster is deleted with termination reason Idle; null keeps idle clusters until their time-to-live ends.
+    /// </summary>
     public TimeSpan? IdleTimeout { get; init; }
+
+    /// <summary>Shortest idle timeout.</summary>
+    public static readonly TimeSpan MinIdleTimeout = TimeSpan.FromMinutes(1);
 
     public int MaxWorkersPerCluster { get; init; } = 50;
 

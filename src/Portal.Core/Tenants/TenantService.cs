@@ -161,6 +161,8 @@ public sealed partial class TenantService(
                 errors["quota.cpu"] = ["Must be a positive Kubernetes quantity (e.g. \"32\", \"500m\")."];
             if (!KubernetesQuantity.TryParse(quota.Memory, out var memory) || memory <= 0)
                 errors["quota.memory"] = ["Must be a positive Kubernetes quantity (e.g. \"128Gi\")."];
+            if (!KubernetesQuantity.TryParse(quota.EphemeralStorage, out var storage) || storage <= 0)
+                errors["quota.ephemeralStorage"] = ["Must be a positive Kubernetes quantity (e.g. \"512Gi\")."];
             if (quota.MaxPods < 1)
                 errors["quota.maxPods"] = ["Must be at least 1."];
             if (quota.MaxClusters < 1)
@@ -173,8 +175,9 @@ public sealed partial class TenantService(
                 errors["policy.maxTimeToLive"] = [$"Must be at least {ClusterRequestValidator.MinTimeToLive:c}."];
             if (policy.DefaultTimeToLive < ClusterRequestValidator.MinTimeToLive || policy.DefaultTimeToLive > policy.MaxTimeToLive)
                 errors["policy.defaultTimeToLive"] = [$"Must be from {ClusterRequestValidator.MinTimeToLive:c} to maxTimeToLive."];
-            if (policy.IdleTimeout is { } idle && idle <= TimeSpan.Zero)
-                errors["policy.idleTimeout"] = ["Must be positive, or null for none."];
+            // Spark's activity is looked at every few seconds to a minute: a shorter timeout would end busy clusters.
+            if (policy.IdleTimeout is { } idle && (idle < TenantPolicy.MinIdleTimeout || idle > policy.MaxTimeToLive))
+                errors["policy.idleTimeout"] = [$"Must be from {TenantPolicy.MinIdleTimeout:c} to maxTimeToLive, or null for none."];
             if (policy.MaxWorkersPerCluster < 1)
                 errors["policy.maxWorkersPerCluster"] = ["Must be at least 1."];
             ValidatePresets(errors, policy);

@@ -45,6 +45,13 @@ public sealed class KubernetesOptions : IValidatableObject
     [Range(1, 300)]
     public int WaitingRequeueSeconds { get; set; } = 3;
 
+    /// <summary>
+    /// How often a Running cluster's Spark status (registered workers, applications, Connect jobs) is read through the
+    /// service proxy; it bounds how late a lost worker shows and how far past its idle timeout an idle cluster lives.
+    /// </summary>
+    [Range(1, 3600)]
+    public int SparkStatusSeconds { get; set; } = 30;
+
     /// <summary>Keys reconciled at once.</summary>
     [Range(1, 64)]
     public int Workers { get; set; } = 4;

@@ -57,7 +57,6 @@ public static class ClusterManifests
     /// <summary>
     /// The root object: spark-defaults.conf, labelled with the cluster id. It has no owner itself; it's the owner.
     /// </summary>
-    /// <exception cref="ArgumentException">A Spark conf key or value would break the file's line format.</exception>
     public static V1ConfigMap Root(Cluster cluster, string @namespace) => new()
     {
         ApiVersion = "v1",
@@ -147,14 +146,34 @@ public static class ClusterManifests
         Service(cluster, @namespace, owner, ConnectName(cluster), "connect",
             [ServicePort("connect", ConnectPort), ServicePort("ui", DriverUiPort)]);
 
+    /// <summary>
+    /// tini, which the official images install (their Dockerfile's apt-get line) and their entrypoint.sh runs only for
+    /// Kubernetes driver and executor modes: as PID 1 it passes SIGTERM on to the JVM (a shell as PID 1 drops it) and
+    /// reaps the zombies of Python workers; -s as the entrypoint does.
+    /// </summary>
+    public const string Tini = "/usr/bin/tini";
+
+    /// <summary>
+    /// How long Kubernetes waits after SIGTERM: the JVM runs under tini, which passes the signal on, and Spark's
+    /// shutdown hooks (a worker killing its executors, a driver ending its application) take seconds, not the
+    /// default 30.
+    /// </summary>
+    public const long TerminationGraceSeconds = 15;
+
     public static V1Deployment MasterDeployment(Cluster cluster, string @namespace, V1OwnerReference owner)
     {
-        var container = SparkContainer(cluster, "master", cluster.Spec.MasterCores, cluster.Spec.MasterMemory,
+        var memory = SparkMemory.Master(SparkMemory.ContainerMiB(cluster.Spec.MasterMemory));
+        // spark-class exec's the JVM (bin/spark-class ends in `exec "${CMD[@]}"`), so under tini the Master is the
+        // only child and receives SIGTERM; start-master.sh would wrap it in spark-daemon.sh's shell instead.
+        var container = SparkContainer(cluster, "master", cluster.Spec.MasterCores, cluster.Spec.MasterMemory, cluster.Spec.MasterScratch,
             [
-                "/opt/spark/bin/spark-class", "org.apache.spark.deploy.master.Master",
+                Tini, "-s", "--", "/opt/spark/bin/spark-class", "org.apache.spark.deploy.master.Master",
                 "--host", "$(POD_IP)", "--port", Invariant(MasterPort), "--webui-port", Invariant(MasterUiPort),
             ],
-            [Env("SPARK_DAEMON_MEMORY", $"{JvmHeapMiB(cluster.Spec.MasterMemory)}m")],
+            [
+                Env("SPARK_DAEMON_MEMORY", $"{memory.HeapMiB}m"),
+                Env("SPARK_DAEMON_JAVA_OPTS", $"-XX:MaxDirectMemorySize={memory.DirectMiB}m"),
+            ],
             [ContainerPort("spark", MasterPort), ContainerPort("ui", MasterUiPort)],
             MasterPort);
 
@@ -164,90 +183,144 @@ public static class ClusterManifests
 
     public static V1Deployment WorkerDeployment(Cluster cluster, string @namespace, V1OwnerReference owner)
     {
-        var container = SparkContainer(cluster, "worker", cluster.Spec.WorkerCores, cluster.Spec.WorkerMemory,
+        var memory = SparkMemory.Worker(SparkMemory.ContainerMiB(cluster.Spec.WorkerMemory));
+        var container = SparkContainer(cluster, "worker", cluster.Spec.WorkerCores, cluster.Spec.WorkerMemory, cluster.Spec.WorkerScratch,
             [
-                "/opt/spark/bin/spark-class", "org.apache.spark.deploy.worker.Worker",
+                Tini, "-s", "--", "/opt/spark/bin/spark-class", "org.apache.spark.deploy.worker.Worker",
                 "--host", "$(POD_IP)", "--webui-port", Invariant(WorkerUiPort), MasterUrl(cluster, @namespace),
             ],
             [
                 Env("SPARK_WORKER_CORES", Invariant(WorkerCores(cluster.Spec.WorkerCores))),
-                Env("SPARK_WORKER_MEMORY", $"{ExecutorMemoryMiB(cluster.Spec.WorkerMemory)}m"),
-                Env("SPARK_DAEMON_MEMORY", $"{WorkerDaemonMiB}m"),
-                Env("SPARK_WORKER_DIR", "/tmp/spark-work"),
+                // What the worker offers executors is the executor's heap: with spark.executor.memory set to the same
+                // figure, each worker runs exactly one executor, and its overhead is budgeted beside it.
+                Env("SPARK_WORKER_MEMORY", $"{memory.Executor.HeapMiB}m"),
+                Env("SPARK_DAEMON_MEMORY", $"{memory.Daemon.HeapMiB}m"),
+                Env("SPARK_DAEMON_JAVA_OPTS", $"-XX:MaxDirectMemorySize={memory.Daemon.DirectMiB}m"),
+                // preferConfiguredMasterAddress: after a master restart, reconnect to the Service name given above, not
+                // to the dead master's pod IP (apache/spark #17821). cleanup: finished applications' work dirs leave
+                // the size-limited scratch volume.
+                Env("SPARK_WORKER_OPTS", "-Dspark.worker.preferConfiguredMasterAddress=true -Dspark.worker.cleanup.enabled=true -Dspark.worker.cleanup.appDataTtl=3600"),
+                Env("SPARK_WORKER_DIR", $"{ScratchDir}/work"),
             ],
             [ContainerPort("ui", WorkerUiPort)],
             WorkerUiPort);
         return Deployment(cluster, @namespace, owner, WorkerName(cluster), "worker", cluster.Spec.Workers, container, "RollingUpdate");
     }
 
+    /// <summary>
+    /// The Spark Connect server: the driver of every Connect session. Started with spark-submit and the server's
+    /// class, as sbin/start-connect-server.sh does, but without its spark-daemon.sh shell, which as PID 1 would drop
+    /// SIGTERM; spark-submit knows the class and needs no application jar (SparkSubmitCommandBuilder).
+    /// </summary>
     public static V1Deployment ConnectDeployment(Cluster cluster, string @namespace, V1OwnerReference owner)
     {
-        // The Connect server is the driver of every Connect session: it runs beside the master, sized like it.
-        var container = SparkContainer(cluster, "connect", cluster.Spec.MasterCores, cluster.Spec.MasterMemory,
+        var driver = SparkMemory.ConnectDriver(SparkMemory.ContainerMiB(cluster.Spec.MasterMemory));
+        var container = SparkContainer(cluster, "connect", cluster.Spec.MasterCores, cluster.Spec.MasterMemory, cluster.Spec.MasterScratch,
             [
-                "/opt/spark/sbin/start-connect-server.sh",
+                Tini, "-s", "--", "/opt/spark/bin/spark-submit",
+                "--class", ConnectServerClass,
+                "--name", ConnectAppName,
                 "--master", MasterUrl(cluster, @namespace),
-                "--driver-memory", $"{JvmHeapMiB(cluster.Spec.MasterMemory)}m",
+                "--driver-memory", $"{driver.HeapMiB}m",
+                "--driver-java-options", $"-XX:MaxDirectMemorySize={driver.DirectMiB}m",
                 "--conf", "spark.driver.host=$(POD_IP)",
+                "--conf", $"spark.driver.memoryOverhead={driver.OverheadMiB}m",
+                .. ConnectScaling.SelectMany(c => new[] { "--conf", $"{c.Key}={c.Value}" }),
             ],
-            [Env("SPARK_NO_DAEMONIZE", "true")],
+            [],
             [ContainerPort("connect", ConnectPort), ContainerPort("ui", DriverUiPort)],
             ConnectPort);
+        container.LivenessProbe = ConnectLiveness(cluster, @namespace);
         return Deployment(cluster, @namespace, owner, ConnectName(cluster), "connect", replicas: 1, container, "Recreate");
     }
 
+    /// <summary>Application name of the Connect server, as start-connect-server.sh names it.</summary>
+    public const string ConnectAppName = "Spark Connect server";
+
+    /// <summary>Main class of the Spark Connect server (sbin/start-connect-server.sh).</summary>
+    public const string ConnectServerClass = "org.apache.spark.sql.connect.service.SparkConnectServer";
+
+    /// <summary>
+    /// The Connect server is an application that would otherwise hold every core of the cluster for its lifetime
+    /// (standalone's spark.cores.max is unset by default): dynamic allocation lets it take executors while sessions
+    /// run jobs and give them back when idle, so other applications on the cluster get cores. Shuffle tracking
+    /// replaces the external shuffle service, which the workers don't run.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> ConnectScaling { get; } = new SortedDictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["spark.dynamicAllocation.enabled"] = "true",
+        ["spark.dynamicAllocation.shuffleTracking.enabled"] = "true",
+        ["spark.dynamicAllocation.minExecutors"] = "0",
+        ["spark.dynamicAllocation.executorIdleTimeout"] = "60s",
+    };
+
+    /// <summary>
+    /// A Connect server whose master went away (restarted, so without its applications) keeps serving sessions that
+    /// can never get an executor: the driver's own UI stays up, so only the master can tell. The probe asks the
+    /// driver for its application id and the master whether it still knows it; the image has wget (its Dockerfile
+    /// installs it). Generous delays: a driver takes tens of seconds to start, and a master being replaced is
+    /// back within a minute.
+    /// </summary>
+    static V1Probe ConnectLiveness(Cluster cluster, string @namespace) => new()
+    {
+        Exec = new V1ExecAction
+        {
+            Command =
+            [
+                "/bin/sh", "-c",
+                $"app=$(wget -qO- http://127.0.0.1:{DriverUiPort}/api/v1/applications | grep -o '\"id\" *: *\"[^\"]*\"' | head -n 1 | cut -d '\"' -f 4) " +
+                $"&& [ -n \"$app\" ] && wget -qO- http://{MasterName(cluster)}.{@namespace}.svc:{MasterUiPort}/json/ | grep -q \"$app\"",
+            ],
+        },
+        InitialDelaySeconds = 90,
+        PeriodSeconds = 30,
+        TimeoutSeconds = 10,
+        FailureThreshold = 3,
+    };
+
     /// <summary>
     /// spark-defaults.conf: defaults sized from the spec, then the user's entries, then the keys the portal must
-    /// control (master URL, bind address, ports) which win over both. Sorted, so the same spec gives the same bytes.
+    /// control (master URL, bind address, ports, memory budget) which win over both. Sorted, so the same spec gives
+    /// the same bytes. Written in java.util.Properties syntax, which is how Spark reads it
+    /// (Utils.getPropertiesFromFile), so no value can run on into the next line.
     /// </summary>
     public static string SparkDefaults(Cluster cluster, string @namespace)
     {
+        var memory = SparkMemory.Worker(SparkMemory.ContainerMiB(cluster.Spec.WorkerMemory));
         var conf = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
             ["spark.executor.cores"] = Invariant(WorkerCores(cluster.Spec.WorkerCores)),
-            ["spark.executor.memory"] = $"{ExecutorMemoryMiB(cluster.Spec.WorkerMemory)}m",
         };
         foreach (var (key, value) in cluster.Spec.SparkConf)
         {
             conf[key] = value;
         }
 
+        // The JVM honours the last of repeated -XX flags, so the portal's cap follows whatever the user set.
+        conf["spark.executor.extraJavaOptions"] =
+            $"{(conf.TryGetValue("spark.executor.extraJavaOptions", out var user) ? user + " " : "")}-XX:MaxDirectMemorySize={memory.Executor.DirectMiB}m";
+        conf["spark.executor.memory"] = $"{memory.Executor.HeapMiB}m";
+        conf["spark.executor.memoryOverhead"] = $"{memory.Executor.OverheadMiB}m";
         conf["spark.master"] = MasterUrl(cluster, @namespace);
         conf["spark.driver.bindAddress"] = "0.0.0.0";
         conf["spark.driver.port"] = Invariant(DriverPort);
         conf["spark.blockManager.port"] = Invariant(BlockManagerPort);
         conf["spark.ui.port"] = Invariant(DriverUiPort);
         conf["spark.connect.grpc.binding.port"] = Invariant(ConnectPort);
+        conf["spark.local.dir"] = $"{ScratchDir}/local";
 
-        var text = new StringBuilder();
-        foreach (var (key, value) in conf)
-        {
-            if (key.Length == 0 || key.Any(char.IsWhiteSpace) || value.Contains('\n') || value.Contains('\r'))
-            {
-                throw new ArgumentException($"Spark conf entry '{key}' can't be written to spark-defaults.conf.", nameof(cluster));
-            }
-
-            text.Append(key).Append(' ').Append(value).Append('\n');
-        }
-
-        return text.ToString();
+        return PropertiesFormat.Write(conf);
     }
 
     /// <summary>Spark wants whole cores; a fractional request rounds up, and never below one.</summary>
     public static int WorkerCores(string quantity) =>
         Math.Max(1, (int)Math.Ceiling(new ResourceQuantity(quantity).ToDecimal()));
 
-    /// <summary>Heap of the worker daemon itself; the rest of the container goes to executors.</summary>
-    public const int WorkerDaemonMiB = 256;
-
     /// <summary>
-    /// Memory a worker offers executors: 75 % of the container (the JVM needs the rest off-heap) less the daemon's own
-    /// heap, never below 256 MiB.
+    /// Where every Spark pod's scratch emptyDir is mounted: spark.local.dir (shuffle, spill), the worker's work dir
+    /// (executor logs, application files) and the JVM's temp files.
     /// </summary>
-    public static long ExecutorMemoryMiB(string quantity) => Math.Max(256, JvmHeapMiB(quantity) - WorkerDaemonMiB);
-
-    static long JvmHeapMiB(string quantity) =>
-        Math.Max(256, (long)(new ResourceQuantity(quantity).ToDecimal() * 3 / 4 / (1024 * 1024)));
+    public const string ScratchDir = "/tmp";
 
     static V1Service Service(Cluster cluster, string @namespace, V1OwnerReference owner, string name, string component, List<V1ServicePort> ports) => new()
     {
@@ -275,18 +348,19 @@ public static class ClusterManifests
                         Labels = Labels.ForCluster(cluster, component),
                         Annotations = new Dictionary<string, string> { [ConfigHashAnnotation] = ConfigHash(cluster, @namespace) },
                     },
-                    Spec = PodSpec(cluster, container),
+                    Spec = PodSpec(cluster, container, component == "worker" ? cluster.Spec.WorkerScratch : cluster.Spec.MasterScratch),
                 },
             },
         };
 
     // Pod Security "restricted": non-root as the image's spark user, no privilege escalation, no capabilities,
     // the runtime's default seccomp profile. No service-account token: Spark standalone never calls the API.
-    static V1PodSpec PodSpec(Cluster cluster, V1Container container) => new()
+    static V1PodSpec PodSpec(Cluster cluster, V1Container container, string scratch) => new()
     {
         ServiceAccountName = TenantManifests.SparkServiceAccount,
         AutomountServiceAccountToken = false,
         EnableServiceLinks = false,
+        TerminationGracePeriodSeconds = TerminationGraceSeconds,
         SecurityContext = new V1PodSecurityContext
         {
             RunAsNonRoot = true,
@@ -299,17 +373,20 @@ public static class ClusterManifests
         Volumes =
         [
             new V1Volume { Name = "conf", ConfigMap = new V1ConfigMapVolumeSource { Name = RootName(cluster) } },
-            new V1Volume { Name = "scratch", EmptyDir = new V1EmptyDirVolumeSource() },
+            // Size-limited: a pod whose spill outgrows it is evicted on its own, before it fills the node's disk.
+            new V1Volume { Name = "scratch", EmptyDir = new V1EmptyDirVolumeSource { SizeLimit = new ResourceQuantity(scratch) } },
         ],
     };
 
-    static V1Container SparkContainer(Cluster cluster, string name, string cpu, string memory, List<string> command,
+    static V1Container SparkContainer(Cluster cluster, string name, string cpu, string memory, string scratch, List<string> command,
         List<V1EnvVar> env, List<V1ContainerPort> ports, int readinessPort)
     {
         var resources = new Dictionary<string, ResourceQuantity>
         {
             ["cpu"] = new ResourceQuantity(cpu),
             ["memory"] = new ResourceQuantity(memory),
+            // The scratch volume plus logs and the writable layer: counted by the tenant's requests.ephemeral-storage.
+            ["ephemeral-storage"] = new ResourceQuantity($"{ClusterDemand.PodEphemeralStorageMiB(scratch)}Mi"),
         };
         return new V1Container
         {
@@ -321,8 +398,8 @@ public static class ClusterManifests
             [
                 new V1EnvVar { Name = "POD_IP", ValueFrom = new V1EnvVarSource { FieldRef = new V1ObjectFieldSelector { FieldPath = "status.podIP" } } },
                 Env("SPARK_CONF_DIR", ConfDir),
-                Env("SPARK_NO_DAEMONIZE", "true"),
-                .. env.Where(e => e.Name != "SPARK_NO_DAEMONIZE"),
+                Env("SPARK_LOCAL_DIRS", $"{ScratchDir}/local"),
+                .. env,
             ],
             Ports = ports,
             // Requests equal limits: Guaranteed QoS, and the quota's requests and limits fill at the same rate.
@@ -344,7 +421,7 @@ public static class ClusterManifests
             VolumeMounts =
             [
                 new V1VolumeMount { Name = "conf", MountPath = ConfDir, ReadOnlyProperty = true },
-                new V1VolumeMount { Name = "scratch", MountPath = "/tmp" },
+                new V1VolumeMount { Name = "scratch", MountPath = ScratchDir },
             ],
         };
     }

@@ -74,6 +74,10 @@ public static class TenantManifests
                 ["limits.cpu"] = new(tenant.Quota.Cpu),
                 ["requests.memory"] = new(tenant.Quota.Memory),
                 ["limits.memory"] = new(tenant.Quota.Memory),
+                // Spark's scratch space (shuffle, spill) and logs: without a cap, one tenant's spill could fill a
+                // node's disk and get other tenants' pods evicted.
+                ["requests.ephemeral-storage"] = new(tenant.Quota.EphemeralStorage),
+                ["limits.ephemeral-storage"] = new(tenant.Quota.EphemeralStorage),
                 ["pods"] = new(Invariant(tenant.Quota.MaxPods)),
                 ["services"] = new(Invariant(tenant.Quota.MaxClusters * 2)),
                 ["configmaps"] = new(Invariant(tenant.Quota.MaxClusters + 1)),
@@ -97,8 +101,8 @@ public static class TenantManifests
                 new V1LimitRangeItem
                 {
                     Type = "Container",
-                    DefaultProperty = Resources(fencing.DefaultContainerCpu, fencing.DefaultContainerMemory),
-                    DefaultRequest = Resources(fencing.DefaultContainerCpu, fencing.DefaultContainerMemory),
+                    DefaultProperty = Resources(fencing.DefaultContainerCpu, fencing.DefaultContainerMemory, DefaultContainerEphemeralStorage),
+                    DefaultRequest = Resources(fencing.DefaultContainerCpu, fencing.DefaultContainerMemory, DefaultContainerEphemeralStorage),
                     Max = Resources(fencing.MaxContainerCpu, fencing.MaxContainerMemory),
                 },
             ],
@@ -217,11 +221,23 @@ public static class TenantManifests
         Labels = Labels.ForTenant(tenant.Id, component),
     };
 
-    static Dictionary<string, ResourceQuantity> Resources(string cpu, string memory) => new()
+    /// <summary>
+    /// Ephemeral storage of a container that states none: the quota counts requests.ephemeral-storage, so without a
+    /// default such a pod would be refused outright.
+    /// </summary>
+    public const string DefaultContainerEphemeralStorage = "1Gi";
+
+    static Dictionary<string, ResourceQuantity> Resources(string cpu, string memory, string? ephemeralStorage = null)
     {
-        ["cpu"] = new ResourceQuantity(cpu),
-        ["memory"] = new ResourceQuantity(memory),
-    };
+        var resources = new Dictionary<string, ResourceQuantity>
+        {
+            ["cpu"] = new ResourceQuantity(cpu),
+            ["memory"] = new ResourceQuantity(memory),
+        };
+        if (ephemeralStorage is not null)
+            resources["ephemeral-storage"] = new ResourceQuantity(ephemeralStorage);
+        return resources;
+    }
 
     static string Invariant(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -1,6 +1,7 @@
 using k8s.Models;
 using Portal.Core.Clusters;
 using Portal.Provisioning.Manifests;
+using Portal.Provisioning.Spark;
 
 namespace Portal.Provisioning.Reconciler;
 
@@ -13,8 +14,13 @@ public sealed record ObservedCluster(
     IReadOnlyList<V1Pod> Pods,
     IReadOnlyList<Corev1Event> Events);
 
-/// <summary>The phase a cluster's workloads put it in, and why.</summary>
-public sealed record Assessment(ClusterPhase Phase, string Reason, string Message, int ReadyWorkers);
+/// <summary>The phase a cluster's workloads and Spark put it in, and why.</summary>
+/// <param name="Phase">The phase.</param>
+/// <param name="Reason">PascalCase reason.</param>
+/// <param name="Message">What a user reads.</param>
+/// <param name="ReadyWorkers">Worker pods Kubernetes reports Ready.</param>
+/// <param name="RegisteredWorkers">Workers the Spark master reports ALIVE.</param>
+public sealed record Assessment(ClusterPhase Phase, string Reason, string Message, int ReadyWorkers, int RegisteredWorkers = 0);
 
 /// <summary>
 /// Turns observed workloads into a phase, as a pure function so every rule is testable without an API server.
@@ -24,33 +30,43 @@ public sealed record Assessment(ClusterPhase Phase, string Reason, string Messag
 /// </summary>
 public static class ClusterHealth
 {
-    /// <summary>Assesses <paramref name="observed"/> against what <paramref name="cluster"/> asks for.</summary>
+    /// <summary>Assesses <paramref name="observed"/> and <paramref name="spark"/> against what <paramref name="cluster"/> asks for.</summary>
     /// <param name="cluster">Desired state.</param>
-    /// <param name="observed">Actual state.</param>
+    /// <param name="observed">Actual state of the workloads.</param>
+    /// <param name="spark">What Spark itself reports: a pod is Ready when its port opens, before its worker registers.</param>
     /// <param name="wasRunning">Whether the cluster has reached Running before: a scale keeps it Running while the master serves.</param>
-    public static Assessment Assess(Cluster cluster, ObservedCluster observed, bool wasRunning)
+    public static Assessment Assess(Cluster cluster, ObservedCluster observed, SparkObservation spark, bool wasRunning)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         ArgumentNullException.ThrowIfNull(observed);
-        var master = Ready(observed, ClusterManifests.MasterName(cluster), 1);
+        ArgumentNullException.ThrowIfNull(spark);
+        var masterPod = Ready(observed, ClusterManifests.MasterName(cluster), 1);
         var workers = observed.Deployments.FirstOrDefault(d => d.Metadata.Name == ClusterManifests.WorkerName(cluster))?.Status?.ReadyReplicas ?? 0;
-        var connect = !cluster.Spec.SparkConnect || Ready(observed, ClusterManifests.ConnectName(cluster), 1);
+        var connectPod = !cluster.Spec.SparkConnect || Ready(observed, ClusterManifests.ConnectName(cluster), 1);
+        var registered = spark.RegisteredWorkers;
 
         if (Failure(cluster, observed) is var (reason, message))
         {
-            return new Assessment(ClusterPhase.Failed, reason, message, workers);
+            return new Assessment(ClusterPhase.Failed, reason, message, workers, registered);
         }
 
-        var progress = $"Master {(master ? "ready" : "not ready")}, {workers}/{cluster.Spec.Workers} workers ready" +
-                       (cluster.Spec.SparkConnect ? $", Connect {(connect ? "ready" : "not ready")}" : "");
-        if (master && connect && workers >= cluster.Spec.Workers)
+        var master = masterPod && spark.MasterAlive;
+        var connect = !cluster.Spec.SparkConnect || (connectPod && spark.ConnectServing);
+        var progress = $"Master {(master ? "alive" : masterPod ? "pod ready, Spark not answering yet" : "not ready")}, " +
+                       $"{registered}/{cluster.Spec.Workers} workers registered ({workers} pods ready)" +
+                       (cluster.Spec.SparkConnect ? $", Connect {(connect ? "serving" : connectPod ? "pod ready, not registered yet" : "not ready")}" : "");
+        if (master && connect && registered >= cluster.Spec.Workers && workers >= cluster.Spec.Workers)
         {
-            return new Assessment(ClusterPhase.Running, "Ready", progress, workers);
+            return new Assessment(ClusterPhase.Running, "Ready", progress, workers, registered);
         }
 
-        return wasRunning && master && connect
-            ? new Assessment(ClusterPhase.Running, "Scaling", progress, workers)
-            : new Assessment(ClusterPhase.Starting, "WaitingForPods", progress, workers);
+        if (wasRunning && master && connect)
+        {
+            return new Assessment(ClusterPhase.Running, "Scaling", progress, workers, registered);
+        }
+
+        var waiting = !masterPod || workers < cluster.Spec.Workers || !connectPod ? "WaitingForPods" : "WaitingForSpark";
+        return new Assessment(ClusterPhase.Starting, waiting, progress, workers, registered);
     }
 
     static (string Reason, string Message)? Failure(Cluster cluster, ObservedCluster observed)
@@ -93,6 +109,14 @@ public static class ClusterHealth
         return failedCreate.Message?.Contains("exceeded quota", StringComparison.OrdinalIgnoreCase) == true
             ? ("ExceededQuota", failedCreate.Message)
             : ("FailedCreate", failedCreate.Message ?? "Kubernetes could not create a pod");
+    }
+
+    /// <summary>Whether the master's pod is Ready, so Spark can be asked through its Service.</summary>
+    public static bool MasterPodReady(Cluster cluster, ObservedCluster observed)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        ArgumentNullException.ThrowIfNull(observed);
+        return Ready(observed, ClusterManifests.MasterName(cluster), 1);
     }
 
     static bool Ready(ObservedCluster observed, string deployment, int replicas) =>

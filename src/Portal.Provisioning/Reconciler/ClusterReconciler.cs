@@ -11,6 +11,7 @@ using Portal.Core.Data;
 using Portal.Core.Tenants;
 using Portal.Provisioning.Kubernetes;
 using Portal.Provisioning.Manifests;
+using Portal.Provisioning.Spark;
 using Portal.Provisioning.WorkQueue;
 
 namespace Portal.Provisioning.Reconciler;
@@ -25,23 +26,27 @@ public sealed partial class ClusterReconciler
 {
     readonly IDbContextFactory<PortalDb> _dbs;
     readonly KubernetesApi _kube;
+    readonly SparkObserver _spark;
     readonly KubernetesOptions _options;
     readonly TimeProvider _time;
     readonly ILogger<ClusterReconciler> _logger;
 
     /// <summary>Creates the reconciler.</summary>
-    public ClusterReconciler(IDbContextFactory<PortalDb> dbs, KubernetesApi kube, IOptions<KubernetesOptions> options,
+    public ClusterReconciler(IDbContextFactory<PortalDb> dbs, KubernetesApi kube, SparkObserver spark, IOptions<KubernetesOptions> options,
         TimeProvider time, ILogger<ClusterReconciler> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _dbs = dbs;
         _kube = kube;
+        _spark = spark;
         _options = options.Value;
         _time = time;
         _logger = logger;
     }
 
     TimeSpan Waiting => TimeSpan.FromSeconds(_options.WaitingRequeueSeconds);
+
+    TimeSpan SparkStatus => TimeSpan.FromSeconds(_options.SparkStatusSeconds);
 
     /// <summary>One pass for the cluster <paramref name="clusterId"/>.</summary>
     public async Task<ReconcileResult> ReconcileAsync(Guid clusterId, CancellationToken ct)
@@ -109,25 +114,75 @@ public sealed partial class ClusterReconciler
         }
 
         var observed = await ObserveAsync(cluster, tenant.Namespace, ct).ConfigureAwait(false);
-        var assessment = ClusterHealth.Assess(cluster, observed, wasRunning: cluster.Status.RunningSince is not null);
-        await RecordAsync(db, cluster, tenant.Namespace, assessment, ct).ConfigureAwait(false);
+        // Spark is asked only once its master's pod is up: before that the proxy can only say "no endpoints".
+        var spark = ClusterHealth.MasterPodReady(cluster, observed)
+            ? await _spark.ObserveAsync(cluster, tenant.Namespace, ct).ConfigureAwait(false)
+            : SparkObservation.None;
+        var assessment = ClusterHealth.Assess(cluster, observed, spark, wasRunning: cluster.Status.RunningSince is not null);
+        await RecordAsync(db, cluster, tenant.Namespace, assessment, spark, ct).ConfigureAwait(false);
 
-        // A converged cluster is left to watches and the resync (an idle cluster makes no API calls); the one
-        // deadline the queue must wake up for anyway is its expiry.
-        var untilExpiry = cluster.ExpiresAt - _time.GetUtcNow() + TimeSpan.FromMilliseconds(1);
+        if (IdleDeadline(cluster, tenant.Policy) is { } idleUntil && _time.GetUtcNow() >= idleUntil)
+        {
+            await EndIdleAsync(db, cluster, tenant, ct).ConfigureAwait(false);
+            return await DeleteAsync(db, cluster, tenant.Namespace, ct).ConfigureAwait(false);
+        }
+
+        // A converged cluster is looked at again when its Spark status is due, or at the next deadline (expiry, the
+        // end of its idle time) if that comes first; watches bring it back sooner when its objects change.
+        now = _time.GetUtcNow();
+        var untilExpiry = cluster.ExpiresAt - now + TimeSpan.FromMilliseconds(1);
         // A failed cluster is still watched, only less eagerly: a raised quota or a fixed registry turns it around.
         var next = assessment.Phase switch
         {
-            ClusterPhase.Running when assessment.Reason == "Ready" => untilExpiry,
+            ClusterPhase.Running when assessment.Reason == "Ready" => SparkStatus,
             ClusterPhase.Failed => Waiting * 10,
             _ => Waiting,
         };
+        if (IdleDeadline(cluster, tenant.Policy) is { } idleEnd && idleEnd - now + TimeSpan.FromMilliseconds(1) < next)
+        {
+            next = idleEnd - now + TimeSpan.FromMilliseconds(1);
+        }
+
         return ReconcileResult.After(untilExpiry < next ? untilExpiry : next);
+    }
+
+    /// <summary>
+    /// When an idle Running cluster ends under <paramref name="policy"/>: its last activity plus the idle timeout;
+    /// null while it is busy, not Running, or the tenant has no idle timeout.
+    /// </summary>
+    public static DateTimeOffset? IdleDeadline(Cluster cluster, TenantPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        ArgumentNullException.ThrowIfNull(policy);
+        return cluster.Status is { Phase: ClusterPhase.Running, Idle: true, LastActivityAt: { } last } && policy.IdleTimeout is { } timeout
+            ? last + timeout
+            : null;
+    }
+
+    async Task EndIdleAsync(PortalDb db, Cluster cluster, Tenant tenant, CancellationToken ct)
+    {
+        var now = _time.GetUtcNow();
+        var message = $"No Spark application or Connect job since {cluster.Status.LastActivityAt:O}; the tenant's idle timeout is {tenant.Policy.IdleTimeout:c}";
+        cluster.DeletionRequestedAt = now;
+        cluster.Status = cluster.Status with { TerminationReason = ClusterTermination.Idle };
+        db.AuditLog.Add(new AuditEntry
+        {
+            At = now,
+            Actor = "system",
+            TenantId = tenant.Id,
+            Action = "cluster.idle",
+            Target = $"tenants/{tenant.Slug}/clusters/{cluster.Name}",
+            Outcome = AuditOutcome.Succeeded,
+            Detail = message,
+        });
+        await TransitionAsync(db, cluster, ClusterPhase.Deleting, "Idle", message, ct).ConfigureAwait(false);
+        EndedIdle(_logger, cluster.Name);
     }
 
     async Task ExpireAsync(PortalDb db, Cluster cluster, Tenant tenant, DateTimeOffset now, CancellationToken ct)
     {
         cluster.DeletionRequestedAt = now;
+        cluster.Status = cluster.Status with { TerminationReason = ClusterTermination.Expired };
         db.AuditLog.Add(new AuditEntry
         {
             At = now,
@@ -239,7 +294,11 @@ public sealed partial class ClusterReconciler
         }
 
         var now = _time.GetUtcNow();
-        cluster.Status = cluster.Status with { ReadyWorkers = 0, MasterUrl = null, MasterUiUrl = null, ConnectUrl = null, EndedAt = now };
+        cluster.Status = cluster.Status with
+        {
+            ReadyWorkers = 0, RegisteredWorkers = 0, SparkCores = 0, SparkCoresUsed = 0, ActiveApplications = 0, Idle = false,
+            MasterUrl = null, MasterUiUrl = null, ConnectUrl = null, EndedAt = now,
+        };
         await TransitionAsync(db, cluster, ClusterPhase.Deleted, "Deleted", "Every object of the cluster is gone", ct).ConfigureAwait(false);
         return ReconcileResult.Done;
     }
@@ -265,18 +324,33 @@ public sealed partial class ClusterReconciler
         ];
     }
 
-    async Task RecordAsync(PortalDb db, Cluster cluster, string @namespace, Assessment assessment, CancellationToken ct)
+    async Task RecordAsync(PortalDb db, Cluster cluster, string @namespace, Assessment assessment, SparkObservation spark, CancellationToken ct)
     {
+        var now = _time.GetUtcNow();
         var running = assessment.Phase == ClusterPhase.Running;
         var endpoints = ClusterManifests.Endpoints(cluster, @namespace);
-        cluster.Status = cluster.Status with
+        var status = cluster.Status;
+        // Activity counts from the moment a cluster first runs; after that, any work Spark shows (running now, or
+        // begun and ended since the last look) moves it on. A look at which Spark didn't answer changes nothing.
+        var answered = spark.Master is not null;
+        var lastActivity = !running ? status.LastActivityAt
+            : status.LastActivityAt is null || (answered && (spark.Busy || (status.ActivityMark is { } mark && mark != spark.ActivityMark))) ? now
+            : status.LastActivityAt;
+        cluster.Status = status with
         {
             ObservedGeneration = cluster.Generation,
             ReadyWorkers = assessment.ReadyWorkers,
+            RegisteredWorkers = assessment.RegisteredWorkers,
+            SparkCores = spark.Master?.Cores ?? 0,
+            SparkCoresUsed = spark.Master?.CoresUsed ?? 0,
+            ActiveApplications = spark.Master?.ActiveApps.Count ?? 0,
+            LastActivityAt = lastActivity,
+            Idle = running && answered ? !spark.Busy : running && status.Idle,
+            ActivityMark = answered ? spark.ActivityMark : status.ActivityMark,
             MasterUrl = running ? endpoints.Master : null,
             MasterUiUrl = running ? endpoints.MasterUi : null,
             ConnectUrl = running ? endpoints.Connect : null,
-            RunningSince = running ? cluster.Status.RunningSince ?? _time.GetUtcNow() : cluster.Status.RunningSince,
+            RunningSince = running ? status.RunningSince ?? now : status.RunningSince,
         };
         await TransitionAsync(db, cluster, assessment.Phase, assessment.Reason, assessment.Message, ct).ConfigureAwait(false);
     }
@@ -329,6 +403,9 @@ public sealed partial class ClusterReconciler
 
     [LoggerMessage(LogLevel.Information, "Cluster {Name} moved to {Phase} ({Reason})")]
     static partial void PhaseChanged(ILogger logger, string name, ClusterPhase phase, string reason);
+
+    [LoggerMessage(LogLevel.Information, "Cluster {Name} was idle for its tenant's idle timeout; deleting it")]
+    static partial void EndedIdle(ILogger logger, string name);
 
     [LoggerMessage(LogLevel.Information, "Cluster {Name} expired; deleting it")]
     static partial void Expired(ILogger logger, string name);

@@ -34,7 +34,7 @@ public class TenantManifestsTests
     [Fact]
     public void The_resource_quota_mirrors_the_tenant_quota()
     {
-        var tenant = ATenant().Build().WithQuota(new TenantQuota { Cpu = "12", Memory = "48Gi", MaxPods = 30, MaxClusters = 4 });
+        var tenant = ATenant().Build().WithQuota(new TenantQuota { Cpu = "12", Memory = "48Gi", EphemeralStorage = "200Gi", MaxPods = 30, MaxClusters = 4 });
 
         var hard = TenantManifests.ResourceQuota(tenant).Spec.Hard.ToDictionary(kv => kv.Key, kv => kv.Value.ToString());
 
@@ -42,6 +42,7 @@ public class TenantManifestsTests
             new Dictionary<string, string>
             {
                 ["requests.cpu"] = "12", ["limits.cpu"] = "12", ["requests.memory"] = "48Gi", ["limits.memory"] = "48Gi",
+                ["requests.ephemeral-storage"] = "200Gi", ["limits.ephemeral-storage"] = "200Gi",
                 ["pods"] = "30", ["services"] = "8", ["configmaps"] = "5", ["persistentvolumeclaims"] = "0",
                 ["services.loadbalancers"] = "0", ["services.nodeports"] = "0",
             },

@@ -10,6 +10,7 @@ using Portal.Core.Data;
 using Portal.Core.Tenants;
 using Portal.Provisioning.Kubernetes;
 using Portal.Provisioning.Reconciler;
+using Portal.Provisioning.Spark;
 using Portal.Provisioning.WorkQueue;
 using Portal.Sandbox;
 using Portal.Testing;
@@ -95,7 +96,7 @@ internal sealed class Harness : IAsyncDisposable
             api,
             queues,
             writes,
-            new ClusterReconciler(Dbs, api, options, Time, NullLogger<ClusterReconciler>.Instance),
+            new ClusterReconciler(Dbs, api, new SparkObserver(new SparkEndpoint(api, NullLogger<SparkEndpoint>.Instance)), options, Time, NullLogger<ClusterReconciler>.Instance),
             new TenantReconciler(Dbs, api, queues, options, Time, NullLogger<TenantReconciler>.Instance),
             new ClusterResync(Dbs, api, Time, NullLogger<ClusterResync>.Instance),
             new TenantResync(Dbs, api, options),
@@ -116,7 +117,7 @@ internal sealed class Harness : IAsyncDisposable
         tune?.Invoke(settings);
         var options = Microsoft.Extensions.Options.Options.Create(settings);
         var service = new ProvisioningService(connection, api, queues, writes ?? new ClusterWrites(), new TenantWrites(),
-            new ClusterReconciler(Dbs, api, options, Time, NullLogger<ClusterReconciler>.Instance),
+            new ClusterReconciler(Dbs, api, new SparkObserver(new SparkEndpoint(api, NullLogger<SparkEndpoint>.Instance)), options, Time, NullLogger<ClusterReconciler>.Instance),
             new TenantReconciler(Dbs, api, queues, options, Time, NullLogger<TenantReconciler>.Instance),
             new ClusterResync(Dbs, api, Time, NullLogger<ClusterResync>.Instance),
             new TenantResync(Dbs, api, options),

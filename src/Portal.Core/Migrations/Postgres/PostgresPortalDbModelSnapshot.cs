@@ -343,6 +343,11 @@ namespace Portal.Core.Migrations.Postgres
                                 .HasMaxLength(32)
                                 .HasColumnType("character varying(32)");
 
+                            b1.Property<string>("MasterScratch")
+                                .IsRequired()
+                                .HasMaxLength(32)
+                                .HasColumnType("character varying(32)");
+
                             b1.Property<string>("SparkConf")
                                 .IsRequired()
                                 .HasColumnType("jsonb");
@@ -368,6 +373,11 @@ namespace Portal.Core.Migrations.Postgres
                                 .HasMaxLength(32)
                                 .HasColumnType("character varying(32)");
 
+                            b1.Property<string>("WorkerScratch")
+                                .IsRequired()
+                                .HasMaxLength(32)
+                                .HasColumnType("character varying(32)");
+
                             b1.Property<int>("Workers")
                                 .HasColumnType("integer");
                         });
@@ -376,11 +386,24 @@ namespace Portal.Core.Migrations.Postgres
                         {
                             b1.IsRequired();
 
+                            b1.Property<int>("ActiveApplications")
+                                .HasColumnType("integer");
+
+                            b1.Property<string>("ActivityMark")
+                                .HasMaxLength(64)
+                                .HasColumnType("character varying(64)");
+
                             b1.Property<string>("ConnectUrl")
                                 .HasMaxLength(512)
                                 .HasColumnType("character varying(512)");
 
                             b1.Property<DateTimeOffset?>("EndedAt")
+                                .HasColumnType("timestamp with time zone");
+
+                            b1.Property<bool>("Idle")
+                                .HasColumnType("boolean");
+
+                            b1.Property<DateTimeOffset?>("LastActivityAt")
                                 .HasColumnType("timestamp with time zone");
 
                             b1.Property<string>("MasterUiUrl")
@@ -412,8 +435,21 @@ namespace Portal.Core.Migrations.Postgres
                                 .HasMaxLength(128)
                                 .HasColumnType("character varying(128)");
 
+                            b1.Property<int>("RegisteredWorkers")
+                                .HasColumnType("integer");
+
                             b1.Property<DateTimeOffset?>("RunningSince")
                                 .HasColumnType("timestamp with time zone");
+
+                            b1.Property<int>("SparkCores")
+                                .HasColumnType("integer");
+
+                            b1.Property<int>("SparkCoresUsed")
+                                .HasColumnType("integer");
+
+                            b1.Property<string>("TerminationReason")
+                                .HasMaxLength(32)
+                                .HasColumnType("character varying(32)");
                         });
 
                     b.HasKey("Id");
@@ -648,6 +684,11 @@ namespace Portal.Core.Migrations.Postgres
                             b1.IsRequired();
 
                             b1.Property<string>("Cpu")
+                                .IsRequired()
+                                .HasMaxLength(32)
+                                .HasColumnType("character varying(32)");
+
+                            b1.Property<string>("EphemeralStorage")
                                 .IsRequired()
                                 .HasMaxLength(32)
                                 .HasColumnType("character varying(32)");

@@ -330,6 +330,11 @@ namespace Portal.Core.Migrations.Sqlite
                                 .HasMaxLength(32)
                                 .HasColumnType("TEXT");
 
+                            b1.Property<string>("MasterScratch")
+                                .IsRequired()
+                                .HasMaxLength(32)
+                                .HasColumnType("TEXT");
+
                             b1.Property<string>("SparkConf")
                                 .IsRequired()
                                 .HasColumnType("TEXT");
@@ -355,6 +360,11 @@ namespace Portal.Core.Migrations.Sqlite
                                 .HasMaxLength(32)
                                 .HasColumnType("TEXT");
 
+                            b1.Property<string>("WorkerScratch")
+                                .IsRequired()
+                                .HasMaxLength(32)
+                                .HasColumnType("TEXT");
+
                             b1.Property<int>("Workers")
                                 .HasColumnType("INTEGER");
                         });
@@ -363,11 +373,24 @@ namespace Portal.Core.Migrations.Sqlite
                         {
                             b1.IsRequired();
 
+                            b1.Property<int>("ActiveApplications")
+                                .HasColumnType("INTEGER");
+
+                            b1.Property<string>("ActivityMark")
+                                .HasMaxLength(64)
+                                .HasColumnType("TEXT");
+
                             b1.Property<string>("ConnectUrl")
                                 .HasMaxLength(512)
                                 .HasColumnType("TEXT");
 
                             b1.Property<long?>("EndedAt")
+                                .HasColumnType("INTEGER");
+
+                            b1.Property<bool>("Idle")
+                                .HasColumnType("INTEGER");
+
+                            b1.Property<long?>("LastActivityAt")
                                 .HasColumnType("INTEGER");
 
                             b1.Property<string>("MasterUiUrl")
@@ -399,8 +422,21 @@ namespace Portal.Core.Migrations.Sqlite
                                 .HasMaxLength(128)
                                 .HasColumnType("TEXT");
 
+                            b1.Property<int>("RegisteredWorkers")
+                                .HasColumnType("INTEGER");
+
                             b1.Property<long?>("RunningSince")
                                 .HasColumnType("INTEGER");
+
+                            b1.Property<int>("SparkCores")
+                                .HasColumnType("INTEGER");
+
+                            b1.Property<int>("SparkCoresUsed")
+                                .HasColumnType("INTEGER");
+
+                            b1.Property<string>("TerminationReason")
+                                .HasMaxLength(32)
+                                .HasColumnType("TEXT");
                         });
 
                     b.HasKey("Id");
@@ -633,6 +669,11 @@ namespace Portal.Core.Migrations.Sqlite
                             b1.IsRequired();
 
                             b1.Property<string>("Cpu")
+                                .IsRequired()
+                                .HasMaxLength(32)
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("EphemeralStorage")
                                 .IsRequired()
                                 .HasMaxLength(32)
                                 .HasColumnType("TEXT");

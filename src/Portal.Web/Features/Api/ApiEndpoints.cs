@@ -49,6 +49,7 @@ internal static class ApiEndpoints
 
         api.MapTenants();
         api.MapClusters();
+        api.MapImages();
         api.MapUsage();
         api.MapPersonalAccessTokens();
         return app;

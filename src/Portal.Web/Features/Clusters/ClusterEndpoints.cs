@@ -15,7 +15,7 @@ internal static class ClusterEndpoints
 {
     public static IServiceCollection AddClusters(this IServiceCollection services)
     {
-        services.AddOptions<ClusterDefaults>().BindConfiguration(ClusterDefaults.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ClusterOptions>().BindConfiguration(ClusterOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddScoped<ClusterService>();
         return services;
     }
@@ -23,7 +23,7 @@ internal static class ClusterEndpoints
     public static RouteGroupBuilder MapClusters(this RouteGroupBuilder api)
     {
         var clusters = api.MapGroup("/tenants/{tenant}/clusters").WithTags("Clusters");
-        var defaults = ((IEndpointRouteBuilder)api).ServiceProvider.GetRequiredService<IOptions<ClusterDefaults>>().Value;
+        var options = ((IEndpointRouteBuilder)api).ServiceProvider.GetRequiredService<IOptions<ClusterOptions>>().Value;
 
         clusters.MapGet("/", List).WithName("ListClusters")
             .WithSummary("List the tenant's clusters")
@@ -36,7 +36,7 @@ internal static class ClusterEndpoints
                              "the cluster in phase Requested and its Location; provisioning happens in the background. With an " +
                              "`Idempotency-Key` header a retried request returns the cluster the first one created (202, same " +
                              "Location) instead of a second cluster; the same key with a different request is a 422.\n\n" +
-                             DescribeDefaults(defaults))
+                             DescribeDefaults(options))
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         clusters.MapGet("/{name}", Get).WithName("GetCluster")
@@ -65,12 +65,21 @@ internal static class ClusterEndpoints
     }
 
     /// <summary>The defaults this server fills in, as configured, so the document never disagrees with the behaviour.</summary>
-    private static string DescribeDefaults(ClusterDefaults defaults) =>
-        $"Defaults on this server (section {ClusterDefaults.Section}): sparkVersion `{defaults.SparkVersion}`, " +
-        $"image `{defaults.Image}`, workers {defaults.Workers}, workerCores `{defaults.WorkerCores}`, " +
-        $"workerMemory `{defaults.WorkerMemory}`, masterCores `{defaults.MasterCores}`, masterMemory `{defaults.MasterMemory}`, " +
-        $"sparkConnect {(defaults.SparkConnect ? "true" : "false")}, timeToLive: the tenant policy's defaultTimeToLive. " +
-        $"Allowed images: {string.Join(", ", defaults.Images().OrderBy(i => i.Key, StringComparer.Ordinal).Select(i => $"`{i.Value}` (Spark {i.Key})"))}.";
+    private static string DescribeDefaults(ClusterOptions options)
+    {
+        var defaults = options.Defaults;
+        var image = options.DefaultImage;
+        return $"Defaults on this server (section Clusters:Defaults): image `{image.Image}` (Spark {image.SparkVersion}), " +
+               $"workers {defaults.Workers}, workerCores `{defaults.WorkerCores}`, workerMemory `{defaults.WorkerMemory}`, " +
+               $"workerScratch `{defaults.WorkerScratch}`, masterCores `{defaults.MasterCores}`, masterMemory `{defaults.MasterMemory}`, " +
+               $"masterScratch `{defaults.MasterScratch}`, sparkConnect {(defaults.SparkConnect ? "true where the image has it" : "false")}, " +
+               "timeToLive: the tenant policy's defaultTimeToLive. " +
+               $"Images (Clusters:Images, also GET /api/v1/images): {string.Join(", ", options.Catalogue.Select(i => $"`{i.Image}` (Spark {i.SparkVersion}{(i.SparkConnect ? ", Connect" : ", no Connect")})"))}. " +
+               "Spark counts whole cores: a worker's CPU is offered to Spark rounded up (\"500m\" is one Spark core, throttled " +
+               "to half a core). Memory is split as docs/spark.md explains: a worker needs at least " +
+               $"{SparkMemory.MinWorkerMiB}Mi, the master {SparkMemory.MinMasterMiB}Mi, or {SparkMemory.MinConnectMiB}Mi with sparkConnect " +
+               "(the Connect server is sized like the master).";
+    }
 
     private static async Task<Results<Ok<ClusterPageView>, ProblemHttpResult>> List(
         string tenant,

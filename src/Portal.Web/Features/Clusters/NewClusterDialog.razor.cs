@@ -24,7 +24,7 @@ public partial class NewClusterDialog
     private string? _failure;
 
     private string? _name;
-    private string? _sparkVersion;
+    private string? _image;
     private int _workers;
     private string? _workerCores;
     private string? _workerMemory;
@@ -44,11 +44,19 @@ public partial class NewClusterDialog
 
     internal TenantUsage Usage => TenantUsage.Of(Access.Tenant, Existing);
 
-    private IReadOnlyDictionary<string, string> Images => Defaults.Value.Images();
+    private IReadOnlyList<SparkImage> Images => Options.Value.Catalogue;
+
+    private SparkImage? SelectedImage => _image is null ? null : Options.Value.Find(_image);
+
+    // Only what the chosen image can run: the switch is off and disabled for an image without Connect, and the
+    // user's own choice comes back when they pick a Spark 4 image again.
+    private bool ConnectOffered => SelectedImage?.SparkConnect == true;
+
+    private bool SparkConnect => _sparkConnect && ConnectOffered;
 
     // Sized even before the name is valid: the figures help choose the size first.
     private (decimal Cpu, decimal Memory, int Pods) Demand =>
-        ClusterRequestValidator.Resolve(Request() with { Name = "preview" }, Defaults.Value, Access.Tenant.Policy).Value is { } spec
+        ClusterRequestValidator.Resolve(Request() with { Name = "preview" }, Options.Value, Access.Tenant.Policy).Value is { } spec
             ? TenantUsage.Demand(spec)
             : default;
 
@@ -71,8 +79,8 @@ public partial class NewClusterDialog
 
     protected override void OnInitialized()
     {
-        var defaults = Defaults.Value;
-        _sparkVersion = defaults.SparkVersion;
+        var defaults = Options.Value.Defaults;
+        _image = Options.Value.DefaultImage.Image;
         _workers = Math.Min(defaults.Workers, Access.Tenant.Policy.MaxWorkersPerCluster);
         _workerCores = defaults.WorkerCores;
         _workerMemory = defaults.WorkerMemory;
@@ -90,11 +98,11 @@ public partial class NewClusterDialog
     internal CreateClusterRequest Request() => new()
     {
         Name = string.IsNullOrWhiteSpace(_name) ? null : _name.Trim(),
-        SparkVersion = _sparkVersion,
+        Image = _image,
         Workers = _workers,
         WorkerCores = _workerCores?.Trim(),
         WorkerMemory = _workerMemory?.Trim(),
-        SparkConnect = _sparkConnect,
+        SparkConnect = SparkConnect,
         TimeToLive = TimeSpan.FromMinutes(Math.Round(_hours * 60)),
         SparkConf = _conf.Count == 0 ? null
             : _conf.Where(r => !string.IsNullOrWhiteSpace(r.Key))
@@ -102,7 +110,7 @@ public partial class NewClusterDialog
                 .ToDictionary(g => g.Key, g => (string?)g.Last().Value, StringComparer.Ordinal),
     };
 
-    private Outcome<ClusterSpec> Resolve() => ClusterRequestValidator.Resolve(Request(), Defaults.Value, Access.Tenant.Policy);
+    private Outcome<ClusterSpec> Resolve() => ClusterRequestValidator.Resolve(Request(), Options.Value, Access.Tenant.Policy);
 
     /// <summary>
     /// Problems by request field name (camelCase, as the service keys them): the validator's, then what would not fit
