@@ -8,6 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Portal.Sandbox.Api;
 using Portal.Sandbox.Controllers;
+using Portal.Sandbox.Spark;
 using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox;
@@ -23,8 +24,9 @@ public sealed class KubeSandbox : IAsyncDisposable
     readonly Registry _registry;
     int _disposed;
 
-    KubeSandbox(WebApplication app, ControllerHost controllers, Registry registry, SandboxOptions options, Uri baseAddress)
+    KubeSandbox(WebApplication app, ControllerHost controllers, Registry registry, SandboxOptions options, Uri baseAddress, SparkSimulation spark)
     {
+        Spark = spark;
         _app = app;
         _controllers = controllers;
         _registry = registry;
@@ -42,6 +44,9 @@ public sealed class KubeSandbox : IAsyncDisposable
     /// <summary>The options in force; <see cref="SandboxOptions.Faults"/> may be changed while running.</summary>
     public SandboxOptions Options { get; }
 
+    /// <summary>The simulated Spark daemons in the sandbox's pods, and hooks that submit applications and jobs to them.</summary>
+    public SparkSimulation Spark { get; }
+
     internal Registry Registry => _registry;
 
     /// <summary>Starts the sandbox on loopback and returns once it accepts requests.</summary>
@@ -58,6 +63,7 @@ public sealed class KubeSandbox : IAsyncDisposable
         var registry = new Registry(store);
         if (options.StatePath is { } statePath) StateFile.Load(statePath, store);
         registry.Seed();
+        var spark = new SparkSimulation(registry, options);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -74,7 +80,7 @@ public sealed class KubeSandbox : IAsyncDisposable
         // Watches end when the sandbox stops, so shutdown never waits on long-running streams.
         var handler = new ResourceHandler(registry, options, logger, app.Lifetime.ApplicationStopping);
         Uri? address = null;
-        var router = new ApiRouter(handler, () => address is null ? "127.0.0.1" : $"{address.Host}:{address.Port}");
+        var router = new ApiRouter(handler, new ServiceProxy(registry, spark), spark, () => address is null ? "127.0.0.1" : $"{address.Host}:{address.Port}");
         app.Run(router.Route);
         try
         {
@@ -89,9 +95,9 @@ public sealed class KubeSandbox : IAsyncDisposable
 
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         address = new Uri(new Uri(bound.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal)).GetLeftPart(UriPartial.Authority));
-        var controllers = new ControllerHost(registry, options, logger);
+        var controllers = new ControllerHost(registry, options, logger, spark);
         controllers.Start();
-        return new KubeSandbox(app, controllers, registry, options, address);
+        return new KubeSandbox(app, controllers, registry, options, address, spark);
     }
 
     /// <summary>Writes <see cref="KubeconfigYaml"/> to <paramref name="path"/>, creating its directory.</summary>

@@ -12,7 +12,7 @@ internal static class SandboxConsole
     public static async Task<int> Main(string[] args)
     {
         // Console mode, like envtest: serve on loopback until Ctrl+C and write a kubeconfig for kubectl.
-        //   dotnet run --project src/Portal.Sandbox -- --port 0 --kubeconfig PATH [--state FILE] [--pod-start-delay SECONDS] [--image-pull-failure REGEX]
+        //   dotnet run --project src/Portal.Sandbox -- --port 0 --kubeconfig PATH [--state FILE] [--pod-start-delay SECONDS] [--image-pull-failure REGEX] [--spark-registration-delay SECONDS]
         var options = new SandboxOptions();
         string? kubeconfigPath = null;
         for (var i = 0; i < args.Length; i++)
@@ -25,8 +25,9 @@ internal static class SandboxConsole
                 case "--state": options.StatePath = Next(); break;
                 case "--pod-start-delay": options.PodStartDelay = TimeSpan.FromSeconds(double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture)); break;
                 case "--image-pull-failure": options.ImagePullFailurePattern = Next(); break;
+                case "--spark-registration-delay": options.SparkRegistrationDelay = TimeSpan.FromSeconds(double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture)); break;
                 default:
-                    await Console.Error.WriteLineAsync($"Unknown argument {args[i]}. Usage: --port N --kubeconfig PATH [--state FILE] [--pod-start-delay SECONDS] [--image-pull-failure REGEX]");
+                    await Console.Error.WriteLineAsync($"Unknown argument {args[i]}. Usage: --port N --kubeconfig PATH [--state FILE] [--pod-start-delay SECONDS] [--image-pull-failure REGEX] [--spark-registration-delay SECONDS]");
                     return 2;
             }
         }

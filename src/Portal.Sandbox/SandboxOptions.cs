@@ -28,12 +28,19 @@ public sealed class SandboxOptions
     [Range(1, 10_000_000)]
     public int WatchHistoryLimit { get; set; } = 100_000;
 
+    /// <summary>
+    /// How long a simulated Spark worker or Connect driver takes to register with its master once both are Running,
+    /// so "pods Ready, workers not registered yet" can be observed.
+    /// </summary>
+    public TimeSpan SparkRegistrationDelay { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Throws <see cref="ValidationException"/> describing the first invalid setting.</summary>
     public void Validate()
     {
         Validator.ValidateObject(this, new ValidationContext(this), validateAllProperties: true);
         Validator.ValidateObject(Faults, new ValidationContext(Faults), validateAllProperties: true);
         if (PodStartDelay < TimeSpan.Zero) throw new ValidationException("Sandbox:PodStartDelay must not be negative.");
+        if (SparkRegistrationDelay < TimeSpan.Zero) throw new ValidationException("Sandbox:SparkRegistrationDelay must not be negative.");
         if (Faults.Latency < TimeSpan.Zero) throw new ValidationException("Sandbox:Faults:Latency must not be negative.");
         if (Faults.ErrorStatus is not (500 or 429)) throw new ValidationException("Sandbox:Faults:ErrorStatus must be 500 or 429.");
         if (ImagePullFailurePattern is not null)

@@ -1,14 +1,18 @@
 using Microsoft.AspNetCore.Http;
+using Portal.Sandbox.Spark;
 using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox.Api;
 
 /// <summary>Routes every request: discovery and OpenAPI documents, health probes, then resource paths.</summary>
-internal sealed class ApiRouter(ResourceHandler resources, Func<string> serverAddress)
+internal sealed class ApiRouter(ResourceHandler resources, ServiceProxy proxy, SparkSimulation spark, Func<string> serverAddress)
 {
     public Task Route(HttpContext http)
     {
         var path = http.Request.Path.Value ?? "/";
+        // Before the trailing-slash trim: a proxied path is the backend's, and /json/ is not /json.
+        if (ServiceProxy.Matches(path)) return proxy.Handle(http, path);
+        if (path.StartsWith(SparkHooks.Prefix, StringComparison.Ordinal)) return SparkHooks.Handle(http, spark, path.TrimEnd('/'));
         if (path.Length > 1) path = path.TrimEnd('/');
         if (http.Request.Method == "GET")
         {

@@ -79,7 +79,11 @@ internal static class Discovery
             if (kind.HasStatus) resources.Add(Subresource(kind, "status", kind.Kind, group, version));
             if (Scale.Supports(kind)) resources.Add(Subresource(kind, "scale", "Scale", "autoscaling", "v1"));
             if (kind == ResourceCatalog.Pods)
+            {
                 resources.Add(new JsonObject { ["name"] = "pods/log", ["singularName"] = "", ["namespaced"] = true, ["kind"] = "Pod", ["verbs"] = new JsonArray("get") });
+                resources.Add(Proxy("pods", "PodProxyOptions"));
+            }
+            if (kind == ResourceCatalog.Services) resources.Add(Proxy("services", "ServiceProxyOptions"));
             if (kind == ResourceCatalog.Namespaces) resources.Add(new JsonObject
             {
                 ["name"] = "namespaces/finalize",
@@ -97,6 +101,15 @@ internal static class Discovery
             ["resources"] = resources,
         };
     }
+
+    static JsonObject Proxy(string plural, string kind) => new()
+    {
+        ["name"] = $"{plural}/proxy",
+        ["singularName"] = "",
+        ["namespaced"] = true,
+        ["kind"] = kind,
+        ["verbs"] = new JsonArray("create", "delete", "get", "patch", "update"),
+    };
 
     static JsonObject Subresource(ResourceKind kind, string name, string subKind, string group, string version)
     {

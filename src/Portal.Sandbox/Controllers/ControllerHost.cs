@@ -31,7 +31,7 @@ internal sealed partial class ControllerHost : IAsyncDisposable
     Watcher? _watcher;
     Task? _loop;
 
-    public ControllerHost(Registry registry, SandboxOptions options, ILogger logger)
+    public ControllerHost(Registry registry, SandboxOptions options, ILogger logger, Spark.SparkSimulation spark)
     {
         _registry = registry;
         _logger = logger;
@@ -47,6 +47,7 @@ internal sealed partial class ControllerHost : IAsyncDisposable
             new QuotaController(registry),
             new DisruptionController(registry),
             new EventTtlController(registry),
+            new Spark.SparkObserver(spark, events),
         ];
     }
 

@@ -1,0 +1,96 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+
+namespace Portal.Sandbox.Spark;
+
+/// <summary>
+/// The HTTP side of the simulated daemons, reached through the service proxy. Master and worker UIs answer
+/// <c>/</c> (HTML) and <c>/json/</c> (MasterPage/WorkerPage.renderJson, served by JettyUtils as <c>text/json</c>);
+/// the driver UI answers the REST API of docs/monitoring.md under <c>/api/v1</c>.
+/// </summary>
+internal static class SparkHttp
+{
+    static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static Task Serve(HttpContext http, Listener listener, string path)
+    {
+        if (http.Request.Method is not ("GET" or "HEAD")) return Write(http, 405, Html, SparkPages.JettyError(405, "Method Not Allowed", path));
+        var trimmed = path.Length > 1 ? path.TrimEnd('/') : path;
+        return listener switch
+        {
+            Listener.MasterUi m => trimmed switch
+            {
+                "/" => Write(http, 200, Html, SparkPages.Master(m.State)),
+                "/json" => Write(http, 200, TextJson, SparkJson.MasterState(m.State).ToJsonString(Indented)),
+                _ => NotFound(http, path),
+            },
+            Listener.WorkerUi w => trimmed switch
+            {
+                "/" => Write(http, 200, Html, SparkPages.Worker(w.State)),
+                "/json" => Write(http, 200, TextJson, SparkJson.WorkerState(w.State).ToJsonString(Indented)),
+                _ => NotFound(http, path),
+            },
+            Listener.DriverUi d => Driver(http, d.State, trimmed, path),
+            _ => NotFound(http, path),
+        };
+    }
+
+    static Task Driver(HttpContext http, DriverSnapshot d, string trimmed, string path)
+    {
+        if (trimmed is "/" or "/jobs") return Write(http, 200, Html, SparkPages.Jobs(d));
+        var segments = trimmed.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (segments is not ["api", "v1", .. var rest]) return NotFound(http, path);
+        switch (rest)
+        {
+            case ["version"]:
+                return Json(http, 200, new JsonObject { ["spark"] = d.Version });
+            case ["applications"]:
+                return Json(http, 200, SparkJson.Applications(d));
+            case ["applications", var appId]:
+                // OneApplicationResource.getApp.
+                return appId == d.AppId
+                    ? Json(http, 200, SparkJson.Applications(d)[0]!.DeepClone())
+                    : Write(http, 404, TextPlain, $"unknown app: {appId}");
+            case ["applications", var appId, "jobs", ..] when appId != d.AppId:
+                // BaseAppResource.withUI: the live UI knows only its own app.
+                return Write(http, 404, TextPlain, $"no such app: {appId}");
+            case ["applications", _, "jobs"]:
+            {
+                // AllJobsResource: ?status= (repeatable, JobExecutionStatus.fromString ignores case), newest first.
+                var wanted = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var s in http.Request.Query["status"])
+                {
+                    var status = (s ?? "").ToUpperInvariant();
+                    if (status is not ("RUNNING" or "SUCCEEDED" or "FAILED" or "UNKNOWN")) return NotFound(http, path);
+                    wanted.Add(status);
+                }
+                var jobs = d.Jobs.Where(j => wanted.Count == 0 || wanted.Contains(j.Status)).OrderByDescending(j => j.Id);
+                return Json(http, 200, new JsonArray([.. jobs.Select(j => (JsonNode)SparkJson.Job(j))]));
+            }
+            case ["applications", _, "jobs", var jobText] when int.TryParse(jobText, CultureInfo.InvariantCulture, out var jobId):
+                return d.Jobs.FirstOrDefault(j => j.Id == jobId) is { } job
+                    ? Json(http, 200, SparkJson.Job(job))
+                    : Write(http, 404, TextPlain, $"unknown job: {jobId}");
+            default:
+                return NotFound(http, path);
+        }
+    }
+
+    const string Html = "text/html;charset=utf-8";
+    const string TextJson = "text/json;charset=utf-8";
+    const string TextPlain = "text/plain";
+
+    static Task NotFound(HttpContext http, string path) => Write(http, 404, Html, SparkPages.JettyError(404, "Not Found", path));
+
+    static Task Json(HttpContext http, int status, JsonNode body) => Write(http, status, "application/json", body.ToJsonString(Indented));
+
+    static async Task Write(HttpContext http, int status, string contentType, string body)
+    {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = contentType;
+        if (http.Request.Method == "HEAD") return;
+        await http.Response.WriteAsync(body, http.RequestAborted);
+    }
+}
