@@ -248,7 +248,7 @@ public sealed class ClusterReconcilerTests(PostgresServer postgres)
     }
 
     [Fact]
-    public async Task A_running_cluster_asks_to_be_woken_at_its_expiry()
+    public async Task A_running_cluster_asks_to_be_woken_for_its_next_spark_status()
     {
         await using var h = await Harness.StartAsync(postgres);
         var tenant = await h.ATenantWithNamespaceAsync();
@@ -258,7 +258,22 @@ public sealed class ClusterReconcilerTests(PostgresServer postgres)
 
         var result = await portal.Clusters.ReconcileAsync(cluster.Id, Ct);
 
-        Assert.Equal(TimeSpan.FromHours(8) + TimeSpan.FromMilliseconds(1), result.RequeueAfter);
+        Assert.Equal(TimeSpan.FromSeconds(h.Options.SparkStatusSeconds), result.RequeueAfter);
+    }
+
+    [Fact]
+    public async Task A_running_cluster_about_to_expire_asks_to_be_woken_at_its_expiry()
+    {
+        await using var h = await Harness.StartAsync(postgres);
+        var tenant = await h.ATenantWithNamespaceAsync();
+        var cluster = await h.AddClusterAsync(ASparkCluster().In(tenant).CreatedAt(h.Time.GetUtcNow()).Build());
+        var portal = h.NewPortal();
+        await h.ReconcileUntilAsync(portal, cluster.Id, ClusterPhase.Running);
+        h.Time.Advance(TimeSpan.FromHours(8) - TimeSpan.FromSeconds(5));
+
+        var result = await portal.Clusters.ReconcileAsync(cluster.Id, Ct);
+
+        Assert.Equal(TimeSpan.FromSeconds(5) + TimeSpan.FromMilliseconds(1), result.RequeueAfter);
     }
 
     [Fact]

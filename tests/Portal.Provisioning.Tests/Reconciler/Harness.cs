@@ -68,8 +68,8 @@ internal sealed class Harness : IAsyncDisposable
             await db.Database.MigrateAsync(Ct);
         }
 
-        // Pods start fast so tests don't wait; reconcilers requeue fast for the same reason.
-        sandbox ??= new SandboxOptions();
+        // Pods start and Spark daemons register fast so tests don't wait; reconcilers requeue fast for the same reason.
+        sandbox ??= new SandboxOptions { SparkRegistrationDelay = TimeSpan.FromMilliseconds(200) };
         sandbox.PodStartDelay = TimeSpan.FromMilliseconds(50);
         return new Harness(await KubeSandbox.StartAsync(sandbox, Ct), () => create(time), time, FastOptions());
     }
@@ -181,15 +181,15 @@ internal sealed class Harness : IAsyncDisposable
 
     /// <summary>
     /// Reconciles until the cluster reaches <paramref name="phase"/> (pods start on the sandbox's real-time
-    /// timers), failing after 20 s.
+    /// timers), failing after 60 s.
     /// </summary>
     public Task<Cluster> ReconcileUntilAsync(Portal portal, Guid clusterId, ClusterPhase phase) =>
-        UntilPhaseAsync(clusterId, phase, TimeSpan.FromSeconds(20), async () => await portal.Clusters.ReconcileAsync(clusterId, Ct));
+        UntilPhaseAsync(clusterId, phase, TimeSpan.FromSeconds(60), async () => await portal.Clusters.ReconcileAsync(clusterId, Ct));
 
     /// <summary>
     /// Runs <paramref name="portal"/>'s cluster reconciler in the service's own <see cref="ReconcileLoop{TKey}"/>
     /// (failed passes back off and run again, requeues are honoured) on the real clock until the cluster reaches
-    /// <paramref name="phase"/>, failing after 30 s.
+    /// <paramref name="phase"/>, failing after 60 s.
     /// </summary>
     public async Task<Cluster> RunLoopUntilAsync(Portal portal, Guid clusterId, ClusterPhase phase)
     {
@@ -200,7 +200,7 @@ internal sealed class Harness : IAsyncDisposable
         var running = loop.RunAsync(1, stop.Token);
         try
         {
-            return await UntilPhaseAsync(clusterId, phase, TimeSpan.FromSeconds(30));
+            return await UntilPhaseAsync(clusterId, phase, TimeSpan.FromSeconds(60));
         }
         finally
         {

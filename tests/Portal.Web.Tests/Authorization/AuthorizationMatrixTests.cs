@@ -289,6 +289,10 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
             ["DELETE /api/v1/tenants/{tenant}/clusters/{name}"] = new(
                 (s, w) => new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/tenants/{s[w].Slug}/clusters/{s[w].Cluster}"),
                 Change((who, where) => Changes(who, where, 202))),
+            // The image catalogue is configuration, the same for every tenant: any signed-in caller may read it.
+            ["GET /api/v1/images"] = new(
+                (_, _) => Get("/api/v1/images"),
+                Signedin((_, _) => 200)),
             ["GET /api/v1/tokens"] = new(
                 (_, _) => Get("/api/v1/tokens"),
                 Signedin((_, _) => 200)),

@@ -59,7 +59,36 @@ public sealed class BadInputTests(PortalApp app) : IClassFixture<PortalApp>, IAs
         { """{"name": "etl", "workers": 2, "sparkConf": {"spark.executor.cores": "1\nspark.master local"}}""", "sparkConf[spark.executor.cores]" },
         { """{"name": "etl", "workers": 2, "sparkConf": {"spark.executor.cores": null}}""", "sparkConf[spark.executor.cores]" },
         { """{"name": "etl", "worker": 2}""", "worker" },
+        { """{"name": "etl", "workers": 2, "image": "apache/spark:3.5.8-scala2.12-java17-python3-ubuntu", "sparkConnect": true}""", "sparkConnect" },
+        { """{"name": "etl", "workers": 2, "sparkVersion": "3.5.8", "sparkConnect": true}""", "sparkConnect" },
+        { """{"name": "etl", "workers": 2, "sparkVersion": "4.0.3", "image": "apache/spark:3.5.8-scala2.12-java17-python3-ubuntu"}""", "image" },
+        { """{"name": "etl", "workers": 2, "workerMemory": "600Mi"}""", "workerMemory" },
+        { """{"name": "etl", "workers": 2, "workerMemory": "1Gi"}""", "workerMemory" },
+        { """{"name": "etl", "workers": 2, "masterMemory": "640Mi", "sparkConnect": true}""", "masterMemory" },
+        { """{"name": "etl", "workers": 2, "masterMemory": "400Mi", "sparkConnect": false}""", "masterMemory" },
+        { """{"name": "etl", "workers": 2, "workerScratch": "100Mi"}""", "workerScratch" },
+        { """{"name": "etl", "workers": 2, "masterScratch": "2Ti"}""", "masterScratch" },
+        { """{"name": "etl", "workers": 2, "sparkConf": {"spark.executor.memory": "8g"}}""", "sparkConf[spark.executor.memory]" },
     };
+
+    [Fact]
+    public async Task A_worker_too_small_for_spark_is_refused_with_the_minimum()
+    {
+        var response = await _client.PostAsync($"/api/v1/tenants/{_tenant}/clusters", Json.Raw("""{"name": "etl", "workerMemory": "600Mi"}"""), Ct);
+
+        var problem = await response.ProblemAsync();
+        Assert.StartsWith("Must be at least 1344Mi", Assert.Single(problem.Errors!["workerMemory"]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Connect_on_an_image_without_it_is_refused_naming_the_images_that_have_it()
+    {
+        var response = await _client.PostAsync($"/api/v1/tenants/{_tenant}/clusters",
+            Json.Raw("""{"name": "etl", "sparkVersion": "3.5.8", "sparkConnect": true}"""), Ct);
+
+        var problem = await response.ProblemAsync();
+        Assert.Contains("apache/spark:4.0.3-scala2.13-java17-python3-ubuntu", Assert.Single(problem.Errors!["sparkConnect"]), StringComparison.Ordinal);
+    }
 
     [Theory]
     [MemberData(nameof(InvalidCreateBodies))]

@@ -71,7 +71,7 @@ public sealed class ClusterApiTests(PortalApp app) : IClassFixture<PortalApp>, I
         var cluster = await CreatedAsync(UniqueName());
 
         Assert.Equal(
-            new SpecDefaults("3.5.3", "apache/spark:3.5.3", "1", "2Gi", "1", "1Gi", false, TimeSpan.FromHours(8)),
+            new SpecDefaults("4.0.3", "apache/spark:4.0.3-scala2.13-java17-python3-ubuntu", "1", "2Gi", "1", "1Gi", true, TimeSpan.FromHours(8)),
             new SpecDefaults(cluster.Spec.SparkVersion, cluster.Spec.Image, cluster.Spec.WorkerCores, cluster.Spec.WorkerMemory,
                 cluster.Spec.MasterCores, cluster.Spec.MasterMemory, cluster.Spec.SparkConnect, cluster.Spec.TimeToLive));
     }

@@ -57,7 +57,7 @@ public sealed class HostTests(PortalApp app) : IClassFixture<PortalApp>
         using var document = JsonDocument.Parse(await response.EnsureSuccessStatusCode().Content.ReadAsStringAsync(Ct));
         var description = document.RootElement.GetProperty("paths").GetProperty("/api/v1/tenants/{tenant}/clusters")
             .GetProperty("post").GetProperty("description").GetString();
-        Assert.Contains("image `apache/spark:3.5.3`, workers 2, workerCores `1`, workerMemory `2Gi`", description, StringComparison.Ordinal);
+        Assert.Contains("image `apache/spark:4.0.3-scala2.13-java17-python3-ubuntu` (Spark 4.0.3), workers 2, workerCores `1`, workerMemory `2Gi`", description, StringComparison.Ordinal);
     }
 
     [Fact]

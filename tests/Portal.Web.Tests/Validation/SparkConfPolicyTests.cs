@@ -6,7 +6,6 @@ namespace Portal.Web.Tests.Validation;
 public sealed class SparkConfPolicyTests
 {
     [Theory]
-    [InlineData("spark.executor.memory", "2g")]
     [InlineData("spark.sql.shuffle.partitions", "64")]
     [InlineData("spark.eventLog.enabled", "true")]
     [InlineData("spark.executor.extraJavaOptions", "-XX:+UseG1GC")]
@@ -26,6 +25,12 @@ public sealed class SparkConfPolicyTests
     [InlineData("spark.authenticate.secret")]
     [InlineData("spark.ui.reverseProxyUrl")]
     [InlineData("spark.connect.grpc.binding.port")]
+    [InlineData("spark.executor.memory")]
+    [InlineData("spark.executor.memoryOverhead")]
+    [InlineData("spark.executor.memoryOverheadFactor")]
+    [InlineData("spark.driver.memory")]
+    [InlineData("spark.memory.offHeap.size")]
+    [InlineData("spark.worker.preferConfiguredMasterAddress")]
     public void Keys_the_portal_owns_are_forbidden(string key) =>
         Assert.NotNull(SparkConfPolicy.Problem(key, "x"));
 
@@ -44,7 +49,7 @@ public sealed class SparkConfPolicyTests
     [InlineData("2g\r")]
     [InlineData("\u0000")]
     public void Values_with_control_characters_are_refused(string value) =>
-        Assert.NotNull(SparkConfPolicy.Problem("spark.executor.memory", value));
+        Assert.NotNull(SparkConfPolicy.Problem("spark.app.name", value));
 
     [Fact]
     public void An_overlong_value_is_refused() =>
