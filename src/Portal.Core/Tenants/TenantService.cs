@@ -216,6 +216,9 @@ public sealed partial class TenantService(
                 errors[$"{key}.workerCores"] = ["Must be a positive Kubernetes quantity (e.g. \"2\", \"500m\")."];
             if (!KubernetesQuantity.TryParse(preset.WorkerMemory, out var memory) || memory <= 0)
                 errors[$"{key}.workerMemory"] = ["Must be a positive Kubernetes quantity (e.g. \"8Gi\")."];
+            // A preset that makes a worker Spark can't run would only move the refusal to the new-cluster dialog.
+            else if (SparkMemory.ContainerMiB(preset.WorkerMemory) < SparkMemory.MinWorkerMiB)
+                errors[$"{key}.workerMemory"] = [$"Must be at least {SparkMemory.MinWorkerMiB}Mi, the smallest worker Spark runs in (docs/spark.md)."];
         }
     }
 

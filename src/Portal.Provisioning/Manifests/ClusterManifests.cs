@@ -244,7 +244,7 @@ public static class ClusterManifests
     /// The Connect server is an application that would otherwise hold every core of the cluster for its lifetime
     /// (standalone's spark.cores.max is unset by default): dynamic allocation lets it take executors while sessions
     /// run jobs and give them back when idle, so other applications on the cluster get cores. Shuffle tracking
-    /// replaces the external shuffle service, which the workers don't run.
+    /// replaces the external shuffle service, which the workers don't run (docs/spark.md, "Process model").
     /// </summary>
     public static IReadOnlyDictionary<string, string> ConnectScaling { get; } = new SortedDictionary<string, string>(StringComparer.Ordinal)
     {
@@ -252,6 +252,8 @@ public static class ClusterManifests
         ["spark.dynamicAllocation.shuffleTracking.enabled"] = "true",
         ["spark.dynamicAllocation.minExecutors"] = "0",
         ["spark.dynamicAllocation.executorIdleTimeout"] = "60s",
+        // Shuffle tracking keeps an executor holding shuffle data until that data is gone (default: forever).
+        ["spark.dynamicAllocation.shuffleTracking.timeout"] = "30min",
     };
 
     /// <summary>

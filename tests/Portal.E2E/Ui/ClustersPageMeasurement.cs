@@ -33,8 +33,8 @@ public sealed class ClustersPageMeasurement(RunningPortal portal, Browser browse
                 Owner = "bench",
                 Spec = new ClusterSpec
                 {
-                    SparkVersion = "3.5.3", Image = "apache/spark:3.5.3", Workers = 1, WorkerCores = "100m", WorkerMemory = "512Mi",
-                    MasterCores = "100m", MasterMemory = "512Mi", TimeToLive = TimeSpan.FromHours(8),
+                    SparkVersion = ClusterOptions.BuiltInImages[0].SparkVersion, Image = ClusterOptions.BuiltInImages[0].Image, Workers = 1,
+                    WorkerCores = "100m", WorkerMemory = "2Gi", MasterCores = "100m", MasterMemory = "1Gi", TimeToLive = TimeSpan.FromHours(8),
                 },
                 CreatedAt = now,
                 ExpiresAt = now.AddHours(8),

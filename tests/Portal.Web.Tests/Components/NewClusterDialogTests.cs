@@ -57,22 +57,22 @@ public sealed class NewClusterDialogTests(PortalApp app) : IClassFixture<PortalA
     [Fact]
     public async Task The_presets_offered_are_the_tenants_own()
     {
-        _tenant.Policy = _tenant.Policy with { Presets = [new ClusterPreset("Notebook", 1, "500m", "1Gi")] };
+        _tenant.Policy = _tenant.Policy with { Presets = [new ClusterPreset("Notebook", 1, "500m", "2Gi")] };
 
         var dialog = await OpenAsync();
 
-        Assert.Equal(["Notebook (1 × 500m CPU, 1Gi)"], dialog.FindAll("[data-testid=presets] button").Select(b => b.TextContent.Trim()));
+        Assert.Equal(["Notebook (1 × 500m CPU, 2Gi)"], dialog.FindAll("[data-testid=presets] button").Select(b => b.TextContent.Trim()));
     }
 
     [Fact]
     public async Task Choosing_a_preset_fills_the_workers_and_their_size()
     {
-        _tenant.Policy = _tenant.Policy with { Presets = [new ClusterPreset("Notebook", 1, "500m", "1Gi")] };
+        _tenant.Policy = _tenant.Policy with { Presets = [new ClusterPreset("Notebook", 1, "500m", "2Gi")] };
         var dialog = await OpenAsync();
 
         await dialog.Find("[data-testid=presets] button").ClickAsync(new());
 
-        Assert.Equal(("1", "500m", "1Gi"), (
+        Assert.Equal(("1", "500m", "2Gi"), (
             dialog.Find("[data-testid=field-workers]").GetAttribute("value"),
             dialog.Find("[data-testid=field-worker-cores]").GetAttribute("value"),
             dialog.Find("[data-testid=field-worker-memory]").GetAttribute("value")));
@@ -163,5 +163,61 @@ public sealed class NewClusterDialogTests(PortalApp app) : IClassFixture<PortalA
 
         await dialog.WaitForAssertionAsync(() => Assert.Empty(dialog.FindAll("[data-testid=create-cluster]")));
         Assert.Equal(1, await ClustersInTenantAsync());
+    }
+
+    private static async Task ChooseImageAsync(IRenderedComponent<MudDialogProvider> dialog, string image)
+    {
+        var select = dialog.FindComponent<MudSelect<string>>();
+        await select.InvokeAsync(() => select.Instance.ValueChanged.InvokeAsync(image));
+    }
+
+    [Fact]
+    public async Task The_default_image_offers_spark_connect_switched_on()
+    {
+        var dialog = await OpenAsync();
+
+        var connect = dialog.Find("[data-testid=field-connect]");
+        Assert.Equal((true, false), (connect.HasAttribute("checked"), connect.HasAttribute("disabled")));
+    }
+
+    [Fact]
+    public async Task An_image_without_spark_connect_disables_the_switch_and_says_why()
+    {
+        var dialog = await OpenAsync();
+
+        await ChooseImageAsync(dialog, "apache/spark:3.5.8-scala2.12-java17-python3-ubuntu");
+
+        await dialog.WaitForAssertionAsync(() => Assert.Equal(
+            (true, false, "Spark 3.5.8 has no Spark Connect server; Spark 4 images do."),
+            (dialog.Find("[data-testid=field-connect]").HasAttribute("disabled"),
+             dialog.Find("[data-testid=field-connect]").HasAttribute("checked"),
+             dialog.Find("[data-testid=connect-unavailable]").TextContent.Trim())));
+    }
+
+    [Fact]
+    public async Task A_cluster_asked_for_on_an_image_without_connect_is_created_without_it()
+    {
+        var dialog = await OpenAsync();
+        Type(dialog, "field-name", "legacy");
+        await ChooseImageAsync(dialog, "apache/spark:3.5.8-scala2.12-java17-python3-ubuntu");
+
+        await CreateAsync(dialog);
+
+        await dialog.WaitForAssertionAsync(() => Assert.Empty(dialog.FindAll("[data-testid=create-cluster]")));
+        await using var db = app.Db();
+        var created = await db.Clusters.SingleAsync(c => c.TenantId == _tenant.Id && c.Name == "legacy", Xunit.TestContext.Current.CancellationToken);
+        Assert.Equal(("3.5.8", false), (created.Spec.SparkVersion, created.Spec.SparkConnect));
+    }
+
+    [Fact]
+    public async Task A_worker_too_small_for_spark_is_refused_beside_the_field_with_the_minimum()
+    {
+        var dialog = await OpenAsync();
+        Type(dialog, "field-name", "tiny");
+        Type(dialog, "field-worker-memory", "1Gi");
+
+        await CreateAsync(dialog);
+
+        await dialog.WaitForAssertionAsync(() => Assert.Contains("Must be at least 1344Mi", Field(dialog, "field-worker-memory"), StringComparison.Ordinal));
     }
 }

@@ -102,7 +102,10 @@ public sealed class TenantApiTests(PortalApp app) : IClassFixture<PortalApp>
     [InlineData("""{"slug": "team-z", "displayName": "z", "policy": {"maxWorkersPerCluster": 0}}""", "policy.maxWorkersPerCluster")]
     [InlineData("""{"slug": "team-p", "displayName": "p", "policy": {"maxWorkersPerCluster": 4, "presets": [{"name": "Big", "workers": 8, "workerCores": "4", "workerMemory": "16Gi"}]}}""", "policy.presets[0].workers")]
     [InlineData("""{"slug": "team-q", "displayName": "q", "policy": {"presets": [{"name": "Small", "workers": 1, "workerCores": "1", "workerMemory": "lots"}]}}""", "policy.presets[0].workerMemory")]
-    [InlineData("""{"slug": "team-r", "displayName": "r", "policy": {"presets": [{"name": "A", "workers": 1, "workerCores": "1", "workerMemory": "1Gi"}, {"name": "a", "workers": 2, "workerCores": "1", "workerMemory": "1Gi"}]}}""", "policy.presets[1].name")]
+    [InlineData("""{"slug": "team-r", "displayName": "r", "policy": {"presets": [{"name": "A", "workers": 1, "workerCores": "1", "workerMemory": "2Gi"}, {"name": "a", "workers": 2, "workerCores": "1", "workerMemory": "2Gi"}]}}""", "policy.presets[1].name")]
+    [InlineData("""{"slug": "team-s", "displayName": "s", "policy": {"presets": [{"name": "Tiny", "workers": 1, "workerCores": "1", "workerMemory": "1Gi"}]}}""", "policy.presets[0].workerMemory")]
+    [InlineData("""{"slug": "team-t", "displayName": "t", "quota": {"ephemeralStorage": "lots"}}""", "quota.ephemeralStorage")]
+    [InlineData("""{"slug": "team-u", "displayName": "u", "policy": {"idleTimeout": "00:00:10"}}""", "policy.idleTimeout")]
     public async Task An_invalid_tenant_answers_400_naming_the_field(string body, string field)
     {
         var response = await app.CreateClient("root", platformAdmin: true).PostAsync("/api/v1/tenants", Json.Raw(body), Ct);
@@ -116,12 +119,12 @@ public sealed class TenantApiTests(PortalApp app) : IClassFixture<PortalApp>
     {
         var admin = app.CreateClient("root", platformAdmin: true);
         var slug = UniqueSlug();
-        var presets = new[] { new { name = "Notebook", workers = 1, workerCores = "500m", workerMemory = "1Gi" } };
+        var presets = new[] { new { name = "Notebook", workers = 1, workerCores = "500m", workerMemory = "2Gi" } };
         await admin.PostAsync("/api/v1/tenants", Json.Body(new { slug, displayName = "Team", policy = new { presets } }), Ct);
 
         var tenant = await admin.GetFromJsonAsync<TenantDto>($"/api/v1/tenants/{slug}", Json.Options, Ct);
 
-        Assert.Equal([new ClusterPreset("Notebook", 1, "500m", "1Gi")], tenant!.Policy.Presets);
+        Assert.Equal([new ClusterPreset("Notebook", 1, "500m", "2Gi")], tenant!.Policy.Presets);
     }
 
     [Fact]

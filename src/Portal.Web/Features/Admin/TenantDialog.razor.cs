@@ -17,6 +17,7 @@ public partial class TenantDialog
     private static readonly string DisplayName = Key(nameof(CreateTenantRequest.DisplayName));
     private static readonly string QuotaCpu = Key(nameof(CreateTenantRequest.Quota), nameof(TenantQuota.Cpu));
     private static readonly string QuotaMemory = Key(nameof(CreateTenantRequest.Quota), nameof(TenantQuota.Memory));
+    private static readonly string QuotaEphemeralStorage = Key(nameof(CreateTenantRequest.Quota), nameof(TenantQuota.EphemeralStorage));
     private static readonly string QuotaMaxPods = Key(nameof(CreateTenantRequest.Quota), nameof(TenantQuota.MaxPods));
     private static readonly string QuotaMaxClusters = Key(nameof(CreateTenantRequest.Quota), nameof(TenantQuota.MaxClusters));
     private static readonly string PolicyDefaultTimeToLive = Key(nameof(CreateTenantRequest.Policy), nameof(TenantPolicy.DefaultTimeToLive));
@@ -27,7 +28,7 @@ public partial class TenantDialog
 
     private static readonly HashSet<string> ShownFields =
     [
-        Slug, DisplayName, QuotaCpu, QuotaMemory, QuotaMaxPods, QuotaMaxClusters,
+        Slug, DisplayName, QuotaCpu, QuotaMemory, QuotaEphemeralStorage, QuotaMaxPods, QuotaMaxClusters,
         PolicyDefaultTimeToLive, PolicyMaxTimeToLive, PolicyIdleTimeout, PolicyMaxWorkersPerCluster, PolicyPresets,
     ];
 
@@ -46,6 +47,7 @@ public partial class TenantDialog
     private int _maxPods;
     private string? _cpu;
     private string? _memory;
+    private string? _ephemeralStorage;
     private double _defaultTtlHours;
     private double _maxTtlHours;
     private double? _idleHours;
@@ -108,6 +110,7 @@ public partial class TenantDialog
         _maxPods = quota.MaxPods;
         _cpu = quota.Cpu;
         _memory = quota.Memory;
+        _ephemeralStorage = quota.EphemeralStorage;
         _defaultTtlHours = policy.DefaultTimeToLive.TotalHours;
         _maxTtlHours = policy.MaxTimeToLive.TotalHours;
         _idleHours = policy.IdleTimeout?.TotalHours;
@@ -148,6 +151,7 @@ public partial class TenantDialog
     {
         Cpu = _cpu?.Trim() ?? string.Empty,
         Memory = _memory?.Trim() ?? string.Empty,
+        EphemeralStorage = _ephemeralStorage?.Trim() ?? string.Empty,
         MaxPods = _maxPods,
         MaxClusters = _maxClusters,
     };
