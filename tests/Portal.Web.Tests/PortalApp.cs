@@ -256,4 +256,12 @@ public static class ProblemExtensions
 }
 
 /// <summary>The RFC 9457 fields the tests look at, plus validation errors keyed by JSON field name.</summary>
-public sealed record ProblemBody(int Status, string? Title, string? Detail, Dictionary<string, string[]>? Errors);
+public sealed record ProblemBody(int Status, string? Title, string? Detail, Dictionary<string, string[]>? Errors)
+{
+    /// <summary>Members beyond RFC 9457's (code, limit, quota, …).</summary>
+    [System.Text.Json.Serialization.JsonExtensionData]
+    public Dictionary<string, System.Text.Json.JsonElement>? Extensions { get; init; }
+
+    /// <summary>A string extension member, or null.</summary>
+    public string? Extension(string name) => Extensions?.TryGetValue(name, out var value) == true ? value.GetString() : null;
+}

@@ -109,12 +109,15 @@ public sealed partial class ClusterService(
             return await RefusedAsync("cluster.create", access.Tenant, target, NameTaken(tenant, request.Name!), ct);
         }
 
-        var active = await db.Clusters.CountAsync(
-            c => c.TenantId == access.Tenant.Id && c.DeletionRequestedAt == null, ct);
-        if (active >= access.Tenant.Quota.MaxClusters)
-            return await RefusedAsync("cluster.create", access.Tenant, target, new Failure(FailureKind.Conflict,
-                "The tenant has reached its cluster quota.",
-                $"Tenant '{tenant}' already has {active} clusters, its quota; delete one first."), ct);
+        // Admission and the insert under the tenant's lock, so concurrent creates on any replica are counted one
+        // after another: the count and demand a create sees include every cluster committed before it.
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await db.LockTenantAsync(access.Tenant.Id, ct);
+        if (await AdmitAsync(db, access.Tenant.Id, spec.Value!, replacing: null, ct) is { } full)
+        {
+            await transaction.RollbackAsync(ct);
+            return await RefusedAsync("cluster.create", access.Tenant, target, full, ct);
+        }
 
         var now = Now();
         var cluster = new Cluster
@@ -143,9 +146,11 @@ public sealed partial class ClusterService(
         try
         {
             await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
         }
         catch (DbUpdateException) when (!ct.IsCancellationRequested)
         {
+            await transaction.RollbackAsync(ct);
             // A concurrent create won the unique index on (tenant, name) or (tenant, idempotency key): answer as if
             // this request had arrived second, which it effectively did.
             await using var again = await contexts.CreateDbContextAsync(ct);
@@ -170,7 +175,7 @@ public sealed partial class ClusterService(
         string tenant, string name, ScaleClusterRequest request, long? expectedVersion, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return await ChangeAsync("cluster.scale", tenant, name, expectedVersion, (_, cluster, access) =>
+        return await ChangeAsync("cluster.scale", tenant, name, expectedVersion, async (db, cluster, access) =>
         {
             if (ClusterRequestValidator.WorkersProblem(request.Workers, access.Tenant.Policy) is { } problem)
                 return Failure.Invalid("workers", problem);
@@ -179,7 +184,10 @@ public sealed partial class ClusterService(
                     $"Cluster '{name}' is being deleted and can no longer be scaled.");
             if (cluster.Spec.Workers != request.Workers)
             {
-                cluster.Spec = cluster.Spec with { Workers = request.Workers!.Value };
+                var scaled = cluster.Spec with { Workers = request.Workers!.Value };
+                if (await AdmitAsync(db, access.Tenant.Id, scaled, cluster, ct) is { } full)
+                    return full;
+                cluster.Spec = scaled;
                 cluster.Generation++;
             }
 
@@ -195,7 +203,7 @@ public sealed partial class ClusterService(
         await ChangeAsync("cluster.delete", tenant, name, expectedVersion, (db, cluster, _) =>
         {
             if (cluster.IsDeleting)
-                return null;
+                return Task.FromResult<Failure?>(null);
 
             var now = Now();
             var message = $"Deletion requested by {caller.Subject}";
@@ -216,7 +224,7 @@ public sealed partial class ClusterService(
                 Reason = "DeletionRequested",
                 Message = message,
             });
-            return null;
+            return Task.FromResult<Failure?>(null);
         }, detail: null, ct);
 
     /// <summary>
@@ -225,25 +233,36 @@ public sealed partial class ClusterService(
     /// </summary>
     private async Task<Outcome<Cluster>> ChangeAsync(
         string action, string tenant, string name, long? expectedVersion,
-        Func<PortalDb, Cluster, TenantAccess, Failure?> change, string? detail, CancellationToken ct, int attempt = 1)
+        Func<PortalDb, Cluster, TenantAccess, Task<Failure?>> change, string? detail, CancellationToken ct, int attempt = 1)
     {
         var target = Target(tenant, name);
         await using var db = await contexts.CreateDbContextAsync(ct);
         if (await TenantAccess.ForMemberAsync(db, caller, tenant, ct) is not { } access)
             return await RefusedAsync(action, null, target, TenantNotFound(tenant), ct);
 
+        // Under the tenant's lock, like a create, so a scale-up is admitted against what every replica committed.
+        // Every way out before the commit rolls back first: the refusal's audit entry and a retry use connections
+        // of their own, which must not wait on this transaction's lock (on SQLite, the single writer's).
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await db.LockTenantAsync(access.Tenant.Id, ct);
+
+        async Task<Failure> Refuse(Failure failure)
+        {
+            await transaction.RollbackAsync(ct);
+            return await RefusedAsync(action, access.Tenant, target, failure, ct);
+        }
+
         var cluster = await Named(db.Clusters, access.Tenant.Id, name).FirstOrDefaultAsync(ct);
         if (cluster is null)
-            return await RefusedAsync(action, access.Tenant, target, ClusterNotFound(tenant, name), ct);
+            return await Refuse(ClusterNotFound(tenant, name));
         if (access.Role is not >= TenantRole.Member)
-            return await RefusedAsync(action, access.Tenant, target, ViewerMayNotChange(tenant), ct);
+            return await Refuse(ViewerMayNotChange(tenant));
         if (access.Role is TenantRole.Member && cluster.Owner != caller.Subject)
-            return await RefusedAsync(action, access.Tenant, target, NotYourCluster(tenant, name), ct);
+            return await Refuse(NotYourCluster(tenant, name));
         if (expectedVersion is { } expected && expected != cluster.Version)
-            return await RefusedAsync(action, access.Tenant, target, Stale(name, expected, cluster.Version), ct);
-
-        if (change(db, cluster, access) is { } refused)
-            return await RefusedAsync(action, access.Tenant, target, refused, ct);
+            return await Refuse(Stale(name, expected, cluster.Version));
+        if (await change(db, cluster, access) is { } refused)
+            return await Refuse(refused);
 
         if (expectedVersion is { } version)
             db.ExpectVersion(cluster, version);
@@ -251,27 +270,42 @@ public sealed partial class ClusterService(
         try
         {
             await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
         }
         catch (DbUpdateConcurrencyException) when (expectedVersion is null && attempt < MaxUnconditionalAttempts)
         {
             // Without If-Match the caller asked for the change whatever the cluster's version: the reconciler's
             // status writes race with it constantly, so apply it again to the fresh row instead of refusing.
+            await transaction.RollbackAsync(ct);
             return await ChangeAsync(action, tenant, name, expectedVersion, change, detail, ct, attempt + 1);
         }
         catch (DbUpdateConcurrencyException)
         {
             // Someone else wrote the cluster between our read and write. With If-Match that is exactly a stale
             // precondition; without one, we retried and still lost, and the caller may retry.
-            var failure = expectedVersion is { } stale
+            return await Refuse(expectedVersion is { } stale
                 ? Stale(name, stale, current: null)
                 : new Failure(FailureKind.Conflict, "The cluster changed concurrently.",
-                    $"Cluster '{name}' was changed by another request at the same time; retry.");
-            return await RefusedAsync(action, access.Tenant, target, failure, ct);
+                    $"Cluster '{name}' was changed by another request at the same time; retry."));
         }
 
         writes.Written(cluster.Id);
         ClusterChanged(logger, action, tenant, name, cluster.Id, caller.Subject);
         return cluster;
+    }
+
+    /// <summary>
+    /// <see cref="ClusterAdmission.Check"/> against the tenant's quota and clusters as committed now; call holding
+    /// the tenant's lock.
+    /// </summary>
+    private static async Task<Failure?> AdmitAsync(PortalDb db, Guid tenantId, ClusterSpec asked, Cluster? replacing, CancellationToken ct)
+    {
+        // Read again under the lock: the quota may have changed since the caller's access was checked.
+        var tenant = await db.Tenants.AsNoTracking().SingleAsync(t => t.Id == tenantId, ct);
+        var live = await db.Clusters.AsNoTracking()
+            .Where(c => c.TenantId == tenantId && c.Status.Phase != ClusterPhase.Deleted)
+            .ToListAsync(ct);
+        return ClusterAdmission.Check(tenant, live, asked, replacing);
     }
 
     /// <summary>
@@ -391,7 +425,8 @@ public sealed partial class ClusterService(
 
     private static Failure NameTaken(string tenant, string name) =>
         new(FailureKind.Conflict, "A cluster with this name exists.",
-            $"Tenant '{tenant}' already has a cluster '{name}' (names of deleted clusters stay taken).");
+            $"Tenant '{tenant}' already has a cluster '{name}'; the name is free again once that cluster is Deleted.",
+            Code: "name.taken");
 
     private static Failure KeyReused(string key, Cluster earlier) =>
         new(FailureKind.IdempotencyKeyReused, "The Idempotency-Key was used for a different request.",

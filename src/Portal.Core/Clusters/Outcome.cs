@@ -27,11 +27,15 @@ public enum FailureKind
 /// <param name="Title">Short, stable summary (the problem's title).</param>
 /// <param name="Detail">Human explanation for this occurrence.</param>
 /// <param name="Errors">Reasons keyed by the request's JSON field name (e.g. "workers", "sparkConf[spark.master]").</param>
+/// <param name="Code">Machine-readable reason within the kind (e.g. "quota.cpu", "name.taken"), for clients and pages to act on.</param>
+/// <param name="Quota">For a quota refusal: which limit, what is in use and what was asked.</param>
 public sealed record Failure(
     FailureKind Kind,
     string Title,
     string? Detail = null,
-    IReadOnlyDictionary<string, string[]>? Errors = null)
+    IReadOnlyDictionary<string, string[]>? Errors = null,
+    string? Code = null,
+    QuotaShortfall? Quota = null)
 {
     /// <summary>An input problem with one reason per field.</summary>
     public static Failure Invalid(IReadOnlyDictionary<string, string[]> errors) =>

@@ -25,6 +25,13 @@ namespace Portal.Core.Data;
 /// </remarks>
 public abstract class PortalDb : IdentityDbContext, IDataProtectionKeyContext
 {
+    /// <summary>
+    /// Serialises the writes that must see a tenant's whole state at once (admission: counting its clusters and
+    /// their demand, then adding one), across every replica. Call inside a transaction; held until it ends. The
+    /// base does nothing: on SQLite the transaction itself takes the single writer lock (BEGIN IMMEDIATE).
+    /// </summary>
+    public virtual Task LockTenantAsync(Guid tenantId, CancellationToken ct) => Task.CompletedTask;
+
     static readonly JsonSerializerOptions ConfJson = new(JsonSerializerDefaults.General);
 
     readonly TimeProvider _time;

@@ -31,6 +31,15 @@ public sealed class PostgresPortalDb : PortalDb
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// A row lock on the tenant (SELECT … FOR UPDATE), chosen over a serializable transaction, which would make most
+    /// of fifty simultaneous creates fail and retry, and over an advisory lock, which needs a key space of its own:
+    /// it is scoped to one tenant, visible in pg_locks, and released by commit or rollback whatever happens.
+    /// </remarks>
+    public override async Task LockTenantAsync(Guid tenantId, CancellationToken ct) =>
+        await Database.ExecuteSqlInterpolatedAsync($"SELECT 1 FROM \"Tenants\" WHERE \"Id\" = {tenantId} FOR UPDATE", ct);
+
+    /// <inheritdoc/>
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         base.ConfigureConventions(configurationBuilder);

@@ -24,6 +24,17 @@ internal static class Problems
         };
         problem.Title = failure.Title;
         problem.Detail = failure.Detail;
+        if (failure.Code is { } code)
+            problem.Extensions["code"] = code;
+        if (failure.Quota is { } quota)
+        {
+            // What a notebook needs to say "you asked for 4 CPU, 30 of 32 are in use" without parsing the detail.
+            problem.Extensions["limit"] = quota.Limit;
+            problem.Extensions["quota"] = quota.Quota;
+            problem.Extensions["inUse"] = quota.InUse;
+            problem.Extensions["requested"] = quota.Requested;
+        }
+
         return TypedResults.Problem(problem);
     }
 }

@@ -188,10 +188,10 @@ public partial class NewClusterDialog
                 foreach (var (field, reasons) in errors)
                     _serverErrors[field] = string.Join(" ", reasons);
                 break;
-            case { Kind: FailureKind.Conflict } when failure.Title.Contains("name", StringComparison.OrdinalIgnoreCase):
+            case { Code: "name.taken" }:
                 _serverErrors["name"] = failure.Detail ?? failure.Title;
                 break;
-            case { Kind: FailureKind.Conflict } when failure.Title.Contains("quota", StringComparison.OrdinalIgnoreCase):
+            case { Quota: not null }:
                 _serverErrors["quota"] = failure.Detail ?? failure.Title;
                 break;
             default:
