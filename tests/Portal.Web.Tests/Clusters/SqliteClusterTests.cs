@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
 
 namespace Portal.Web.Tests.Clusters;
 
@@ -26,5 +27,24 @@ public sealed class SqliteClusterTests(SqlitePortalApp app) : IClassFixture<Sqli
         var page = await _client.GetFromJsonAsync<ClusterPageDto>("/api/v1/tenants/default/clusters?phase=Requested", Json.Options, Ct);
 
         Assert.Equal(["etl"], page!.Items.Select(c => c.Name));
+    }
+
+    [Fact]
+    public async Task Simultaneous_creates_on_SQLite_admit_only_what_the_quota_has_room_for()
+    {
+        var tenant = await app.CreateTenantAsync((PortalApp.DevelopmentUser, Core.Tenants.TenantRole.Member));
+        await using (var db = app.Db())
+        {
+            await db.Tenants.Where(t => t.Id == tenant.Id)
+                .ExecuteUpdateAsync(set => set.SetProperty(t => t.Quota.MaxClusters, 3), Ct);
+        }
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(async i =>
+        {
+            using var response = await _client.PostAsync($"/api/v1/tenants/{tenant.Slug}/clusters", Json.Raw($$"""{"name": "c{{i}}", "workers": 1}"""), Ct);
+            return response.StatusCode;
+        }));
+
+        Assert.Equal(3, answers.Count(a => a == System.Net.HttpStatusCode.Accepted));
     }
 }
