@@ -121,7 +121,8 @@ public sealed partial class ClusterReconciler
         var assessment = ClusterHealth.Assess(cluster, observed, spark, wasRunning: cluster.Status.RunningSince is not null);
         await RecordAsync(db, cluster, tenant.Namespace, assessment, spark, ct).ConfigureAwait(false);
 
-        if (IdleDeadline(cluster, tenant.Policy) is { } idleUntil && _time.GetUtcNow() >= idleUntil)
+        var idleEnd = IdleDeadline(cluster, tenant.Policy);
+        if (idleEnd is { } idleUntil && _time.GetUtcNow() >= idleUntil)
         {
             await EndIdleAsync(db, cluster, tenant, ct).ConfigureAwait(false);
             return await DeleteAsync(db, cluster, tenant.Namespace, ct).ConfigureAwait(false);
@@ -138,9 +139,9 @@ public sealed partial class ClusterReconciler
             ClusterPhase.Failed => Waiting * 10,
             _ => Waiting,
         };
-        if (IdleDeadline(cluster, tenant.Policy) is { } idleEnd && idleEnd - now + TimeSpan.FromMilliseconds(1) < next)
+        if (idleEnd - now + TimeSpan.FromMilliseconds(1) is { } untilIdle && untilIdle < next)
         {
-            next = idleEnd - now + TimeSpan.FromMilliseconds(1);
+            next = untilIdle;
         }
 
         return ReconcileResult.After(untilExpiry < next ? untilExpiry : next);
