@@ -8,7 +8,10 @@ namespace Portal.Core.Clusters;
 /// </summary>
 public static class ClusterRequestValidator
 {
-    /// <summary>Most CPU for master or worker; the least is anything above zero.</summary>
+    /// <summary>Least CPU for master or worker (1m): Kubernetes has no finer CPU unit and rounds anything below up.</summary>
+    public const decimal MinCores = 0.001m;
+
+    /// <summary>Most CPU for master or worker.</summary>
     public const decimal MaxCores = 64;
 
     /// <summary>Most memory for master or worker (1Ti).</summary>
@@ -68,8 +71,10 @@ public static class ClusterRequestValidator
             errors.Add($"sparkConf[{key}]", SparkConfPolicy.Problem(key, value));
 
         var timeToLive = request.TimeToLive ?? policy.DefaultTimeToLive;
-        if (timeToLive < MinTimeToLive || timeToLive > policy.MaxTimeToLive)
-            errors.Add("timeToLive", $"Must be between {MinTimeToLive:c} and the tenant's maximum of {policy.MaxTimeToLive:c}.");
+        // The longest lifetime bounds tenants saved before maxTimeToLive was bounded, whose maximum may overflow a date.
+        var longest = policy.MaxTimeToLive < TenantPolicy.LongestTimeToLive ? policy.MaxTimeToLive : TenantPolicy.LongestTimeToLive;
+        if (timeToLive < MinTimeToLive || timeToLive > longest)
+            errors.Add("timeToLive", $"Must be between {MinTimeToLive:c} and the tenant's maximum of {longest:c}.");
 
         if (errors.Any)
             return Failure.Invalid(errors.ToDictionary());
@@ -125,7 +130,7 @@ public static class ClusterRequestValidator
     {
         if (!KubernetesQuantity.TryParse(cores, out var value))
             return $"'{cores}' is not a Kubernetes quantity (e.g. \"1\", \"500m\").";
-        return value is > 0 and <= MaxCores ? null : $"Must be more than 0 and at most {MaxCores}.";
+        return value is >= MinCores and <= MaxCores ? null : $"Must be from 1m to {MaxCores} cores.";
     }
 
     private static string? MemoryProblem(string memory, long minimumMiB, string why)

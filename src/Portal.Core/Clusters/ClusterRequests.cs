@@ -32,7 +32,7 @@ public sealed record CreateClusterRequest
     public string? Image { get; init; }
 
     /// <summary>
-    /// CPU per worker, a Kubernetes quantity ("1", "500m"), more than 0 and at most 64. Spark counts whole cores:
+    /// CPU per worker, a Kubernetes quantity ("1", "500m"), from 1m to 64. Spark counts whole cores:
     /// a worker offers its CPU rounded up ("500m" is 1 core to Spark, throttled to half a core by Kubernetes).
     /// Default: Clusters:Defaults:WorkerCores ("1").
     /// </summary>
@@ -46,7 +46,7 @@ public sealed record CreateClusterRequest
     public string? WorkerMemory { get; init; }
 
     /// <summary>
-    /// CPU of the master, and of the Connect server, a Kubernetes quantity, more than 0 and at most 64. Default:
+    /// CPU of the master, and of the Connect server, a Kubernetes quantity, from 1m to 64. Default:
     /// Clusters:Defaults:MasterCores ("1").
     /// </summary>
     public string? MasterCores { get; init; }

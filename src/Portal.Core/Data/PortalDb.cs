@@ -125,8 +125,13 @@ public abstract class PortalDb : IdentityDbContext, IDataProtectionKeyContext
                     StampCreated(entry, nameof(Membership.CreatedAt), now);
                     break;
 
-                case (ClusterEvent or AuditEntry, EntityState.Added):
+                case (AuditEntry, EntityState.Added):
                     StampCreated(entry, nameof(AuditEntry.At), now);
+                    MakeStorable(entry);
+                    break;
+
+                case (ClusterEvent, EntityState.Added):
+                    StampCreated(entry, nameof(ClusterEvent.At), now);
                     break;
             }
         }
@@ -139,6 +144,20 @@ public abstract class PortalDb : IdentityDbContext, IDataProtectionKeyContext
         var version = entry.Property(nameof(Tenant.Version));
         version.CurrentValue = original is { } o ? o + 1 : Math.Max(1L, (long)version.CurrentValue!);
     }
+
+    // The audit log records refusals of what a user typed (a NUL in a path, a 10 KB name): the record must be
+    // written whatever the input held, so its text is made storable and cut to its columns here, for every writer.
+    static void MakeStorable(EntityEntry entry)
+    {
+        foreach (var property in entry.Properties)
+        {
+            if (property.CurrentValue is string text)
+                property.CurrentValue = UserText.ForStorage(text, property.Metadata.GetMaxLength() ?? MaxAuditDetailLength);
+        }
+    }
+
+    /// <summary>Longest audit text without a column limit (Detail): enough for any message the portal writes.</summary>
+    public const int MaxAuditDetailLength = 4000;
 
     static void StampCreated(EntityEntry entry, string property, DateTimeOffset now)
     {

@@ -33,9 +33,8 @@ public sealed class MembershipService(IDbContextFactory<PortalDb> contexts, Call
         await using var db = await contexts.CreateDbContextAsync(ct);
         if (await AdministeredAsync(db, slug, ct) is not { } tenant)
             return await RefusedAsync(db, "membership.add", null, target, Refused(slug), ct);
-        if (subject.Length is 0 or > MaxSubjectLength)
-            return await RefusedAsync(db, "membership.add", tenant.Id, target,
-                Failure.Invalid("subject", $"Give a user name of 1 to {MaxSubjectLength} characters."), ct);
+        if (SubjectProblem(subject) is { } problem)
+            return await RefusedAsync(db, "membership.add", tenant.Id, target, Failure.Invalid("subject", problem), ct);
         if (await db.Memberships.AnyAsync(m => m.TenantId == tenant.Id && m.Subject == subject, ct))
             return await RefusedAsync(db, "membership.add", tenant.Id, target,
                 new Failure(FailureKind.Conflict, "Already a member.", $"'{subject}' is already a member of '{slug}'."), ct);
@@ -83,6 +82,21 @@ public sealed class MembershipService(IDbContextFactory<PortalDb> contexts, Call
         db.AuditLog.Add(Audit("membership.remove", tenant.Id, target, AuditOutcome.Succeeded, null));
         await db.SaveChangesAsync(ct);
         return membership;
+    }
+
+    /// <summary>Why <paramref name="subject"/> can't be a member's name, or null.</summary>
+    /// <remarks>
+    /// Subjects come from sign-in (a user name, an OIDC sub) and are shown on pages, in the audit log and in
+    /// logs: a line break would forge a line, and markup characters have no place in an identifier.
+    /// </remarks>
+    public static string? SubjectProblem(string subject)
+    {
+        ArgumentNullException.ThrowIfNull(subject);
+        if (subject.Length is 0 or > MaxSubjectLength)
+            return $"Give a user name of 1 to {MaxSubjectLength} characters.";
+        if (UserText.Problem(subject) is { } text)
+            return text;
+        return subject.AsSpan().IndexOfAny('<', '>') >= 0 ? "Must not contain '<' or '>'." : null;
     }
 
     async Task<Tenant?> AdministeredAsync(PortalDb db, string slug, CancellationToken ct)

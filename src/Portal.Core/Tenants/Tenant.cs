@@ -34,14 +34,14 @@ public sealed class Tenant
 /// <summary>Resource ceiling for one tenant, mirrored into its namespace's ResourceQuota.</summary>
 public sealed record TenantQuota
 {
-    /// <summary>Total CPU requests and limits, as a Kubernetes quantity.</summary>
+    /// <summary>Total CPU requests and limits, as a Kubernetes quantity from 100m to 10000.</summary>
     public string Cpu { get; init; } = "32";
 
-    /// <summary>Total memory requests and limits, as a Kubernetes quantity.</summary>
+    /// <summary>Total memory requests and limits, as a Kubernetes quantity from 1Gi to 1Pi.</summary>
     public string Memory { get; init; } = "128Gi";
 
     /// <summary>
-    /// Total ephemeral-storage requests and limits (Spark's scratch space plus logs), as a Kubernetes quantity, so
+    /// Total ephemeral-storage requests and limits (Spark's scratch space plus logs), as a Kubernetes quantity from 1Gi to 1Pi, so
     /// shuffle spill can't fill a node that other tenants share.
     /// </summary>
     public string EphemeralStorage { get; init; } = "512Gi";
@@ -66,6 +66,9 @@ public sealed record TenantPolicy
 
     /// <summary>Shortest idle timeout.</summary>
     public static readonly TimeSpan MinIdleTimeout = TimeSpan.FromMinutes(1);
+
+    /// <summary>The longest maxTimeToLive a tenant may have (365 days): the portal runs ephemeral clusters.</summary>
+    public static readonly TimeSpan LongestTimeToLive = TimeSpan.FromDays(365);
 
     public int MaxWorkersPerCluster { get; init; } = 50;
 

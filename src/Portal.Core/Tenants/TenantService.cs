@@ -153,16 +153,28 @@ public sealed partial class TenantService(
         return tenant is null ? null : new TenantAccess(tenant, Role: null);
     }
 
+    /// <summary>Least CPU quota (100m): below it no cluster fits.</summary>
+    public const decimal MinQuotaCores = 0.1m;
+
+    /// <summary>Most CPU quota (10000 cores): past any real cluster, and far from overflowing sums of requests.</summary>
+    public const decimal MaxQuotaCores = 10_000;
+
+    /// <summary>Least memory and ephemeral-storage quota (1Gi): below it no cluster fits.</summary>
+    public const decimal MinQuotaBytes = 1024m * 1024 * 1024;
+
+    /// <summary>Most memory and ephemeral-storage quota (1Pi).</summary>
+    public const decimal MaxQuotaBytes = 1024m * 1024 * 1024 * 1024 * 1024;
+
     private static void ValidateLimits(Dictionary<string, string[]> errors, TenantQuota? quota, TenantPolicy? policy)
     {
         if (quota is not null)
         {
-            if (!KubernetesQuantity.TryParse(quota.Cpu, out var cpu) || cpu <= 0)
-                errors["quota.cpu"] = ["Must be a positive Kubernetes quantity (e.g. \"32\", \"500m\")."];
-            if (!KubernetesQuantity.TryParse(quota.Memory, out var memory) || memory <= 0)
-                errors["quota.memory"] = ["Must be a positive Kubernetes quantity (e.g. \"128Gi\")."];
-            if (!KubernetesQuantity.TryParse(quota.EphemeralStorage, out var storage) || storage <= 0)
-                errors["quota.ephemeralStorage"] = ["Must be a positive Kubernetes quantity (e.g. \"512Gi\")."];
+            if (!KubernetesQuantity.TryParse(quota.Cpu, out var cpu) || cpu is < MinQuotaCores or > MaxQuotaCores)
+                errors["quota.cpu"] = ["Must be a Kubernetes quantity from 100m to 10000 cores (e.g. \"32\", \"500m\")."];
+            if (!KubernetesQuantity.TryParse(quota.Memory, out var memory) || memory is < MinQuotaBytes or > MaxQuotaBytes)
+                errors["quota.memory"] = ["Must be a Kubernetes quantity from 1Gi to 1Pi (e.g. \"128Gi\")."];
+            if (!KubernetesQuantity.TryParse(quota.EphemeralStorage, out var storage) || storage is < MinQuotaBytes or > MaxQuotaBytes)
+                errors["quota.ephemeralStorage"] = ["Must be a Kubernetes quantity from 1Gi to 1Pi (e.g. \"512Gi\")."];
             if (quota.MaxPods < 1)
                 errors["quota.maxPods"] = ["Must be at least 1."];
             if (quota.MaxClusters < 1)
@@ -171,8 +183,10 @@ public sealed partial class TenantService(
 
         if (policy is not null)
         {
-            if (policy.MaxTimeToLive < ClusterRequestValidator.MinTimeToLive)
-                errors["policy.maxTimeToLive"] = [$"Must be at least {ClusterRequestValidator.MinTimeToLive:c}."];
+            // Bounded above too: a cluster's expiry is its creation plus up to this, and the largest TimeSpan
+            // overflows any date.
+            if (policy.MaxTimeToLive < ClusterRequestValidator.MinTimeToLive || policy.MaxTimeToLive > TenantPolicy.LongestTimeToLive)
+                errors["policy.maxTimeToLive"] = [$"Must be from {ClusterRequestValidator.MinTimeToLive:c} to {TenantPolicy.LongestTimeToLive:c}."];
             if (policy.DefaultTimeToLive < ClusterRequestValidator.MinTimeToLive || policy.DefaultTimeToLive > policy.MaxTimeToLive)
                 errors["policy.defaultTimeToLive"] = [$"Must be from {ClusterRequestValidator.MinTimeToLive:c} to maxTimeToLive."];
             // Spark's activity is looked at every few seconds to a minute: a shorter timeout would end busy clusters.
@@ -206,16 +220,18 @@ public sealed partial class TenantService(
 
             if (string.IsNullOrWhiteSpace(preset.Name))
                 errors[$"{key}.name"] = ["Required."];
+            else if (UserText.Problem(preset.Name) is { } text)
+                errors[$"{key}.name"] = [text];
             else if (preset.Name.Length > ClusterPreset.MaxNameLength)
                 errors[$"{key}.name"] = [$"Must be at most {ClusterPreset.MaxNameLength} characters."];
             else if (!names.Add(preset.Name.Trim()))
                 errors[$"{key}.name"] = ["Another preset has this name."];
             if (preset.Workers < 1 || preset.Workers > policy.MaxWorkersPerCluster)
                 errors[$"{key}.workers"] = [$"Must be from 1 to maxWorkersPerCluster ({policy.MaxWorkersPerCluster})."];
-            if (!KubernetesQuantity.TryParse(preset.WorkerCores, out var cores) || cores <= 0)
-                errors[$"{key}.workerCores"] = ["Must be a positive Kubernetes quantity (e.g. \"2\", \"500m\")."];
-            if (!KubernetesQuantity.TryParse(preset.WorkerMemory, out var memory) || memory <= 0)
-                errors[$"{key}.workerMemory"] = ["Must be a positive Kubernetes quantity (e.g. \"8Gi\")."];
+            if (!KubernetesQuantity.TryParse(preset.WorkerCores, out var cores) || cores is < ClusterRequestValidator.MinCores or > ClusterRequestValidator.MaxCores)
+                errors[$"{key}.workerCores"] = [$"Must be a Kubernetes quantity from 1m to {ClusterRequestValidator.MaxCores} cores (e.g. \"2\", \"500m\")."];
+            if (!KubernetesQuantity.TryParse(preset.WorkerMemory, out var memory) || memory <= 0 || memory > ClusterRequestValidator.MaxMemoryBytes)
+                errors[$"{key}.workerMemory"] = ["Must be a Kubernetes quantity up to 1Ti (e.g. \"8Gi\")."];
             // A preset that makes a worker Spark can't run would only move the refusal to the new-cluster dialog.
             else if (SparkMemory.ContainerMiB(preset.WorkerMemory) < SparkMemory.MinWorkerMiB)
                 errors[$"{key}.workerMemory"] = [$"Must be at least {SparkMemory.MinWorkerMiB}Mi, the smallest worker Spark runs in (docs/spark.md)."];
@@ -225,7 +241,7 @@ public sealed partial class TenantService(
     private static string? DisplayNameProblem(string? displayName) =>
         string.IsNullOrWhiteSpace(displayName) ? "Required."
         : displayName.Length > MaxDisplayNameLength ? $"Must be at most {MaxDisplayNameLength} characters."
-        : null;
+        : UserText.Problem(displayName);
 
     private static void AddProblem(Dictionary<string, string[]> errors, string field, string? problem)
     {

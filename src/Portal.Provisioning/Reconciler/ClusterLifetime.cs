@@ -43,7 +43,9 @@ public sealed class ClusterLifetime(IDbContextFactory<PortalDb> dbs, ClusterWrit
     {
         ArgumentNullException.ThrowIfNull(cluster);
         ArgumentNullException.ThrowIfNull(policy);
-        var latest = cluster.CreatedAt + policy.MaxTimeToLive;
+        // Capped: a tenant saved before maxTimeToLive was bounded may allow a duration that overflows any date.
+        var maxTimeToLive = policy.MaxTimeToLive < TenantPolicy.LongestTimeToLive ? policy.MaxTimeToLive : TenantPolicy.LongestTimeToLive;
+        var latest = cluster.CreatedAt + maxTimeToLive;
         if (cluster.IsDeleting || cluster.Status.Phase is ClusterPhase.Deleting or ClusterPhase.Deleted)
         {
             return new LifetimeChange(cluster.ExpiresAt, ExtensionRefusal.Ending, latest);
@@ -55,10 +57,11 @@ public sealed class ClusterLifetime(IDbContextFactory<PortalDb> dbs, ClusterWrit
         }
 
         // From now if it has already run out but the reconciler hasn't caught it yet: extending adds time to live.
-        var expiresAt = (cluster.ExpiresAt > now ? cluster.ExpiresAt : now) + by;
-        return expiresAt > latest
+        var from = cluster.ExpiresAt > now ? cluster.ExpiresAt : now;
+        // Compared as durations before adding: `by` may be as large as TimeSpan allows.
+        return by > latest - from
             ? new LifetimeChange(cluster.ExpiresAt, ExtensionRefusal.BeyondMaximum, latest)
-            : new LifetimeChange(expiresAt, null, latest);
+            : new LifetimeChange(from + by, null, latest);
     }
 
     /// <summary>Extends the cluster <paramref name="clusterId"/> by <paramref name="by"/> on behalf of <paramref name="actor"/>.</summary>

@@ -86,6 +86,21 @@ public abstract class PortalDbTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_audit_entry_of_what_a_user_typed_is_saved_with_control_characters_replaced_and_cut_to_its_column()
+    {
+        await using (var db = NewDb())
+        {
+            // A refusal's record of a path with a NUL and an unpaired surrogate, longer than the Target column.
+            db.AuditLog.Add(new AuditEntry { Actor = "eve\u0000", Action = "tenant.update", Target = "tenants/a\u0000b\ud800" + new string('x', 600), Detail = "\u0001" });
+            await db.SaveChangesAsync(Ct);
+        }
+
+        await using var read = NewDb();
+        var saved = await read.AuditLog.AsNoTracking().SingleAsync(Ct);
+        Assert.Equal(("eve\uFFFD", "tenants/a\uFFFDb\uFFFD" + new string('x', 512 - 12), "\uFFFD"), (saved.Actor, saved.Target, saved.Detail));
+    }
+
+    [Fact]
     public async Task A_cluster_round_trips_with_its_spec_conf_and_status()
     {
         var tenant = await SavedTenantAsync();

@@ -27,10 +27,15 @@ internal static class ApiEndpoints
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.ConfigureHttpJsonOptions(options =>
         {
-            // Phases and roles travel as their names, as the OpenAPI document says.
-            options.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            // Phases and roles travel as their names, as the OpenAPI document says; only as names: a number (0, "1")
+            // would be any value of the enum, defined or not.
+            options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(allowIntegerValues: false));
             // A misspelt field ("worker": 3) is an error, not a silently applied default.
             options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            // Field names are matched exactly, so "Name" is an unknown field rather than a second "name" that silently
+            // wins, and a field sent twice is an error rather than the last one winning.
+            options.SerializerOptions.PropertyNameCaseInsensitive = false;
+            options.SerializerOptions.AllowDuplicateProperties = false;
         });
         return services;
     }
@@ -45,7 +50,8 @@ internal static class ApiEndpoints
             .WithMetadata(new RequestBodyLimit(options.MaxRequestBodyBytes))
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .AddEndpointFilterFactory(PlainTextFilter.Create);
 
         api.MapTenants();
         api.MapClusters();

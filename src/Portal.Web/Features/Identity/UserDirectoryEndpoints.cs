@@ -15,7 +15,8 @@ internal static class UserDirectoryEndpoints
 
     public static RouteGroupBuilder MapUserDirectory(this RouteGroupBuilder api)
     {
-        var users = api.MapGroup("/users").WithTags("Users").RequireAuthorization();
+        // Mapped outside MapApi's group, so it takes the API's one rule for control characters here.
+        var users = api.MapGroup("/users").WithTags("Users").RequireAuthorization().AddEndpointFilterFactory(Api.PlainTextFilter.Create);
         users.MapGet("/", Search).WithName("SearchUsers")
             .WithSummary("Find users by name, e-mail or subject (tenant and platform administrators)")
             .WithDescription($"Users who have signed in, and built-in accounts, whose name (or a word of it) or e-mail address " +

@@ -1,5 +1,9 @@
+using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Net.Http.Headers;
 
 namespace Portal.Web.Features.Problems;
 
@@ -9,8 +13,21 @@ namespace Portal.Web.Features.Problems;
 /// </summary>
 internal static class ProblemDetailsExtensions
 {
+    /// <summary>
+    /// Longest request target (path and query) the portal reads: 8 KiB, Kestrel's default request-line limit. Longer
+    /// gets a 414 problem from <see cref="UseRequestShapeChecks"/>.
+    /// </summary>
+    public const int MaxRequestTargetLength = 8 * 1024;
+
+    /// <summary>
+    /// Kestrel's own request-line limit, raised well above <see cref="MaxRequestTargetLength"/>: past its limit Kestrel
+    /// answers 414 itself, with no body, before any middleware runs (docs/errors.md).
+    /// </summary>
+    public const int KestrelMaxRequestLineSize = 64 * 1024;
+
     public static IServiceCollection AddPortalProblemDetails(this IServiceCollection services)
     {
+        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestLineSize = KestrelMaxRequestLineSize);
         services.AddProblemDetails();
         services.AddExceptionHandler<BadRequestExceptionHandler>();
 
@@ -28,10 +45,68 @@ internal static class ProblemDetailsExtensions
         // other: whichever runs first on the way out would otherwise write the body and silence the other.
         app.UseWhen(IsPageNavigation, pages => pages.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
         app.UseWhen(context => !IsPageNavigation(context), other => other.UseStatusCodePages());
+        app.UseRequestShapeChecks();
         // Routing after the status code pages, so re-executing /not-found selects that page's endpoint; left
         // implicit, WebApplication would route once, before everything above.
         app.UseRouting();
         return app;
+    }
+
+    /// <summary>
+    /// Refuses, as problems, requests the framework would otherwise answer without a body or with a 500: a request
+    /// target over <see cref="MaxRequestTargetLength"/> (414), and a body whose charset no encoding is known for (415;
+    /// the JSON reader throws InvalidOperationException on it, which is not a bad-request exception).
+    /// </summary>
+    private static void UseRequestShapeChecks(this WebApplication app) => app.Use(async (context, next) =>
+    {
+        var request = context.Request;
+        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        var length = string.IsNullOrEmpty(target) ? request.Path.Value?.Length + request.QueryString.Value?.Length ?? 0 : target.Length;
+        if (length > MaxRequestTargetLength)
+        {
+            await WriteProblemAsync(context, StatusCodes.Status414UriTooLong, "The request URI is too long.",
+                $"The portal reads request targets (path and query) of at most {MaxRequestTargetLength} characters.");
+            return;
+        }
+
+        if (UnknownCharset(request.ContentType) is { } charset)
+        {
+            await WriteProblemAsync(context, StatusCodes.Status415UnsupportedMediaType, "The request body's charset is not supported.",
+                $"No encoding is known for charset '{charset}'; send JSON as UTF-8 (Content-Type: application/json).");
+            return;
+        }
+
+        await next(context);
+    });
+
+    /// <summary>The charset of <paramref name="contentType"/> when no encoding is known for it, else null.</summary>
+    private static string? UnknownCharset(string? contentType)
+    {
+        if (contentType is null || !MediaTypeHeaderValue.TryParse(contentType, out var mediaType) || !mediaType.Charset.HasValue)
+            return null;
+        // As the framework's JSON reader reads it: quotes stripped, then Encoding.GetEncoding.
+        var charset = HeaderUtilities.RemoveQuotes(mediaType.Charset).ToString();
+        if (charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+            return null;
+        try
+        {
+            Encoding.GetEncoding(charset);
+            return null;
+        }
+        catch (ArgumentException)
+        {
+            return charset;
+        }
+    }
+
+    private static Task WriteProblemAsync(HttpContext context, int status, string title, string detail)
+    {
+        context.Response.StatusCode = status;
+        return context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = { Status = status, Title = title, Detail = detail },
+        }).AsTask();
     }
 
     /// <summary>A browser asking for a page (not the API, a probe or the OpenAPI document).</summary>
@@ -45,7 +120,7 @@ internal static class ProblemDetailsExtensions
 /// Turns request errors the framework raises before a handler runs (malformed or mistyped JSON, a body over the
 /// size limit, an unparsable query value) into problems with the status the exception carries.
 /// </summary>
-internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+internal sealed partial class BadRequestExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -56,7 +131,7 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems
         var problem = bad.InnerException is JsonException json
             ? new HttpValidationProblemDetails(new Dictionary<string, string[]>
             {
-                [FieldOf(json)] = [$"An unknown field, malformed JSON or a value of the wrong type (line {json.LineNumber + 1}, byte {json.BytePositionInLine + 1})."],
+                [FieldOf(json)] = [$"An unknown or repeated field (names are case-sensitive), malformed JSON or a value of the wrong type (line {json.LineNumber + 1}, byte {json.BytePositionInLine + 1})."],
             })
             {
                 Title = "The request body is not valid JSON for this operation.",
@@ -95,7 +170,18 @@ internal sealed class BadRequestExceptionHandler(IProblemDetailsService problems
         && httpContext.Request.ContentLength is null or 0
         && bad.Message.Contains("no body was provided", StringComparison.Ordinal);
 
-    /// <summary>The JSON field name from a path like "$.sparkConf['spark.master']" or "$.workers"; "body" for the root.</summary>
-    private static string FieldOf(JsonException json) =>
-        json.Path is null or "$" ? "body" : json.Path.StartsWith("$.", StringComparison.Ordinal) ? json.Path[2..] : json.Path;
+    /// <summary>
+    /// The field as the API's validation names it ("sparkConf[spark.master]", "policy.presets[0].name") from the
+    /// serializer's path ("$.sparkConf['spark.master']", "$.policy.presets[0].name"); "body" for the root.
+    /// </summary>
+    private static string FieldOf(JsonException json)
+    {
+        if (json.Path is null or "$")
+            return "body";
+        var path = json.Path.StartsWith("$.", StringComparison.Ordinal) ? json.Path[2..] : json.Path;
+        return QuotedKey().Replace(path, "[$1]");
+    }
+
+    [GeneratedRegex(@"\['((?:[^']|'')*)'\]")]
+    private static partial Regex QuotedKey();
 }

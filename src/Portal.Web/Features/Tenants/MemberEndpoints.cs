@@ -46,7 +46,7 @@ internal static class MemberEndpoints
         string tenant, string subject, PutMemberRequest request, MembershipService memberships, PortalDb db, Caller caller,
         CancellationToken ct)
     {
-        // JSON binding refuses role names that don't exist; numbers bind to any enum value, so check those here.
+        // JSON binding refuses unknown role names and numbers (the API reads enums by name only); null is left here.
         if (request.Role is not { } role || !Enum.IsDefined(role))
             return Failure.Invalid("role", $"Required: one of {string.Join(", ", Enum.GetNames<TenantRole>())}.").ToProblem();
 
