@@ -19,8 +19,11 @@ public sealed class TenantNamingOptions
 
     /// <summary>Prefix of tenant namespaces, keeping them apart from system namespaces and other tenants' tooling.</summary>
     [Required]
+    // No match timeout: the pattern is linear and the value an operator's; DataAnnotations' default of 2 s was
+    // exceeded by a first, cold match on a loaded machine and stopped start-up.
     [RegularExpression("^[a-z0-9]([-a-z0-9]{0,30})$",
-        ErrorMessage = "Kubernetes:NamespacePrefix must be lower-case letters, digits and dashes, starting alphanumeric, at most 31 characters.")]
+        ErrorMessage = "Kubernetes:NamespacePrefix must be lower-case letters, digits and dashes, starting alphanumeric, at most 31 characters.",
+        MatchTimeoutInMilliseconds = Timeout.Infinite)]
     public string NamespacePrefix { get; set; } = DefaultNamespacePrefix;
 
     /// <summary>The namespace a new tenant with <paramref name="slug"/> gets: the prefix plus the slug, cut to a DNS label.</summary>

@@ -27,7 +27,8 @@ public sealed class KubernetesOptions : IValidatableObject
 
     /// <summary>Namespace the portal runs in: may reach Spark UIs and Connect, and holds the leader Lease.</summary>
     [Required]
-    [RegularExpression("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", ErrorMessage = "PortalNamespace must be a DNS-1123 label.")]
+    [RegularExpression("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", ErrorMessage = "PortalNamespace must be a DNS-1123 label.",
+        MatchTimeoutInMilliseconds = Timeout.Infinite)]
     public string PortalNamespace { get; set; } = "spark-portal";
 
     /// <summary>CIDRs Spark pods may reach (e.g. object storage); everything else beyond DNS is denied.</summary>

@@ -148,7 +148,7 @@ public sealed class BootstrapOptions
     public const string Section = "Portal:Bootstrap";
 
     [Required]
-    [RegularExpression("^[a-zA-Z0-9._@-]{1,64}$")]
+    [RegularExpression("^[a-zA-Z0-9._@-]{1,64}$", MatchTimeoutInMilliseconds = Timeout.Infinite)]
     public string AdminUserName { get; set; } = "admin";
 
     /// <summary>Password of the first administrator; when empty one is generated, printed once, and must be changed.</summary>
