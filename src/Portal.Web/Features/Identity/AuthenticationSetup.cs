@@ -71,6 +71,7 @@ public static class AuthenticationSetup
         services.AddScoped<SignInRecorder>();
         services.AddScoped<UserDirectory>();
         services.AddSingleton<FailedAttemptLimiter>();
+        services.AddSingleton<UnknownUserPassword>();
         services.AddPortalCaller();
         services.AddRazorComponents();
         services.AddOpenApiBearerSecurity();
@@ -87,7 +88,7 @@ public static class AuthenticationSetup
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<TUsersDb>()
-            .AddSignInManager()
+            .AddSignInManager<PortalSignInManager>()
             .AddClaimsPrincipalFactory<BuiltInAccountClaims>();
         // One instance for start-up and the token command, which runs it before issuing a token on a fresh install.
         services.AddSingleton<BootstrapAdministrator>();
