@@ -63,6 +63,9 @@ public static class AuthenticationSetup
         // user in on all of them) and a restarted pod keeps its users signed in.
         services.AddDataProtection().SetApplicationName("spark-portal").PersistKeysToDbContext<TUsersDb>();
 
+        // The antiforgery cookie is Secure whenever the page was served over HTTPS; plain http stays possible for
+        // loopback development and tests. (The session cookie is always Secure: browsers allow that on localhost.)
+        services.AddAntiforgery(antiforgery => antiforgery.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
         services.TryAddSingleton(TimeProvider.System);
         services.AddMemoryCache();
         services.AddScoped<PersonalAccessTokens>();
