@@ -40,6 +40,7 @@ try
     if (await app.TryRunTokenCommandAsync(args) is { } exitCode)
         return exitCode;
 
+    app.UseSecurityHeaders();
     app.UsePortalProblemDetails();
     app.UseRequestBodyLimit();
     app.UsePortalAuthentication();

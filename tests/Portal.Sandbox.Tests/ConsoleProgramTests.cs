@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 
 namespace Portal.Sandbox.Tests;
 
@@ -39,6 +40,80 @@ public sealed class ConsoleProgramTests : IDisposable
 
         Assert.Equal(0, process.ExitCode);
         Assert.Contains("\"name\": \"hello\"", await File.ReadAllTextAsync(statePath, Ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_console_program_takes_fault_injection_as_sandbox_keys_on_the_command_line()
+    {
+        using var process = Start($"--port 0 --kubeconfig {_kubectl.KubeconfigPath} --Sandbox:Faults:ErrorRate=1 --Sandbox:Faults:ErrorStatus 429");
+        try
+        {
+            using var response = await ListConfigMapsAsync();
+
+            Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        }
+        finally
+        {
+            process.Kill();
+        }
+    }
+
+    [Fact]
+    public async Task The_console_program_takes_fault_injection_from_sandbox_environment_variables()
+    {
+        using var process = Start($"--port 0 --kubeconfig {_kubectl.KubeconfigPath}", ("Sandbox__Faults__ErrorRate", "1"));
+        try
+        {
+            using var response = await ListConfigMapsAsync();
+
+            Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        }
+        finally
+        {
+            process.Kill();
+        }
+    }
+
+    [Fact]
+    public async Task The_console_program_refuses_an_invalid_sandbox_key_with_exit_code_2()
+    {
+        using var process = Start("--port 0 --Sandbox:Faults:ErrorStatus 418");
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+
+        await process.WaitForExitAsync(timeout.Token);
+
+        Assert.Equal(2, process.ExitCode);
+    }
+
+    static Process Start(string arguments, params (string Name, string Value)[] environment)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "Portal.Sandbox.dll");
+        var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", $"{dll} {arguments}")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var (name, value) in environment) psi.Environment[name] = value;
+        var process = Process.Start(psi)!;
+        // Drained, so a chatty sandbox never blocks on a full pipe.
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    /// <summary>Lists config maps on the sandbox the kubeconfig names, once the program has written it.</summary>
+    async Task<HttpResponseMessage> ListConfigMapsAsync()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!File.Exists(_kubectl.KubeconfigPath) && DateTime.UtcNow < deadline) await Task.Delay(50, Ct);
+        var server = File.ReadAllLines(_kubectl.KubeconfigPath).Select(line => line.Trim())
+            .First(line => line.StartsWith("server:", StringComparison.Ordinal))["server:".Length..].Trim();
+        using var http = new HttpClient { BaseAddress = new Uri(server) };
+        return await http.GetAsync("/api/v1/namespaces/default/configmaps", Ct);
     }
 
     public void Dispose() => _kubectl.Dispose();

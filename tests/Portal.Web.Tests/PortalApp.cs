@@ -50,6 +50,9 @@ public class PortalApp : WebApplicationFactory<Program>, IAsyncLifetime
         public Replica(string connectionString) => _connectionString = connectionString;
     }
 
+    /// <summary>The PostgreSQL database of this fixture (null for SQLite), once initialized.</summary>
+    protected string? ConnectionString => _connectionString;
+
     /// <summary>The portal's Portal:DataDirectory, a temporary directory of this fixture.</summary>
     public string DataDirectory => _dataDirectory.FullName;
 

@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.Logging;
 using Portal.Core.Tenants;
 
@@ -60,6 +62,12 @@ public static partial class PortalDbMigrations
         PortalDb db, bool seedDefaultTenant, string defaultTenantNamespace, ILogger logger, CancellationToken cancellationToken)
     {
         var provider = db.GetType().Name;
+        // EF reads __EFMigrationsHistory without asking whether it exists (three times here: applied, pending, and
+        // inside Migrate) and logs each failure on an empty database at Error level, which an operator reads as a
+        // broken start. Creating EF's own table first, exactly as Migrate would (CREATE TABLE IF NOT EXISTS), makes
+        // those reads succeed. Chosen over filtering the Database.Command category while migrating, which would
+        // also hide a real failing command of that step.
+        await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
         var known = db.Database.GetMigrations().ToHashSet(StringComparer.Ordinal);
         var unknown = (await db.Database.GetAppliedMigrationsAsync(cancellationToken)).Where(m => !known.Contains(m)).ToList();
         if (unknown.Count > 0)

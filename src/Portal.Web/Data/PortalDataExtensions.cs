@@ -51,6 +51,8 @@ public static class PortalDataExtensions
             _ => new PortalDbFactory<SqlitePortalDb>(sp.GetRequiredService<IDbContextFactory<SqlitePortalDb>>()),
         });
 
+        // A request that fails because the database is unreachable answers 503 with Retry-After, not 500.
+        services.AddExceptionHandler<DatabaseOutageHandler>();
         services.TryAddSingleton<PortalDatabaseMigrator>();
         services.AddHostedService<PortalDataStartup>();
         return builder;

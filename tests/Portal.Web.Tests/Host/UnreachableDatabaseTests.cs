@@ -27,7 +27,7 @@ public sealed class UnreachableDatabaseTests(UnreachableDatabaseTests.App app) :
     }
 
     [Fact]
-    public async Task An_unexpected_failure_is_a_500_problem_without_a_stack_trace()
+    public async Task A_request_that_needs_the_database_is_a_503_problem_without_a_stack_trace()
     {
         // A well-formed token: checking it needs the database, so the failure happens while authenticating.
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/tenants");
@@ -35,7 +35,18 @@ public sealed class UnreachableDatabaseTests(UnreachableDatabaseTests.App app) :
         var response = await _client.SendAsync(request, Ct);
 
         var problem = await response.ProblemAsync();
-        Assert.Equal((500, false), (problem.Status, (problem.Detail ?? "").Contains(" at ", StringComparison.Ordinal)));
+        Assert.Equal((503, false), (problem.Status, (problem.Detail ?? "").Contains(" at ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task A_page_says_in_plain_words_that_the_database_is_unreachable()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/tokens");
+        request.Headers.Authorization = new("Bearer", "spk_" + new string('a', 12) + "_" + new string('a', 43));
+        request.Headers.Accept.ParseAdd("text/html");
+        var response = await _client.SendAsync(request, Ct);
+
+        Assert.Contains("The database is unreachable; try again in a moment.", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
     }
 
     /// <summary>A portal whose PostgreSQL connection string points at a closed loopback port.</summary>

@@ -45,7 +45,7 @@ public partial class TenantsPage
         {
             // Show the error state instead of tearing down the circuit; details go to the log, not the page.
             LoadFailed(Logger, exception);
-            _error = "The tenants could not be loaded. Try again in a moment.";
+            _error = Portal.Web.Data.DatabaseOutage.Explain(exception, "The tenants could not be loaded. Try again in a moment.");
         }
     }
 

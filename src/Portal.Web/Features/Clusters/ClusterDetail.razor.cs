@@ -71,7 +71,7 @@ public partial class ClusterDetail
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             LoadFailed(Logger, exception, Tenant, Name);
-            _error = "The cluster could not be loaded. Try again in a moment.";
+            _error = Portal.Web.Data.DatabaseOutage.Explain(exception, "The cluster could not be loaded. Try again in a moment.");
             return;
         }
 

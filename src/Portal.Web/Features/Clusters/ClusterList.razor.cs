@@ -81,7 +81,7 @@ public partial class ClusterList
         {
             // Show the error state instead of tearing down the circuit; details go to the log, not the page.
             LoadFailed(Logger, exception, Current.Slug);
-            _error = "The clusters could not be loaded. Try again in a moment.";
+            _error = Portal.Web.Data.DatabaseOutage.Explain(exception, "The clusters could not be loaded. Try again in a moment.");
         }
     }
 

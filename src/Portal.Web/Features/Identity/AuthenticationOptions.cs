@@ -164,9 +164,19 @@ public sealed class SignInLimitOptions
     [Range(1, 10_000)]
     public int SignInsPerMinute { get; set; } = 10;
 
-    /// <summary>Failed token presentations per client address per minute before all its tokens are refused.</summary>
+    /// <summary>
+    /// Failed token presentations per client address per minute; past it, further failures from that address get
+    /// 429 (valid tokens are still accepted).
+    /// </summary>
     [Range(1, 10_000)]
     public int FailedTokensPerMinute { get; set; } = 20;
+
+    /// <summary>
+    /// Failed presentations per token prefix (the public part naming one token) per minute, from any address; past
+    /// it, further failures for that prefix get 429 (its valid secret is still accepted).
+    /// </summary>
+    [Range(1, 10_000)]
+    public int FailedTokensPerPrefixPerMinute { get; set; } = 10;
 
     /// <summary>Wrong passwords in a row that lock a built-in account.</summary>
     [Range(1, 100)]

@@ -63,6 +63,9 @@ public static class AuthenticationSetup
         // user in on all of them) and a restarted pod keeps its users signed in.
         services.AddDataProtection().SetApplicationName("spark-portal").PersistKeysToDbContext<TUsersDb>();
 
+        // The antiforgery cookie is Secure whenever the page was served over HTTPS; plain http stays possible for
+        // loopback development and tests. (The session cookie is always Secure: browsers allow that on localhost.)
+        services.AddAntiforgery(antiforgery => antiforgery.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
         services.TryAddSingleton(TimeProvider.System);
         services.AddMemoryCache();
         services.AddScoped<PersonalAccessTokens>();
@@ -71,6 +74,7 @@ public static class AuthenticationSetup
         services.AddScoped<SignInRecorder>();
         services.AddScoped<UserDirectory>();
         services.AddSingleton<FailedAttemptLimiter>();
+        services.AddSingleton<UnknownUserPassword>();
         services.AddPortalCaller();
         services.AddRazorComponents();
         services.AddOpenApiBearerSecurity();
@@ -87,7 +91,7 @@ public static class AuthenticationSetup
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<TUsersDb>()
-            .AddSignInManager()
+            .AddSignInManager<PortalSignInManager>()
             .AddClaimsPrincipalFactory<BuiltInAccountClaims>();
         // One instance for start-up and the token command, which runs it before issuing a token on a fresh install.
         services.AddSingleton<BootstrapAdministrator>();

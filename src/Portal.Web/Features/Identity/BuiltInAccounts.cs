@@ -39,3 +39,46 @@ internal sealed class BuiltInAccountClaims(
         return identity;
     }
 }
+
+/// <summary>
+/// Identity's sign-in, except that a user name nobody has still costs a password verification: Identity answers
+/// an unknown name at once (milliseconds) and a real one after hashing (tens of milliseconds), which tells anyone
+/// timing the form which accounts exist.
+/// </summary>
+internal sealed class PortalSignInManager(
+    UserManager<IdentityUser> users,
+    IHttpContextAccessor contextAccessor,
+    IUserClaimsPrincipalFactory<IdentityUser> claimsFactory,
+    IOptions<IdentityOptions> optionsAccessor,
+    ILogger<SignInManager<IdentityUser>> logger,
+    Microsoft.AspNetCore.Authentication.IAuthenticationSchemeProvider schemes,
+    IUserConfirmation<IdentityUser> confirmation,
+    UnknownUserPassword unknownUser)
+    : SignInManager<IdentityUser>(users, contextAccessor, claimsFactory, optionsAccessor, logger, schemes, confirmation)
+{
+    public override async Task<SignInResult> PasswordSignInAsync(string userName, string password, bool isPersistent, bool lockoutOnFailure)
+    {
+        if (await UserManager.FindByNameAsync(userName) is { } user)
+        {
+            return await PasswordSignInAsync(user, password, isPersistent, lockoutOnFailure);
+        }
+
+        // The same hasher, and so the same algorithm and work factor, as a real account's check; the answer is
+        // ignored: nobody can sign in as a user that doesn't exist.
+        var hasher = UserManager.PasswordHasher;
+        _ = hasher.VerifyHashedPassword(unknownUser.Account, unknownUser.HashWith(hasher), password ?? "");
+        return SignInResult.Failed;
+    }
+}
+
+/// <summary>The password hash an unknown user name is checked against: random, made once per process with the portal's hasher.</summary>
+internal sealed class UnknownUserPassword
+{
+    string? _hash;
+
+    /// <summary>Stands for the account that doesn't exist; hashers may read it, none needs it to be stored.</summary>
+    public IdentityUser Account { get; } = new("unknown-user");
+
+    public string HashWith(IPasswordHasher<IdentityUser> hasher) =>
+        _hash ??= hasher.HashPassword(Account, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+}

@@ -31,20 +31,24 @@ internal sealed partial class PersonalAccessTokenHandler(
             return AuthenticateResult.NoResult();
         }
 
-        var client = FailedAttemptLimiter.ClientOf(Context);
-        if (limiter.IsBlocked(client))
-        {
-            _rateLimited = true;
-            return AuthenticateResult.Fail("Too many failed token attempts from this address.");
-        }
-
+        // The token is checked before any limit: a valid token is accepted whatever others sent from its address.
+        var text = header[BearerPrefix.Length..].Trim();
         var tokens = Context.RequestServices.GetRequiredService<PersonalAccessTokens>();
-        var result = await tokens.ValidateAsync(header[BearerPrefix.Length..].Trim(), Context.RequestAborted);
+        var result = await tokens.ValidateAsync(text, Context.RequestAborted);
         if (!result.IsValid || result.Token is not { } token)
         {
-            limiter.RecordFailure(client);
+            var client = FailedAttemptLimiter.ClientOf(Context);
+            var prefix = TokenText.TryParse(text, out var guessed, out _) ? guessed : null;
+            if (limiter.IsBlocked(client, prefix))
+            {
+                // Past the allowance: no audit entry or log line, so an address or prefix causes at most its
+                // allowance of each a minute.
+                _rateLimited = true;
+                return AuthenticateResult.Fail("Too many failed token attempts from this address or for this token.");
+            }
+
+            limiter.RecordFailure(client, prefix);
             Refused(Logger, result.Outcome, result.Token?.Id);
-            // Bounded by the limiter above: an address gets at most its failed-token allowance of entries a minute.
             await Context.RequestServices.GetRequiredService<SignInAudit>().RecordRefusedTokenAsync(result, Context.RequestAborted);
             // The same answer for every reason: whoever holds a guessed prefix learns nothing.
             return AuthenticateResult.Fail("The token is invalid, expired or revoked.");

@@ -30,7 +30,7 @@ public sealed partial class TokensPage
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             LoadFailed(Logger, exception);
-            _error = "Your tokens could not be loaded. Try again in a moment.";
+            _error = Portal.Web.Data.DatabaseOutage.Explain(exception, "Your tokens could not be loaded. Try again in a moment.");
         }
     }
 

@@ -85,7 +85,7 @@ public sealed partial class TenantMembers
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             LoadFailed(Logger, exception, Current.Slug);
-            _message = "The tenant's members could not be loaded. Try again in a moment.";
+            _message = Portal.Web.Data.DatabaseOutage.Explain(exception, "The tenant's members could not be loaded. Try again in a moment.");
             _members = [];
             _tokens = [];
         }

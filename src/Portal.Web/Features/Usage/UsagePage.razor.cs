@@ -98,7 +98,7 @@ public partial class UsagePage
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             // A toast and a message in place of the chart, never the exception's text: it may name the database.
-            _error = "Usage could not be loaded. Try again in a moment.";
+            _error = Portal.Web.Data.DatabaseOutage.Explain(exception, "Usage could not be loaded. Try again in a moment.");
             Snackbar.Add(_error, Severity.Error);
         }
     }
