@@ -24,6 +24,9 @@ public sealed class ClusterJourneyTests(RunningPortal portal, Browser browser) :
         var page = await SignedInAsync();
         await page.GotoAsync(portal.Url("clusters"));
         await page.ClickAsync("[data-testid=new-cluster]");
+        // The Name field focuses itself once the server has rendered the dialog; filling another field before that
+        // let the late focus move the next fill's text into Name ("deleted" became "deleted1" on a loaded machine).
+        await Assertions.Expect(page.Locator("[data-testid=field-name]")).ToBeFocusedAsync();
         await page.Locator("[data-testid=field-name]").FillAsync(name);
         await page.Locator("[data-testid=field-workers]").FillAsync(workers.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await page.Locator("[data-testid=field-connect]").CheckAsync();
@@ -100,6 +103,7 @@ public sealed class ClusterJourneyTests(RunningPortal portal, Browser browser) :
         var page = await SignedInAsync();
         await page.GotoAsync(portal.Url("clusters"));
         await page.ClickAsync("[data-testid=new-cluster]");
+        await Assertions.Expect(page.Locator("[data-testid=field-name]")).ToBeFocusedAsync();
         await page.Locator("[data-testid=field-name]").FillAsync("too-big");
         await page.Locator("[data-testid=field-workers]").FillAsync("40");
         await page.Locator("[data-testid=field-worker-cores]").FillAsync("4");

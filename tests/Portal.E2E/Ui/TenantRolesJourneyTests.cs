@@ -48,6 +48,8 @@ public sealed class TenantRolesJourneyTests(RunningPortal portal, Browser browse
 
         await admin.GotoAsync(portal.Url("clusters"));
         await admin.ClickAsync("[data-testid=new-cluster]");
+        // Name focuses itself once the server has rendered the dialog; a late focus would take the next keystrokes.
+        await Assertions.Expect(admin.Locator("[data-testid=field-name]")).ToBeFocusedAsync();
         await admin.Locator("[data-testid=field-name]").FillAsync("shared");
         await admin.ClickAsync("[data-testid=create-cluster]");
         await admin.WaitForURLAsync("**/clusters/shared");
