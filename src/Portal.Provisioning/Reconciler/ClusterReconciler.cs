@@ -162,40 +162,37 @@ public sealed partial class ClusterReconciler
 
     async Task EndIdleAsync(PortalDb db, Cluster cluster, Tenant tenant, CancellationToken ct)
     {
-        var now = _time.GetUtcNow();
-        var message = $"No Spark application or Connect job since {cluster.Status.LastActivityAt:O}; the tenant's idle timeout is {tenant.Policy.IdleTimeout:c}";
-        cluster.DeletionRequestedAt = now;
-        cluster.Status = cluster.Status with { TerminationReason = ClusterTermination.Idle };
-        db.AuditLog.Add(new AuditEntry
-        {
-            At = now,
-            Actor = "system",
-            TenantId = tenant.Id,
-            Action = "cluster.idle",
-            Target = $"tenants/{tenant.Slug}/clusters/{cluster.Name}",
-            Outcome = AuditOutcome.Succeeded,
-            Detail = message,
-        });
-        await TransitionAsync(db, cluster, ClusterPhase.Deleting, "Idle", message, ct).ConfigureAwait(false);
+        await EndAsync(db, cluster, tenant, _time.GetUtcNow(), ClusterTermination.Idle, "cluster.idle",
+            $"No Spark application or Connect job since {cluster.Status.LastActivityAt:O}; the tenant's idle timeout is {tenant.Policy.IdleTimeout:c}", ct).ConfigureAwait(false);
         EndedIdle(_logger, cluster.Name);
     }
 
     async Task ExpireAsync(PortalDb db, Cluster cluster, Tenant tenant, DateTimeOffset now, CancellationToken ct)
     {
+        await EndAsync(db, cluster, tenant, now, ClusterTermination.Expired, "cluster.expire",
+            $"Time-to-live ran out at {cluster.ExpiresAt:O}", ct).ConfigureAwait(false);
+        Expired(_logger, cluster.Name);
+    }
+
+    /// <summary>
+    /// The portal itself ends a cluster: deletion requested, the termination reason (also the Deleting event's reason),
+    /// and an audit entry by "system" saying why.
+    /// </summary>
+    async Task EndAsync(PortalDb db, Cluster cluster, Tenant tenant, DateTimeOffset now, ClusterTermination reason, string action, string message, CancellationToken ct)
+    {
         cluster.DeletionRequestedAt = now;
-        cluster.Status = cluster.Status with { TerminationReason = ClusterTermination.Expired };
+        cluster.Status = cluster.Status with { TerminationReason = reason };
         db.AuditLog.Add(new AuditEntry
         {
             At = now,
             Actor = "system",
             TenantId = tenant.Id,
-            Action = "cluster.expire",
+            Action = action,
             Target = $"tenants/{tenant.Slug}/clusters/{cluster.Name}",
             Outcome = AuditOutcome.Succeeded,
-            Detail = $"Time-to-live ran out at {cluster.ExpiresAt:O}",
+            Detail = message,
         });
-        await TransitionAsync(db, cluster, ClusterPhase.Deleting, "Expired", $"Time-to-live ran out at {cluster.ExpiresAt:O}", ct).ConfigureAwait(false);
-        Expired(_logger, cluster.Name);
+        await TransitionAsync(db, cluster, ClusterPhase.Deleting, reason.ToString(), message, ct).ConfigureAwait(false);
     }
 
     /// <summary>Applies the root, then everything owned by it, then removes children the spec no longer has.</summary>
