@@ -235,7 +235,7 @@ internal sealed class Harness : IAsyncDisposable
     }
 
     /// <summary>Whether <paramref name="condition"/> holds within <paramref name="seconds"/>, asking every 100 ms.</summary>
-    public static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, int seconds = 20)
+    public static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, int seconds = 60)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(seconds);
         while (!await condition())

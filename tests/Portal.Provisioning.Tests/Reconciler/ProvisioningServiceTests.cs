@@ -25,7 +25,13 @@ public sealed class ProvisioningServiceTests(PostgresServer postgres)
         var tenant = await h.AddTenantAsync(ATenant().Build());
         var cluster = await h.AddClusterAsync(ASparkCluster().Named("etl").In(tenant).Build());
         var service = await StartedAsync(h);
-        await UntilAsync(async () => (await h.ReadClusterAsync(cluster.Id)).Status.Phase == ClusterPhase.Running);
+        var last = "";
+        await UntilAsync(async () =>
+        {
+            var status = (await h.ReadClusterAsync(cluster.Id)).Status;
+            last = $"{status.Phase} {status.Reason}: {status.Message}";
+            return status.Phase == ClusterPhase.Running;
+        }, () => last);
         var before = await h.FindDeploymentAsync(tenant.Namespace, "etl-worker");
 
         await h.Client.AppsV1.DeleteNamespacedDeploymentAsync("etl-worker", tenant.Namespace, cancellationToken: Ct);
@@ -126,13 +132,14 @@ public sealed class ProvisioningServiceTests(PostgresServer postgres)
         (await h.Client.NetworkingV1.ListNamespacedNetworkPolicyAsync(ns, fieldSelector: "metadata.name=default-deny", cancellationToken: Ct))
         .Items.SingleOrDefault(p => p.Metadata.Name == "default-deny")?.Metadata.Uid;
 
-    static async Task UntilAsync(Func<Task<bool>> condition)
+    static async Task UntilAsync(Func<Task<bool>> condition, Func<string>? state = null)
     {
         if (!await EventuallyAsync(condition))
         {
-            throw new TimeoutException("The service did not get there within 20 s.");
+            throw new TimeoutException($"The service did not get there within 60 s{(state is null ? "" : $"; last seen: {state()}")}.");
         }
     }
 
-    static Task<bool> EventuallyAsync(Func<Task<bool>> condition) => Harness.EventuallyAsync(condition);
+    // Generous: on a loaded machine a watch event and the pass it triggers can take many seconds.
+    static Task<bool> EventuallyAsync(Func<Task<bool>> condition) => Harness.EventuallyAsync(condition, seconds: 60);
 }

@@ -36,7 +36,8 @@ internal static class SecurityHeaders
         ArgumentNullException.ThrowIfNull(app);
         app.Use((context, next) =>
         {
-            var nonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+            // Hex, not base64: Razor writes '+' in an attribute as &#x2B;, so a page's nonce would not read like its header's.
+            var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
             context.Items[NonceKey] = nonce;
             context.Response.OnStarting(() =>
             {
