@@ -108,10 +108,19 @@ public sealed class ConsoleProgramTests : IDisposable
     /// <summary>Lists config maps on the sandbox the kubeconfig names, once the program has written it.</summary>
     async Task<HttpResponseMessage> ListConfigMapsAsync()
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!File.Exists(_kubectl.KubeconfigPath) && DateTime.UtcNow < deadline) await Task.Delay(50, Ct);
-        var server = File.ReadAllLines(_kubectl.KubeconfigPath).Select(line => line.Trim())
-            .First(line => line.StartsWith("server:", StringComparison.Ordinal))["server:".Length..].Trim();
+        // The file appears before it is fully written: wait for its server line, not only for the file.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        string? server = null;
+        while (server is null && DateTime.UtcNow < deadline)
+        {
+            server = File.Exists(_kubectl.KubeconfigPath)
+                ? File.ReadAllLines(_kubectl.KubeconfigPath).Select(line => line.Trim())
+                    .FirstOrDefault(line => line.StartsWith("server:", StringComparison.Ordinal))?["server:".Length..].Trim()
+                : null;
+            if (server is null) await Task.Delay(50, Ct);
+        }
+
+        Assert.NotNull(server);
         using var http = new HttpClient { BaseAddress = new Uri(server) };
         return await http.GetAsync("/api/v1/namespaces/default/configmaps", Ct);
     }

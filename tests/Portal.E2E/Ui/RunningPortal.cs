@@ -72,14 +72,14 @@ public sealed partial class RunningPortal : IAsyncLifetime
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         try
         {
             BaseAddress = await _listening.Task.WaitAsync(timeout.Token);
         }
         catch (OperationCanceledException)
         {
-            throw new TimeoutException($"The portal did not listen within 2 minutes. Its last output:\n{LastOutput()}");
+            throw new TimeoutException($"The portal did not listen within 4 minutes. Its last output:\n{LastOutput()}");
         }
 
         // The first render of a page JIT-compiles the components and MudBlazor: seconds on a busy machine. Paid
