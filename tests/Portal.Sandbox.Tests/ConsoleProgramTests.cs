@@ -24,13 +24,13 @@ public sealed class ConsoleProgramTests : IDisposable
         using var process = Process.Start(psi)!;
         try
         {
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
             while (!File.Exists(_kubectl.KubeconfigPath) && DateTime.UtcNow < deadline) await Task.Delay(50, Ct);
             await _kubectl.Ok("apply -f -", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: hello, namespace: default}\ndata: {a: b}\n");
 
             using (var interrupt = Process.Start("kill", $"-INT {process.Id}")) await interrupt.WaitForExitAsync(Ct);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(30));
+            timeout.CancelAfter(TimeSpan.FromSeconds(120));
             await process.WaitForExitAsync(timeout.Token);
         }
         finally
