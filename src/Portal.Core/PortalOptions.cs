@@ -22,6 +22,14 @@ public sealed class PortalOptions
     /// <summary>On an empty database, create the tenant <c>default</c> so a newcomer can create a cluster at once.</summary>
     public bool SeedDefaultTenant { get; set; } = true;
 
+    /// <summary>
+    /// The portal's address as browsers see it (scheme, host, optional path; e.g. <c>https://spark.example.com</c>),
+    /// behind any ingress. Spark's UIs link to themselves under it; needed when the portal reaches them through the
+    /// Kubernetes API's service proxy, which rewrites server-relative links. Empty: links are server-relative.
+    /// </summary>
+    [Url]
+    public string? PublicUrl { get; set; }
+
     /// <summary>The per-user data location used when <see cref="DataDirectory"/> is not configured.</summary>
     public static string DefaultDataDirectory { get; } = Path.Combine(
         // .NET resolves this to $XDG_DATA_HOME, falling back to ~/.local/share, on Linux.

@@ -18,7 +18,7 @@ public static class ProvisioningExtensions
     /// <summary>
     /// Registers <see cref="KubernetesOptions"/> (section <c>Kubernetes</c>, validated at start), the Kubernetes
     /// connection, <see cref="ProvisioningQueues"/>, the reconcilers, <see cref="ClusterLifetime"/>, the
-    /// <see cref="ProvisioningService"/> hosted service, and <see cref="ClusterWrites"/> and <see cref="TenantWrites"/>,
+    /// <see cref="ProvisioningService"/> hosted service, <see cref="ProvisioningMetrics"/> (created when a metrics reader asks for it), and <see cref="ClusterWrites"/> and <see cref="TenantWrites"/>,
     /// the process-wide signals through which <see cref="ClusterService"/> and <see cref="TenantService"/> (registered
     /// by the host) have their writes reconciled at once.
     /// Needs <c>IDbContextFactory&lt;PortalDb&gt;</c> from the data layer's registration.
@@ -46,6 +46,7 @@ public static class ProvisioningExtensions
         services.TryAddSingleton<TenantResync>();
         services.TryAddSingleton<ClusterLifetime>();
         services.TryAddSingleton<ProvisioningService>();
+        services.TryAddSingleton<ProvisioningMetrics>();
         services.AddHostedService(sp => sp.GetRequiredService<ProvisioningService>());
         return builder;
     }

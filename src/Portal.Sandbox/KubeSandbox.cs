@@ -8,7 +8,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Portal.Sandbox.Api;
 using Portal.Sandbox.Controllers;
+using Portal.Sandbox.Network;
 using Portal.Sandbox.Spark;
+using Portal.Sandbox.SparkConnect;
 using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox;
@@ -22,11 +24,15 @@ public sealed class KubeSandbox : IAsyncDisposable
     readonly WebApplication _app;
     readonly ControllerHost _controllers;
     readonly Registry _registry;
+    readonly PortForward _portForward;
     int _disposed;
 
-    KubeSandbox(WebApplication app, ControllerHost controllers, Registry registry, SandboxOptions options, Uri baseAddress, SparkSimulation spark)
+    KubeSandbox(WebApplication app, ControllerHost controllers, Registry registry, SandboxOptions options, Uri baseAddress, SparkSimulation spark,
+        PodNetwork pods, PortForward portForward)
     {
+        _portForward = portForward;
         Spark = spark;
+        PodNetwork = pods;
         _app = app;
         _controllers = controllers;
         _registry = registry;
@@ -38,7 +44,7 @@ public sealed class KubeSandbox : IAsyncDisposable
     /// <summary><c>http://127.0.0.1:PORT</c>.</summary>
     public Uri BaseAddress { get; }
 
-    /// <summary>A complete kubeconfig with one context named <c>sandbox</c>; any token is accepted.</summary>
+    /// <summary>A complete kubeconfig with one context named <c>sandbox</c>, whose token is a cluster administrator (docs/sandbox.md, RBAC).</summary>
     public string KubeconfigYaml { get; }
 
     /// <summary>The options in force; <see cref="SandboxOptions.Faults"/> may be changed while running.</summary>
@@ -47,7 +53,26 @@ public sealed class KubeSandbox : IAsyncDisposable
     /// <summary>The simulated Spark daemons in the sandbox's pods, and hooks that submit applications and jobs to them.</summary>
     public SparkSimulation Spark { get; }
 
+    /// <summary>Every request RBAC allowed for a service account, as decided: what a caller really needed.</summary>
+    public AuthorizationLog Authorizations { get; private init; } = new();
+
+    /// <summary>The pods' network: dial a pod's port as a TCP connection to its IP would (the Spark daemons' UIs and Connect servers answer).</summary>
+    public PodNetwork PodNetwork { get; }
+
+    /// <summary>What the simulated Spark Connect servers saw: every RPC with its headers, session ids and outcome.</summary>
+    public SparkConnectStandIn SparkConnect => PodNetwork.Recorder;
+
     internal Registry Registry => _registry;
+
+    /// <summary>
+    /// What <c>pods/portforward</c> connections reach (a test seam, and where a pod network plugs in); by default every
+    /// port refuses, with the kubelet's message on the error stream. May be replaced while the sandbox runs.
+    /// </summary>
+    internal PodDialer PodDialer
+    {
+        get => _portForward.Dialer;
+        set => _portForward.Dialer = value;
+    }
 
     /// <summary>Starts the sandbox on loopback and returns once it accepts requests.</summary>
     public static async Task<KubeSandbox> StartAsync(SandboxOptions? options = null, CancellationToken ct = default) =>
@@ -80,7 +105,12 @@ public sealed class KubeSandbox : IAsyncDisposable
         // Watches end when the sandbox stops, so shutdown never waits on long-running streams.
         var handler = new ResourceHandler(registry, options, logger, app.Lifetime.ApplicationStopping);
         Uri? address = null;
-        var router = new ApiRouter(handler, new ServiceProxy(registry, spark), spark, () => address is null ? "127.0.0.1" : $"{address.Host}:{address.Port}");
+        var portForward = new PortForward(registry, app.Lifetime.ApplicationStopping);
+        var authorizations = new AuthorizationLog();
+        var router = new ApiRouter(handler, new ServiceProxy(registry, spark), portForward, spark, new RbacAuthorizer(registry), authorizations,
+            () => address is null ? "127.0.0.1" : $"{address.Host}:{address.Port}");
+        // pods/portforward speaks WebSocket (KubernetesClient, kubectl's SPDY tunnel).
+        app.UseWebSockets();
         app.Run(router.Route);
         try
         {
@@ -95,9 +125,31 @@ public sealed class KubeSandbox : IAsyncDisposable
 
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         address = new Uri(new Uri(bound.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal)).GetLeftPart(UriPartial.Authority));
+        var pods = new PodNetwork(registry, spark, new SparkConnectStandIn());
+        try
+        {
+            await pods.StartAsync(loggerFactory, ct);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
         var controllers = new ControllerHost(registry, options, logger, spark);
         controllers.Start();
-        return new KubeSandbox(app, controllers, registry, options, address, spark);
+        // Port-forward reaches what the pod network says listens on a pod's port, as the kubelet dials inside the pod.
+        portForward.Dialer = async (pod, port, cancellation) =>
+        {
+            try
+            {
+                return await pods.DialAsync(pod, port, cancellation);
+            }
+            catch (ConnectionRefusedException)
+            {
+                throw new PortRefusedException(pod, port);
+            }
+        };
+        return new KubeSandbox(app, controllers, registry, options, address, spark, pods, portForward) { Authorizations = authorizations };
     }
 
     /// <summary>Writes <see cref="KubeconfigYaml"/> to <paramref name="path"/>, creating its directory.</summary>
@@ -113,6 +165,7 @@ public sealed class KubeSandbox : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         await _controllers.DisposeAsync();
+        await PodNetwork.DisposeAsync();
         using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2)))
             await _app.StopAsync(timeout.Token);
         await _app.DisposeAsync();

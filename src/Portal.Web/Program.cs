@@ -2,20 +2,28 @@ using Portal.Core.Data;
 using Portal.Web.Data;
 using Portal.Web.Features.Api;
 using Portal.Web.Features.Clusters;
+using Portal.Web.Features.Commands;
+using Portal.Web.Features.Gateway;
 using Portal.Web.Features.Health;
 using Portal.Web.Features.Identity;
 using Portal.Web.Features.Kubernetes;
 using Portal.Web.Features.OpenApi;
+using Portal.Web.Features.Operations;
 using Portal.Web.Features.Problems;
 using Portal.Web.Features.Shell;
+using Portal.Web.Features.Telemetry;
 using Portal.Web.Features.Tenants;
 using Portal.Web.Features.Usage;
 
 var builder = WebApplication.CreateBuilder(args);
-// `token create` prints the token alone on stdout, so its logs go to stderr.
-if (args is ["token", ..])
+// Commands print their results alone on stdout (`token create`'s token, `user create`'s password, `check`'s
+// report): logs go to stderr.
+if (PortalCommands.IsCommand(args))
     builder.Logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
 
+// Static web assets (MudBlazor's, the framework's, the linked wwwroot/) from a build's manifest in every
+// environment, not only in Development; a publish output has them in wwwroot/ instead, where this does nothing.
+builder.WebHost.UseStaticWebAssets();
 builder.AddPortalData();
 builder.Services.AddPortalProblemDetails();
 // After AddPortalData: the first administrator is created once the database is migrated and seeded.
@@ -28,28 +36,31 @@ builder.Services.AddTenants();
 builder.Services.AddClusters();
 builder.Services.AddUsage();
 builder.Services.AddShell();
+builder.AddGateway();
+builder.AddPortalTelemetry();
 
 var app = builder.Build();
 
 try
 {
-    // `dotnet run --project src/Portal.Web -- migrate` migrates and exits instead of serving.
-    if (await app.TryRunDataCommandAsync(args))
-        return 0;
-    // `dotnet run --project src/Portal.Web -- token create --user admin` prints a personal access token and exits.
-    if (await app.TryRunTokenCommandAsync(args) is { } exitCode)
+    // `migrate`, `token create`, `user create` … run and exit instead of serving; an unknown command is refused
+    // (PortalCommands lists them all).
+    if (await app.TryRunCommandAsync(args) is { } exitCode)
         return exitCode;
 
     app.UseSecurityHeaders();
+    app.UseGateway();
     app.UsePortalProblemDetails();
     app.UseRequestBodyLimit();
     app.UsePortalAuthentication();
     app.UseAntiforgery();
 
     app.MapHealth();
+    app.MapPortalTelemetry();
     app.MapPortalOpenApi();
     app.MapPortalIdentity();
     app.MapApi();
+    app.MapGateway();
     app.MapShell();
 
     await app.RunAsync();

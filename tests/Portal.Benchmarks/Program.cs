@@ -23,6 +23,13 @@ using Portal.Provisioning.Reconciler;
 using Portal.Sandbox;
 using Portal.Testing;
 
+// `-- gateway`: the Spark Connect gateway's latency and streaming throughput against a direct connection.
+if (args is ["gateway", ..])
+{
+    await GatewayBenchmark.RunAsync(args);
+    return;
+}
+
 const int Tenants = 100;
 const int ClustersPerTenant = 10;
 var samples = Option("--samples", 30);

@@ -1,4 +1,9 @@
+using System.Collections.Concurrent;
+using System.Reflection;
 using Microsoft.Playwright;
+using Xunit.v3;
+
+[assembly: Portal.E2E.ClosePagesAfterEachTest]
 
 namespace Portal.E2E;
 
@@ -12,14 +17,26 @@ public sealed class Browser : IAsyncLifetime
 
     IPlaywright? _playwright;
     IBrowser? _browser;
+    // A page left open keeps its renderer busy and its Blazor circuit alive on the portal: left over from every test,
+    // 66 of them loaded the 2 cores until later tests' waits timed out. Each test's profiles are closed when it ends.
+    readonly ConcurrentDictionary<string, ConcurrentBag<IBrowserContext>> _byTest = new(StringComparer.Ordinal);
+    readonly ConcurrentBag<Task> _closing = [];
+
+    /// <summary>The assembly's browser, for <see cref="ClosePagesAfterEachTestAttribute"/>.</summary>
+    internal static Browser? Current { get; private set; }
 
     public async ValueTask InitializeAsync()
     {
+        Current = this;
         if (!File.Exists(ChromiumPath))
         {
             throw new InvalidOperationException($"{ChromiumPath} is missing: install chromium: apt-get install chromium");
         }
 
+        // Expectations wait for what the page shows, up to 30 s instead of Playwright's 5: on a loaded 2-core machine a
+        // circuit's round trip to PostgreSQL can take longer than 5 s (seen: a member added but not yet listed). A
+        // passing expectation returns as soon as it holds.
+        Assertions.SetDefaultExpectTimeout(30_000);
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -45,13 +62,31 @@ public sealed class Browser : IAsyncLifetime
     public async Task<IPage> NewPageAsync()
     {
         var context = await _browser!.NewContextAsync();
+        _byTest.GetOrAdd(TestContext.Current.Test?.UniqueID ?? "", _ => []).Add(context);
         // Generous: the CI machine has two cores shared with password hashing and other test classes.
         context.SetDefaultTimeout(60_000);
         return await context.NewPageAsync();
     }
 
+    /// <summary>Starts closing the profiles <paramref name="testId"/> opened; <see cref="DisposeAsync"/> waits for them.</summary>
+    internal void CloseProfilesOf(string testId)
+    {
+        if (!_byTest.TryRemove(testId, out var contexts)) return;
+        foreach (var context in contexts)
+            _closing.Add(context.CloseAsync());
+    }
+
     public async ValueTask DisposeAsync()
     {
+        try
+        {
+            await Task.WhenAll(_closing);
+        }
+        catch (PlaywrightException)
+        {
+            // A profile the browser had already closed; the browser goes next anyway.
+        }
+
         if (_browser is not null)
         {
             await _browser.DisposeAsync();
@@ -59,4 +94,11 @@ public sealed class Browser : IAsyncLifetime
 
         _playwright?.Dispose();
     }
+}
+
+/// <summary>Closes the browser profiles a test opened once it ends, passed or failed.</summary>
+[AttributeUsage(AttributeTargets.Assembly)]
+public sealed class ClosePagesAfterEachTestAttribute : BeforeAfterTestAttribute
+{
+    public override void After(MethodInfo methodUnderTest, IXunitTest test) => Browser.Current?.CloseProfilesOf(test.UniqueID);
 }

@@ -22,6 +22,24 @@ public sealed class BuiltInAccountTests(LocalAccountsFixture local, Browser brow
         return page;
     }
 
+    /// <summary>
+    /// Waits until <paramref name="page"/> is at <paramref name="path"/>; a timeout says where it is and what it shows.
+    /// The URL is polled (an expectation), not waited for as a navigation: /me answers JSON, and WaitForURLAsync hung
+    /// there in some runs on a loaded machine with the URL already matching; reads after it wait for the body themselves.
+    /// </summary>
+    async Task AtAsync(IPage page, string path)
+    {
+        try
+        {
+            await Assertions.Expect(page).ToHaveURLAsync(Url(path), new() { Timeout = 60_000 });
+        }
+        catch (PlaywrightException e)
+        {
+            var text = await page.InnerTextAsync("body");
+            throw new TimeoutException($"Not at /{path} but at {page.Url}, showing: {(text.Length > 300 ? text[..300] : text)}", e);
+        }
+    }
+
     async Task CreateUserAsync(string userName, string password, params Claim[] claims) => await local.Portal.InScopeAsync(async sp =>
     {
         var users = sp.GetRequiredService<UserManager<IdentityUser>>();
@@ -39,7 +57,7 @@ public sealed class BuiltInAccountTests(LocalAccountsFixture local, Browser brow
     public async Task The_first_administrator_signs_in_with_the_configured_password()
     {
         var page = await SubmitSignInAsync("admin", LocalAccountsFixture.AdminPassword);
-        await page.WaitForURLAsync(Url("me"));
+        await AtAsync(page, "me");
 
         var me = LocalAccountsFixture.Read(await page.InnerTextAsync("body"));
 
@@ -50,7 +68,7 @@ public sealed class BuiltInAccountTests(LocalAccountsFixture local, Browser brow
     public async Task The_session_cookie_is_secure_http_only_and_same_site_lax()
     {
         var page = await SubmitSignInAsync("admin", LocalAccountsFixture.AdminPassword);
-        await page.WaitForURLAsync(Url("me"));
+        await AtAsync(page, "me");
 
         var cookie = (await page.Context.CookiesAsync()).Single(c => c.Name == "portal.session");
 
@@ -70,7 +88,7 @@ public sealed class BuiltInAccountTests(LocalAccountsFixture local, Browser brow
     {
         await CreateUserAsync("erin", "erins-own-Password-1");
         var page = await SubmitSignInAsync("erin", "erins-own-Password-1");
-        await page.WaitForURLAsync(Url("me"));
+        await AtAsync(page, "me");
         await local.Portal.InScopeAsync(async sp =>
         {
             var users = sp.GetRequiredService<UserManager<IdentityUser>>();
@@ -89,7 +107,7 @@ public sealed class BuiltInAccountTests(LocalAccountsFixture local, Browser brow
 
         var page = await SubmitSignInAsync("carol", "one-time-Password-1");
 
-        await page.WaitForURLAsync(Url("account/password"));
+        await AtAsync(page, "account/password");
     }
 
     [Fact]
@@ -97,12 +115,12 @@ public sealed class BuiltInAccountTests(LocalAccountsFixture local, Browser brow
     {
         await CreateUserAsync("dave", "one-time-Password-1", new Claim(PortalClaims.PasswordChangeRequired, "true"));
         var page = await SubmitSignInAsync("dave", "one-time-Password-1");
-        await page.WaitForURLAsync(Url("account/password"));
+        await AtAsync(page, "account/password");
         await page.FillAsync("#current", "one-time-Password-1");
         await page.FillAsync("#new", "daves-own-Password-2");
         await page.FillAsync("#confirm", "daves-own-Password-2");
         await page.ClickAsync("#change");
-        await page.WaitForURLAsync(Url(""));
+        await AtAsync(page, "");
 
         await page.GotoAsync(Url("me"));
 

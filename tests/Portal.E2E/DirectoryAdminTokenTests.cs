@@ -55,7 +55,9 @@ public sealed class DirectoryAdminTokenTests(DirectoryAdminTokenTests.Fixture ss
         await page.FillAsync("#username", user.UserName);
         await page.FillAsync("#password", user.Password);
         await page.ClickAsync("#login");
-        await page.WaitForURLAsync(Url("me"));
+        // The URL is polled, not waited for as a navigation: /me answers JSON, and WaitForURLAsync hung there in some
+        // runs on a loaded machine with the URL already matching; reads below wait for the body.
+        await Microsoft.Playwright.Assertions.Expect(page).ToHaveURLAsync(Url("me"), new() { Timeout = 60_000 });
         await page.Context.CloseAsync();
     }
 

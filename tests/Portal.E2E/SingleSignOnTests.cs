@@ -19,7 +19,9 @@ public sealed class SingleSignOnTests(SsoFixture sso, Browser browser) : IClassF
         await page.FillAsync("#username", user.UserName);
         await page.FillAsync("#password", user.Password);
         await page.ClickAsync("#login");
-        await page.WaitForURLAsync(Url("me"));
+        // The URL is polled, not waited for as a navigation: /me answers JSON, and WaitForURLAsync hung there in some
+        // runs on a loaded machine with the URL already matching; reads below wait for the body.
+        await Assertions.Expect(page).ToHaveURLAsync(Url("me"), new() { Timeout = 60_000 });
         return page;
     }
 

@@ -37,6 +37,13 @@ internal static class SparkBuilders
 
     public static V1Service AConnectService(string name = "etl-connect") => AService(name, ("connect", 15002), ("ui", 4040));
 
+    /// <summary>A ConfigMap holding spark-defaults.conf with these lines.</summary>
+    public static V1ConfigMap ASparkDefaults(string name, params string[] lines) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = name },
+        Data = new Dictionary<string, string> { ["spark-defaults.conf"] = string.Join('\n', lines) + "\n" },
+    };
+
     static V1ContainerPort Port(string name, int port) => new() { Name = name, ContainerPort = port };
 }
 
@@ -45,6 +52,7 @@ internal sealed class SparkDeploymentBuilder(string name, string container, stri
     readonly List<V1EnvVar> _env = [new() { Name = "POD_IP", ValueFrom = new V1EnvVarSource { FieldRef = new V1ObjectFieldSelector { FieldPath = "status.podIP" } } }];
     string _image = SparkBuilders.Image;
     V1Probe? _liveness;
+    string? _confMap;
 
     public SparkDeploymentBuilder WithEnv(string key, string value)
     {
@@ -57,6 +65,13 @@ internal sealed class SparkDeploymentBuilder(string name, string container, stri
     public SparkDeploymentBuilder WithMemory(string memory) => WithEnv("SPARK_WORKER_MEMORY", memory);
 
     public SparkDeploymentBuilder PreferringConfiguredMasterAddress() => WithEnv("SPARK_WORKER_OPTS", "-Dspark.worker.preferConfiguredMasterAddress=true");
+
+    /// <summary>spark-defaults.conf from a ConfigMap mounted at SPARK_CONF_DIR, as the portal mounts its cluster's conf.</summary>
+    public SparkDeploymentBuilder WithSparkDefaultsFrom(string configMap)
+    {
+        _confMap = configMap;
+        return WithEnv("SPARK_CONF_DIR", "/etc/spark/conf");
+    }
 
     public SparkDeploymentBuilder WithImage(string image)
     {
@@ -96,8 +111,10 @@ internal sealed class SparkDeploymentBuilder(string name, string container, stri
                             Env = _env,
                             Ports = ports,
                             LivenessProbe = _liveness,
+                            VolumeMounts = _confMap is null ? null : [new V1VolumeMount { Name = "conf", MountPath = "/etc/spark/conf" }],
                         },
                     ],
+                    Volumes = _confMap is null ? null : [new V1Volume { Name = "conf", ConfigMap = new V1ConfigMapVolumeSource { Name = _confMap } }],
                 },
             },
         },

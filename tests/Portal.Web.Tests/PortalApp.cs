@@ -167,6 +167,9 @@ public class PortalApp : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>A context on the app's database, for arranging and inspecting state.</summary>
     public PortalDb Db() => Services.GetRequiredService<IDbContextFactory<PortalDb>>().CreateDbContext();
 
+    /// <summary>Whether the provisioning service runs (off unless a fixture needs clusters to reach Running).</summary>
+    protected virtual bool Provisions => false;
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         // Test-only: a fresh PostgreSQL database per test class (or, without one, SQLite in a temporary directory).
@@ -188,6 +191,8 @@ public class PortalApp : WebApplicationFactory<Program>, IAsyncLifetime
 
         builder.ConfigureServices(services =>
         {
+            if (Provisions)
+                return;
             // Test-only: no reconciler. These tests assert what the API records (phase Requested, versions behind
             // ETags); a reconciler writing status meanwhile would move both under them. Portal.Provisioning.Tests
             // cover reconciling.
@@ -220,6 +225,7 @@ public class PortalApp : WebApplicationFactory<Program>, IAsyncLifetime
 public sealed class SandboxServer : IAsyncLifetime
 {
     private static string? _kubeconfig;
+    private static KubeSandbox? _running;
     private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("portal-web-tests-sandbox-");
     private KubeSandbox? _sandbox;
 
@@ -227,9 +233,13 @@ public sealed class SandboxServer : IAsyncLifetime
     public static string Kubeconfig =>
         _kubeconfig ?? throw new InvalidOperationException("The sandbox assembly fixture has not started.");
 
+    /// <summary>The running sandbox, for what its simulated Spark saw.</summary>
+    public static KubeSandbox Sandbox =>
+        _running ?? throw new InvalidOperationException("The sandbox assembly fixture has not started.");
+
     public async ValueTask InitializeAsync()
     {
-        _sandbox = await KubeSandbox.StartAsync();
+        _sandbox = _running = await KubeSandbox.StartAsync();
         var path = Path.Combine(_directory.FullName, "kubeconfig");
         await _sandbox.WriteKubeconfigAsync(path);
         _kubeconfig = path;

@@ -3,8 +3,10 @@ namespace Portal.Core.Clusters;
 /// <summary>An ephemeral Spark cluster asked for by a tenant member; the desired state the reconciler drives towards.</summary>
 public sealed class Cluster
 {
+    /// <summary>Primary key; also the label that ties Kubernetes objects to this cluster.</summary>
     public Guid Id { get; init; } = Guid.CreateVersion7();
 
+    /// <summary>The tenant that owns the cluster; its objects live in that tenant's namespace.</summary>
     public Guid TenantId { get; init; }
 
     /// <summary>DNS-1123 label, unique within the tenant; prefixes every Kubernetes object of the cluster.</summary>
@@ -13,13 +15,16 @@ public sealed class Cluster
     /// <summary>Subject of the user who asked for it.</summary>
     public required string Owner { get; init; }
 
+    /// <summary>The desired cluster, as validated and completed with defaults; replaced as a whole on change.</summary>
     public required ClusterSpec Spec { get; set; }
 
     /// <summary>Bumped whenever <see cref="Spec"/> changes; status reports the generation it has seen.</summary>
     public long Generation { get; set; } = 1;
 
+    /// <summary>What the reconciler last saw; only it writes this, apart from the phase that create and delete requests set.</summary>
     public ClusterStatus Status { get; set; } = new();
 
+    /// <summary>When the cluster was asked for; stamped by <c>PortalDb</c> on save.</summary>
     public DateTimeOffset CreatedAt { get; init; }
 
     /// <summary>When the time-to-live runs out; the cluster is then deleted.</summary>
@@ -34,17 +39,20 @@ public sealed class Cluster
     /// <summary>Optimistic concurrency token, bumped on every write; also the API's ETag.</summary>
     public long Version { get; set; }
 
+    /// <summary>True once deletion was asked for; the reconciler then only removes objects.</summary>
     public bool IsDeleting => DeletionRequestedAt is not null;
 }
 
 /// <summary>What the user asked for.</summary>
 public sealed record ClusterSpec
 {
+    /// <summary>Spark release the cluster runs, e.g. "4.0.1"; one of the versions the portal's options offer.</summary>
     public required string SparkVersion { get; init; }
 
     /// <summary>Container image for master, workers and Connect server.</summary>
     public required string Image { get; init; }
 
+    /// <summary>Number of worker pods, at least 1 and at most the tenant's <c>MaxWorkersPerCluster</c>.</summary>
     public int Workers { get; init; }
 
     /// <summary>CPU per worker, a Kubernetes quantity.</summary>
@@ -53,8 +61,13 @@ public sealed record ClusterSpec
     /// <summary>Memory per worker, a Kubernetes quantity.</summary>
     public required string WorkerMemory { get; init; }
 
+    /// <summary>CPU of the master, a Kubernetes quantity; the Connect server gets the same.</summary>
     public required string MasterCores { get; init; }
 
+    /// <summary>
+    /// Memory of the master, a Kubernetes quantity; the Connect server is sized alike, so with Connect on it must
+    /// also hold a Spark driver.
+    /// </summary>
     public required string MasterMemory { get; init; }
 
     /// <summary>Extra spark-defaults.conf entries, already checked against the forbidden keys.</summary>
@@ -72,45 +85,69 @@ public sealed record ClusterSpec
     /// <summary>Scratch space of the master and of the Connect server, a Kubernetes quantity.</summary>
     public string MasterScratch { get; init; } = "2Gi";
 
+    /// <summary>How long the cluster may live; <see cref="Cluster.ExpiresAt"/> is counted from it.</summary>
     public TimeSpan TimeToLive { get; init; }
 }
 
 /// <summary>Lifecycle of a cluster as the user sees it.</summary>
 public enum ClusterPhase
 {
+    /// <summary>Stored, not yet picked up by the reconciler.</summary>
     Requested,
+
+    /// <summary>The reconciler is applying the cluster's Kubernetes objects.</summary>
     Provisioning,
+
+    /// <summary>Every object is applied; waiting for the pods to be ready and Spark to answer.</summary>
     Starting,
+
+    /// <summary>Master, workers and (if asked for) the Connect server are up; the URLs in the status are usable.</summary>
     Running,
+
+    /// <summary>Kubernetes or Spark reports an error (e.g. ImagePullBackOff); the reconciler keeps looking, less often.</summary>
     Failed,
+
+    /// <summary>Deletion was asked for (by a user, the time-to-live or the idle timeout); objects are being removed.</summary>
     Deleting,
+
+    /// <summary>Every object is gone; the row stays for history.</summary>
     Deleted,
 }
 
 /// <summary>What Kubernetes last reported, as written by the reconciler.</summary>
 public sealed record ClusterStatus
 {
+    /// <summary>Where the cluster is in its lifecycle.</summary>
     public ClusterPhase Phase { get; init; } = ClusterPhase.Requested;
 
     /// <summary>PascalCase machine reason (e.g. ImagePullBackOff, ExceededQuota).</summary>
     public string? Reason { get; init; }
 
+    /// <summary>Human explanation of <see cref="Reason"/>, e.g. the progress of a starting cluster.</summary>
     public string? Message { get; init; }
 
+    /// <summary>The <see cref="Cluster.Generation"/> this status describes; lower means a change isn't seen yet.</summary>
     public long ObservedGeneration { get; init; }
 
+    /// <summary>Worker pods Kubernetes reports Ready.</summary>
     public int ReadyWorkers { get; init; }
 
+    /// <summary>The master's spark:// address inside the cluster network; set only while Running.</summary>
     public string? MasterUrl { get; init; }
 
+    /// <summary>The master web UI's in-cluster address; set only while Running.</summary>
     public string? MasterUiUrl { get; init; }
 
+    /// <summary>The Connect server's sc:// address inside the cluster network; set only while Running with Connect on.</summary>
     public string? ConnectUrl { get; init; }
 
+    /// <summary>When <see cref="Phase"/> last changed.</summary>
     public DateTimeOffset? PhaseChangedAt { get; init; }
 
+    /// <summary>When the cluster first reached Running; kept through later phases.</summary>
     public DateTimeOffset? RunningSince { get; init; }
 
+    /// <summary>When the last object was gone and the cluster became Deleted.</summary>
     public DateTimeOffset? EndedAt { get; init; }
 
     /// <summary>Workers the Spark master reports ALIVE (registered with it), as opposed to pods that are Ready.</summary>
@@ -158,15 +195,21 @@ public enum ClusterTermination
 /// <summary>One entry in a cluster's phase history.</summary>
 public sealed class ClusterEvent
 {
+    /// <summary>Database-assigned key; increases with insertion order.</summary>
     public long Id { get; init; }
 
+    /// <summary>The cluster whose phase changed.</summary>
     public Guid ClusterId { get; init; }
 
+    /// <summary>When the phase changed; stamped by <c>PortalDb</c> on save.</summary>
     public DateTimeOffset At { get; init; }
 
+    /// <summary>The phase entered.</summary>
     public ClusterPhase Phase { get; init; }
 
+    /// <summary>PascalCase machine reason for the change, as in <see cref="ClusterStatus.Reason"/>.</summary>
     public string? Reason { get; init; }
 
+    /// <summary>Human explanation of the change.</summary>
     public string? Message { get; init; }
 }

@@ -10,6 +10,18 @@ namespace Portal.Core.Clusters;
 /// <param name="Requested">What this request needs on top.</param>
 public sealed record QuotaShortfall(string Limit, string Quota, string InUse, string Requested);
 
+/// <summary>What a tenant's clusters hold against its quota, as admission counts it.</summary>
+/// <param name="Clusters">Clusters taking a slot of the cluster count: those not being deleted.</param>
+/// <param name="Demand">What every cluster not yet Deleted requests: one being deleted holds its pods until they are gone.</param>
+public readonly record struct QuotaUse(int Clusters, ClusterDemand Demand);
+
+/// <summary>A quota limit set below what the tenant's clusters hold now.</summary>
+/// <param name="Limit">The quota field: clusters, cpu, memory, pods or ephemeralStorage.</param>
+/// <param name="Quota">The new limit, as given.</param>
+/// <param name="InUse">What the tenant's clusters hold now.</param>
+/// <param name="Message">What that means, in a sentence for a person.</param>
+public sealed record QuotaOverrun(string Limit, string Quota, string InUse, string Message);
+
 /// <summary>
 /// Whether a tenant's quota has room for a cluster, decided by the portal before anything reaches Kubernetes. The
 /// namespace's ResourceQuota stays as the second line; this one answers at request time, with what is in use, so a
@@ -33,14 +45,10 @@ public static class ClusterAdmission
         ArgumentNullException.ThrowIfNull(asked);
         var others = live.Where(c => c.Status.Phase != ClusterPhase.Deleted && c.Id != replacing?.Id).ToList();
         var quota = tenant.Quota;
-        if (replacing is null)
-        {
-            var clusters = others.Count(c => !c.IsDeleting);
-            if (clusters + 1 > quota.MaxClusters)
-                return Refuse(tenant, "clusters", "cluster", Count(quota.MaxClusters), Count(clusters), "1", clusters);
-        }
+        var (clusters, used) = InUse(others);
+        if (replacing is null && clusters + 1 > quota.MaxClusters)
+            return Refuse(tenant, "clusters", "cluster", Count(quota.MaxClusters), Count(clusters), "1", clusters);
 
-        var used = others.Aggregate(new ClusterDemand(0, 0, 0, 0), (sum, c) => Add(sum, ClusterDemand.Of(c.Spec)));
         var need = ClusterDemand.Of(asked);
         var before = replacing is null ? new ClusterDemand(0, 0, 0, 0) : ClusterDemand.Of(replacing.Spec);
         var n = others.Count;
@@ -55,6 +63,50 @@ public static class ClusterAdmission
             return Refuse(tenant, "ephemeralStorage", "scratch storage", quota.EphemeralStorage, Bytes(used.EphemeralStorage), Bytes(need.EphemeralStorage), n);
         return null;
     }
+
+    /// <summary>
+    /// What <paramref name="clusters"/> hold against their tenant's quota, as <see cref="Check"/> counts it: resources of
+    /// every cluster not yet Deleted, and a cluster slot for each that is not being deleted.
+    /// </summary>
+    public static QuotaUse InUse(IEnumerable<Cluster> clusters)
+    {
+        ArgumentNullException.ThrowIfNull(clusters);
+        var holding = clusters.Where(c => c.Status.Phase != ClusterPhase.Deleted).ToList();
+        return new QuotaUse(
+            holding.Count(c => !c.IsDeleting),
+            holding.Aggregate(new ClusterDemand(0, 0, 0, 0), (sum, c) => Add(sum, ClusterDemand.Of(c.Spec))));
+    }
+
+    /// <summary>
+    /// The limits that <paramref name="after"/> changes from <paramref name="before"/> to below what is in use, each with
+    /// what that means. Not a refusal: running clusters keep running (Kubernetes does not evict pods over a lowered
+    /// ResourceQuota), but <see cref="Check"/> refuses every new cluster until usage falls. A limit left as it was is not
+    /// named again, and one that doesn't parse is left to the quota's validation.
+    /// </summary>
+    public static IReadOnlyList<QuotaOverrun> Overruns(TenantQuota before, TenantQuota after, QuotaUse use)
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        ArgumentNullException.ThrowIfNull(after);
+        var overruns = new List<QuotaOverrun>();
+        if (after.MaxClusters != before.MaxClusters && use.Clusters > after.MaxClusters)
+            overruns.Add(Overrun("clusters", Count(after.MaxClusters), Count(use.Clusters), $"{use.Clusters} clusters", $"{after.MaxClusters} clusters"));
+        if (after.Cpu != before.Cpu && Below(after.Cpu, use.Demand.Cpu))
+            overruns.Add(Overrun("cpu", after.Cpu, Cores(use.Demand.Cpu), $"{Cores(use.Demand.Cpu)} CPU", $"{after.Cpu} CPU"));
+        if (after.Memory != before.Memory && Below(after.Memory, use.Demand.Memory))
+            overruns.Add(Overrun("memory", after.Memory, Bytes(use.Demand.Memory), $"{Bytes(use.Demand.Memory)} of memory", after.Memory));
+        if (after.MaxPods != before.MaxPods && use.Demand.Pods > after.MaxPods)
+            overruns.Add(Overrun("pods", Count(after.MaxPods), Count(use.Demand.Pods), $"{use.Demand.Pods} pods", $"{after.MaxPods} pods"));
+        if (after.EphemeralStorage != before.EphemeralStorage && Below(after.EphemeralStorage, use.Demand.EphemeralStorage))
+            overruns.Add(Overrun("ephemeralStorage", after.EphemeralStorage, Bytes(use.Demand.EphemeralStorage),
+                $"{Bytes(use.Demand.EphemeralStorage)} of scratch storage", after.EphemeralStorage));
+        return overruns;
+    }
+
+    static bool Below(string quota, decimal used) => KubernetesQuantity.TryParse(quota, out var limit) && used > limit;
+
+    static QuotaOverrun Overrun(string limit, string quota, string inUse, string uses, string below) =>
+        new(limit, quota, inUse,
+            $"This tenant uses {uses} now; running clusters keep running, new clusters will be refused until usage falls below {below}.");
 
     static ClusterDemand Add(ClusterDemand a, ClusterDemand b) =>
         new(a.Cpu + b.Cpu, a.Memory + b.Memory, a.Pods + b.Pods, a.EphemeralStorage + b.EphemeralStorage);

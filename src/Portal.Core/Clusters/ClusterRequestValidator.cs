@@ -1,3 +1,4 @@
+using System.Globalization;
 using Portal.Core.Tenants;
 
 namespace Portal.Core.Clusters;
@@ -27,42 +28,43 @@ public static class ClusterRequestValidator
     public static readonly TimeSpan MinTimeToLive = TimeSpan.FromMinutes(10);
 
     /// <summary>The spec for <paramref name="request"/>, or a <see cref="FailureKind.Invalid"/> failure naming each bad field.</summary>
-    public static Outcome<ClusterSpec> Resolve(CreateClusterRequest request, ClusterOptions options, TenantPolicy policy)
+    /// <param name="request">What was asked for.</param>
+    /// <param name="options">The image catalogue and the defaults for fields left out.</param>
+    /// <param name="policy">The tenant's limits.</param>
+    /// <param name="duration">
+    /// How a message writes a lifetime: by default as the API takes it ([d.]hh:mm:ss); a form whose field is in hours
+    /// passes hours, so its messages speak the field's unit.
+    /// </param>
+    public static Outcome<ClusterSpec> Resolve(
+        CreateClusterRequest request, ClusterOptions options, TenantPolicy policy, Func<TimeSpan, string>? duration = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(policy);
-        var defaults = options.Defaults;
         var errors = new Errors();
         errors.Add("name", KubernetesNames.Problem(request.Name, KubernetesNames.MaxClusterNameLength));
 
-        var workers = request.Workers ?? defaults.Workers;
-        errors.Add("workers", WorkersProblem(workers, policy));
+        errors.Add("workers", WorkersProblem(request.Workers ?? options.Defaults.Workers, policy));
 
         var image = ResolveImage(request, options, errors);
-        var sparkConnect = request.SparkConnect ?? (defaults.SparkConnect && image?.SparkConnect == true);
-        if (sparkConnect && image is { SparkConnect: false })
+        var spec = Fill(request, options, policy, image);
+
+        if (spec.SparkConnect && image is { SparkConnect: false })
             errors.Add("sparkConnect", $"Spark {image.SparkVersion} ({image.Image}) has no Spark Connect server: Spark bundles it from 4.0 on. " +
                                        $"Choose an image that has it ({string.Join(", ", options.Catalogue.Where(i => i.SparkConnect).Select(i => i.Image))}) or leave sparkConnect off.");
 
-        var workerCores = request.WorkerCores ?? defaults.WorkerCores;
-        var workerMemory = request.WorkerMemory ?? defaults.WorkerMemory;
-        var masterCores = request.MasterCores ?? defaults.MasterCores;
-        var masterMemory = request.MasterMemory ?? defaults.MasterMemory;
-        var workerScratch = request.WorkerScratch ?? defaults.WorkerScratch;
-        var masterScratch = request.MasterScratch ?? defaults.MasterScratch;
-        errors.Add("workerCores", CoresProblem(workerCores));
-        errors.Add("workerMemory", MemoryProblem(workerMemory, SparkMemory.MinWorkerMiB,
+        errors.Add("workerCores", CoresProblem(spec.WorkerCores));
+        errors.Add("workerMemory", MemoryProblem(spec.WorkerMemory, SparkMemory.MinWorkerMiB,
             $"a worker holds its daemon ({SparkMemory.WorkerDaemonHeapMiB + SparkMemory.DaemonOverheadMiB}Mi) and one executor: " +
             $"Spark refuses an executor heap below {SparkMemory.SparkMinimumHeapMiB}Mi, and adds at least {SparkMemory.MinOverheadMiB}Mi of overhead"));
-        errors.Add("masterCores", CoresProblem(masterCores));
-        errors.Add("masterMemory", sparkConnect
-            ? MemoryProblem(masterMemory, SparkMemory.MinConnectMiB,
+        errors.Add("masterCores", CoresProblem(spec.MasterCores));
+        errors.Add("masterMemory", spec.SparkConnect
+            ? MemoryProblem(spec.MasterMemory, SparkMemory.MinConnectMiB,
                 $"the Connect server, sized like the master, is a Spark driver: Spark refuses a driver heap below {SparkMemory.SparkMinimumHeapMiB}Mi, " +
                 $"and adds at least {SparkMemory.MinOverheadMiB}Mi of overhead")
-            : MemoryProblem(masterMemory, SparkMemory.MinMasterMiB, "the master daemon's heap and its JVM's own memory"));
-        errors.Add("workerScratch", ScratchProblem(workerScratch));
-        errors.Add("masterScratch", ScratchProblem(masterScratch));
+            : MemoryProblem(spec.MasterMemory, SparkMemory.MinMasterMiB, "the master daemon's heap and its JVM's own memory"));
+        errors.Add("workerScratch", ScratchProblem(spec.WorkerScratch));
+        errors.Add("masterScratch", ScratchProblem(spec.MasterScratch));
 
         var sparkConf = request.SparkConf ?? [];
         if (sparkConf.Count > SparkConfPolicy.MaxEntries)
@@ -70,30 +72,58 @@ public static class ClusterRequestValidator
         foreach (var (key, value) in sparkConf)
             errors.Add($"sparkConf[{key}]", SparkConfPolicy.Problem(key, value));
 
-        var timeToLive = request.TimeToLive ?? policy.DefaultTimeToLive;
-        // The longest lifetime bounds tenants saved before maxTimeToLive was bounded, whose maximum may overflow a date.
-        var longest = policy.MaxTimeToLive < TenantPolicy.LongestTimeToLive ? policy.MaxTimeToLive : TenantPolicy.LongestTimeToLive;
-        if (timeToLive < MinTimeToLive || timeToLive > longest)
-            errors.Add("timeToLive", $"Must be between {MinTimeToLive:c} and the tenant's maximum of {longest:c}.");
+        errors.Add("timeToLive", TimeToLiveProblem(spec.TimeToLive, policy, duration ?? (t => t.ToString("c", CultureInfo.InvariantCulture))));
 
-        if (errors.Any)
-            return Failure.Invalid(errors.ToDictionary());
+        return errors.Any ? Failure.Invalid(errors.ToDictionary()) : spec;
+    }
 
+    /// <summary>
+    /// The cluster <paramref name="request"/> asks for, every field it leaves out given its default, whether or not it
+    /// is valid: what a form previews (its size against the quota) while the user is still typing. Only
+    /// <see cref="Resolve"/> says whether it may be created.
+    /// </summary>
+    public static ClusterSpec Sized(CreateClusterRequest request, ClusterOptions options, TenantPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(policy);
+        return Fill(request, options, policy, ResolveImage(request, options, new Errors()));
+    }
+
+    private static ClusterSpec Fill(CreateClusterRequest request, ClusterOptions options, TenantPolicy policy, SparkImage? image)
+    {
+        var defaults = options.Defaults;
         return new ClusterSpec
         {
-            SparkVersion = image!.SparkVersion,
-            Image = image.Image,
-            Workers = workers,
-            WorkerCores = workerCores,
-            WorkerMemory = workerMemory,
-            MasterCores = masterCores,
-            MasterMemory = masterMemory,
-            WorkerScratch = workerScratch,
-            MasterScratch = masterScratch,
-            SparkConf = sparkConf.ToDictionary(e => e.Key, e => e.Value!, StringComparer.Ordinal),
-            SparkConnect = sparkConnect,
-            TimeToLive = timeToLive,
+            SparkVersion = image?.SparkVersion ?? request.SparkVersion ?? string.Empty,
+            Image = image?.Image ?? request.Image ?? string.Empty,
+            Workers = request.Workers ?? defaults.Workers,
+            WorkerCores = request.WorkerCores ?? defaults.WorkerCores,
+            WorkerMemory = request.WorkerMemory ?? defaults.WorkerMemory,
+            MasterCores = request.MasterCores ?? defaults.MasterCores,
+            MasterMemory = request.MasterMemory ?? defaults.MasterMemory,
+            WorkerScratch = request.WorkerScratch ?? defaults.WorkerScratch,
+            MasterScratch = request.MasterScratch ?? defaults.MasterScratch,
+            // A null value is refused by SparkConfPolicy; a preview only sizes the cluster.
+            SparkConf = (request.SparkConf ?? []).ToDictionary(e => e.Key, e => e.Value ?? string.Empty, StringComparer.Ordinal),
+            SparkConnect = request.SparkConnect ?? (defaults.SparkConnect && image?.SparkConnect == true),
+            TimeToLive = request.TimeToLive ?? policy.DefaultTimeToLive,
         };
+    }
+
+    /// <summary>
+    /// Why <paramref name="timeToLive"/> is not a lifetime <paramref name="policy"/> allows, with durations written by
+    /// <paramref name="duration"/>, or null.
+    /// </summary>
+    public static string? TimeToLiveProblem(TimeSpan timeToLive, TenantPolicy policy, Func<TimeSpan, string> duration)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(duration);
+        // The longest lifetime bounds tenants saved before maxTimeToLive was bounded, whose maximum may overflow a date.
+        var longest = policy.MaxTimeToLive < TenantPolicy.LongestTimeToLive ? policy.MaxTimeToLive : TenantPolicy.LongestTimeToLive;
+        if (timeToLive < MinTimeToLive)
+            return $"Must be at least {duration(MinTimeToLive)}: a shorter lifetime ends before the cluster is up.";
+        return timeToLive > longest ? $"Must be at most {duration(longest)}, the tenant's maximum." : null;
     }
 
     /// <summary>Why <paramref name="workers"/> is not a valid worker count under <paramref name="policy"/>, or null.</summary>

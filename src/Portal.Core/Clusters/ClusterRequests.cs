@@ -89,6 +89,34 @@ public sealed record CreateClusterRequest
     /// tenant policy's defaultTimeToLive (8 hours).
     /// </summary>
     public TimeSpan? TimeToLive { get; init; }
+
+    /// <summary>
+    /// The request that asks for <paramref name="cluster"/> again ("Create again"): every field of its spec as it is
+    /// now (workers as last scaled), under its own name unless <paramref name="name"/> is given. It is resolved like any
+    /// other create, so today's image catalogue and tenant policy decide whether that spec is still allowed.
+    /// </summary>
+    public static CreateClusterRequest Repeating(Cluster cluster, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        var spec = cluster.Spec;
+        return new CreateClusterRequest
+        {
+            Name = name ?? cluster.Name,
+            // The image alone: it decides the Spark version, and naming both would refuse the copy if the catalogue
+            // now listed the image under another version.
+            Image = spec.Image,
+            Workers = spec.Workers,
+            WorkerCores = spec.WorkerCores,
+            WorkerMemory = spec.WorkerMemory,
+            MasterCores = spec.MasterCores,
+            MasterMemory = spec.MasterMemory,
+            WorkerScratch = spec.WorkerScratch,
+            MasterScratch = spec.MasterScratch,
+            SparkConf = spec.SparkConf.ToDictionary(e => e.Key, e => (string?)e.Value, StringComparer.Ordinal),
+            SparkConnect = spec.SparkConnect,
+            TimeToLive = spec.TimeToLive,
+        };
+    }
 }
 
 /// <summary>A request to change a cluster's worker count.</summary>

@@ -12,6 +12,23 @@ namespace Portal.Core.Clusters;
 /// <param name="Replayed">True when nothing was created because the key had been used for this request before.</param>
 public sealed record ClusterCreated(Cluster Cluster, bool Replayed);
 
+/// <summary>What a caller reaches a running cluster through the portal for.</summary>
+public enum ClusterEntry
+{
+    /// <summary>The master's, workers' and applications' web UIs.</summary>
+    SparkUi,
+
+    /// <summary>A Spark Connect session: running code on the cluster.</summary>
+    SparkConnect,
+}
+
+/// <summary>A running cluster the caller may reach, and where it runs.</summary>
+/// <param name="Cluster">The cluster, Running.</param>
+/// <param name="Tenant">The tenant's slug.</param>
+/// <param name="TenantId">The tenant's id.</param>
+/// <param name="Namespace">The tenant's Kubernetes namespace.</param>
+public sealed record ClusterDoor(Cluster Cluster, string Tenant, Guid TenantId, string Namespace);
+
 /// <summary>
 /// Everything a caller may do with clusters, for the REST API and the Blazor pages alike. Every operation is scoped
 /// to a tenant the <see cref="Caller"/> belongs to and appends to the audit log, whether it succeeds or not.
@@ -75,12 +92,100 @@ public sealed partial class ClusterService(
     }
 
     /// <summary>
+    /// One cluster of the tenant by its id, which stays the cluster's for good: the way to a Deleted cluster whose
+    /// name a newer cluster took.
+    /// </summary>
+    public async Task<Outcome<Cluster>> GetAsync(string tenant, Guid id, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        if (await TenantAccess.ForMemberAsync(db, caller, tenant, ct) is not { } access)
+            return TenantNotFound(tenant);
+
+        var cluster = await WithId(db.Clusters.AsNoTracking(), access.Tenant.Id, id).FirstOrDefaultAsync(ct);
+        return cluster is null ? ClusterNotFound(tenant, id) : cluster;
+    }
+
+    /// <summary>
+    /// The running cluster a caller may reach through the portal: its Spark UIs (any member) or its Spark Connect
+    /// server (members and tenant admins: a session runs code as the cluster's service account). NotFound for another
+    /// tenant's cluster as for a missing one; Forbidden for a viewer's Connect session; Conflict with code
+    /// <c>cluster.not-running</c> (naming the phase) or <c>cluster.no-connect</c> while there is nothing to reach.
+    /// </summary>
+    public async Task<Outcome<ClusterDoor>> OpenAsync(string tenant, string name, ClusterEntry entry, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        if (await TenantAccess.ForMemberAsync(db, caller, tenant, ct) is not { } access)
+            return TenantNotFound(tenant);
+        var cluster = await Named(db.Clusters.AsNoTracking(), access.Tenant.Id, name).FirstOrDefaultAsync(ct);
+        if (cluster is null || cluster.Status.Phase == ClusterPhase.Deleted)
+            return ClusterNotFound(tenant, name);
+        if (entry == ClusterEntry.SparkConnect && access.Role is not >= TenantRole.Member)
+            return new Failure(FailureKind.Forbidden, "Viewers may not run Spark.",
+                $"Your role in tenant '{tenant}' is Viewer; Spark Connect sessions need Member or Admin.", Code: "connect.viewer");
+        if (entry == ClusterEntry.SparkConnect && !cluster.Spec.SparkConnect)
+            return new Failure(FailureKind.Conflict, "The cluster has no Spark Connect server.",
+                $"Cluster '{name}' was created without sparkConnect; create one with \"sparkConnect\": true.", Code: "cluster.no-connect");
+        if (cluster.Status.Phase != ClusterPhase.Running)
+            return new Failure(FailureKind.Conflict, $"The cluster is {cluster.Status.Phase}, not Running.",
+                $"Cluster '{name}' is {cluster.Status.Phase}; try again once it is Running.", Code: "cluster.not-running");
+        return new ClusterDoor(cluster, tenant, access.Tenant.Id, access.Tenant.Namespace);
+    }
+
+    /// <summary>Audits a new Spark Connect session through the gateway: who opened it, on which cluster.</summary>
+    public Task RecordSessionAsync(ClusterDoor door, string sessionId, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(door);
+        return RecordAsync("cluster.connect", door.TenantId, Target(door.Tenant, door.Cluster.Name), AuditOutcome.Succeeded,
+            $"Spark Connect session {UserText.ForStorage(sessionId, 64)}", ct);
+    }
+
+    /// <summary>
     /// Records a new cluster in phase <see cref="ClusterPhase.Requested"/> for the reconciler to build. With an
     /// <paramref name="idempotencyKey"/> already used in the tenant, returns that cluster instead (a retried call
     /// must never make a second one), or fails with <see cref="FailureKind.IdempotencyKeyReused"/> when the request differs.
     /// </summary>
-    public async Task<Outcome<ClusterCreated>> CreateAsync(
-        string tenant, CreateClusterRequest request, string? idempotencyKey, CancellationToken ct)
+    public Task<Outcome<ClusterCreated>> CreateAsync(
+        string tenant, CreateClusterRequest request, string? idempotencyKey, CancellationToken ct) =>
+        CreateAsync(tenant, request, idempotencyKey, origin: null, ct);
+
+    /// <summary>
+    /// "Create again": asks for a new cluster with the spec of the tenant's cluster <paramref name="source"/> (the
+    /// live cluster of that name, else the latest deleted one, as <see cref="GetAsync(string, string, CancellationToken)"/>
+    /// finds it), named <paramref name="name"/> or else like the source, which needs that name to be free. The rest is
+    /// <see cref="CreateAsync(string, CreateClusterRequest, string?, CancellationToken)"/>: the same role check,
+    /// admission, quota, policy, Idempotency-Key and audit.
+    /// </summary>
+    public Task<Outcome<ClusterCreated>> CreateAgainAsync(
+        string tenant, string source, string? name, string? idempotencyKey, CancellationToken ct) =>
+        CreateAgainAsync(tenant, Target(tenant, source), (clusters, tenantId) => Named(clusters, tenantId, source),
+            () => ClusterNotFound(tenant, source), name, idempotencyKey, ct);
+
+    /// <summary>"Create again" from the cluster with id <paramref name="source"/>, Deleted or not; as the overload by name.</summary>
+    public Task<Outcome<ClusterCreated>> CreateAgainAsync(
+        string tenant, Guid source, string? name, string? idempotencyKey, CancellationToken ct) =>
+        CreateAgainAsync(tenant, Target(tenant, $"by-id/{source}"), (clusters, tenantId) => WithId(clusters, tenantId, source),
+            () => ClusterNotFound(tenant, source), name, idempotencyKey, ct);
+
+    private async Task<Outcome<ClusterCreated>> CreateAgainAsync(
+        string tenant, string sourceTarget, Func<IQueryable<Cluster>, Guid, IQueryable<Cluster>> find, Func<Failure> notFound,
+        string? name, string? idempotencyKey, CancellationToken ct)
+    {
+        Cluster? source;
+        await using (var db = await contexts.CreateDbContextAsync(ct))
+        {
+            // Another tenant's cluster is not found through this tenant, whatever the caller may see elsewhere.
+            if (await TenantAccess.ForMemberAsync(db, caller, tenant, ct) is not { } access)
+                return await RefusedAsync("cluster.create", null, sourceTarget, TenantNotFound(tenant), ct);
+            source = await find(db.Clusters.AsNoTracking(), access.Tenant.Id).FirstOrDefaultAsync(ct);
+            if (source is null)
+                return await RefusedAsync("cluster.create", access.Tenant, sourceTarget, notFound(), ct);
+        }
+
+        return await CreateAsync(tenant, CreateClusterRequest.Repeating(source, name), idempotencyKey, source, ct);
+    }
+
+    private async Task<Outcome<ClusterCreated>> CreateAsync(
+        string tenant, CreateClusterRequest request, string? idempotencyKey, Cluster? origin, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
         var target = Target(tenant, request.Name);
@@ -138,10 +243,10 @@ public sealed partial class ClusterService(
             At = now,
             Phase = ClusterPhase.Requested,
             Reason = "Requested",
-            Message = $"Requested by {caller.Subject}",
+            Message = origin is null ? $"Requested by {caller.Subject}" : $"Requested by {caller.Subject} again from {Describe(origin)}",
         });
         db.AuditLog.Add(Audit("cluster.create", access.Tenant.Id, target, AuditOutcome.Succeeded,
-            $"workers={cluster.Spec.Workers} image={cluster.Spec.Image}"));
+            $"workers={cluster.Spec.Workers} image={cluster.Spec.Image}{(origin is null ? "" : $" again from {Describe(origin)}")}"));
 
         try
         {
@@ -305,7 +410,10 @@ public sealed partial class ClusterService(
         var live = await db.Clusters.AsNoTracking()
             .Where(c => c.TenantId == tenantId && c.Status.Phase != ClusterPhase.Deleted)
             .ToListAsync(ct);
-        return ClusterAdmission.Check(tenant, live, asked, replacing);
+        var refused = ClusterAdmission.Check(tenant, live, asked, replacing);
+        if (refused is not null)
+            PortalTelemetry.AdmissionRefusals.Add(1, new(PortalTelemetry.TenantTag, tenant.Slug), new(PortalTelemetry.ReasonTag, refused.Code));
+        return refused;
     }
 
     /// <summary>
@@ -340,6 +448,12 @@ public sealed partial class ClusterService(
             .OrderBy(c => c.Status.Phase == ClusterPhase.Deleted ? 1 : 0)
             .ThenByDescending(c => c.CreatedAt);
 
+    private static IQueryable<Cluster> WithId(IQueryable<Cluster> clusters, Guid tenantId, Guid id) =>
+        clusters.Where(c => c.TenantId == tenantId && c.Id == id);
+
+    // By id as well as name: the name alone may by now mean a newer cluster.
+    private static string Describe(Cluster cluster) => $"cluster {cluster.Name} ({cluster.Id})";
+
     /// <summary>
     /// Whether a retried create asks for what the earlier one created. Once the cluster has been changed since
     /// (scaled), its spec no longer shows the original request, so only the name is compared then.
@@ -373,11 +487,14 @@ public sealed partial class ClusterService(
     }
 
     /// <summary>Appends an audit entry on its own, for calls that change nothing else.</summary>
-    private async Task RecordAsync(string action, Tenant? tenant, string target, AuditOutcome outcome, string detail, CancellationToken ct)
+    private Task RecordAsync(string action, Tenant? tenant, string target, AuditOutcome outcome, string detail, CancellationToken ct) =>
+        RecordAsync(action, tenant?.Id, target, outcome, detail, ct);
+
+    private async Task RecordAsync(string action, Guid? tenantId, string target, AuditOutcome outcome, string detail, CancellationToken ct)
     {
         // A separate context: the calling operation's context may hold changes that must not be saved.
         await using var db = await contexts.CreateDbContextAsync(ct);
-        db.AuditLog.Add(Audit(action, tenant?.Id, target, outcome, detail));
+        db.AuditLog.Add(Audit(action, tenantId, target, outcome, detail));
         await db.SaveChangesAsync(ct);
     }
 
@@ -412,6 +529,9 @@ public sealed partial class ClusterService(
 
     private static Failure ClusterNotFound(string tenant, string name) =>
         new(FailureKind.NotFound, "Cluster not found.", $"Tenant '{tenant}' has no cluster '{name}'.");
+
+    private static Failure ClusterNotFound(string tenant, Guid id) =>
+        new(FailureKind.NotFound, "Cluster not found.", $"Tenant '{tenant}' has no cluster with id '{id}'.");
 
     private static Failure ViewerMayNotChange(string tenant) =>
         new(FailureKind.Forbidden, "Viewers may not change clusters.", $"Your role in tenant '{tenant}' is Viewer.");

@@ -202,7 +202,7 @@ public abstract class PortalDb : IdentityDbContext, IDataProtectionKeyContext
         tenant.ToTable("Tenants");
         tenant.HasKey(t => t.Id);
         tenant.Property(t => t.Id).ValueGeneratedNever();
-        tenant.Property(t => t.Slug).HasMaxLength(63);
+        tenant.Property(t => t.Slug).HasMaxLength(Tenant.MaxSlugLength);
         tenant.Property(t => t.DisplayName).HasMaxLength(200);
         tenant.Property(t => t.Namespace).HasMaxLength(63);
         tenant.Property(t => t.DirectoryGroup).HasMaxLength(256);
@@ -352,6 +352,7 @@ public abstract class PortalDb : IdentityDbContext, IDataProtectionKeyContext
         user.Property(u => u.Email).HasMaxLength(PortalUser.MaxLength);
         user.Property(u => u.NormalizedEmail).HasMaxLength(PortalUser.MaxLength);
         user.Property(u => u.IdentityProvider).HasMaxLength(16);
+        user.Property(u => u.LastTenantSlug).HasMaxLength(Tenant.MaxSlugLength);
 
         // NOTE: no index for the picker's prefix search: a directory of thousands of rows scans in a few
         // milliseconds, and a plain B-tree index would not serve LIKE under PostgreSQL's default collation anyway.

@@ -27,13 +27,16 @@ public sealed class PersonalAccessToken
     /// <summary>Whether the token may change anything.</summary>
     public TokenAccess Access { get; init; }
 
+    /// <summary>When the token was made.</summary>
     public DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>From this instant the token no longer authenticates; every token expires.</summary>
     public DateTimeOffset ExpiresAt { get; init; }
 
     /// <summary>Last successful use, kept to a minute's precision to avoid a write per request.</summary>
     public DateTimeOffset? LastUsedAt { get; set; }
 
+    /// <summary>When the owner revoked the token, or null while it stands; a revoked token never works again.</summary>
     public DateTimeOffset? RevokedAt { get; set; }
 
     /// <summary>True when the token can no longer authenticate at <paramref name="now"/>.</summary>

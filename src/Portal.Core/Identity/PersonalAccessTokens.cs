@@ -121,6 +121,12 @@ public sealed class PersonalAccessTokens(PortalDb db, TimeProvider time, IOption
             return new(TokenValidationOutcome.Expired, token);
         }
 
+        // A disabled built-in account's tokens stop working while it is disabled, and work again once it is enabled.
+        if (await db.Users.AnyAsync(u => u.Id == token.Owner && u.LockoutEnd >= Accounts.DisabledThreshold, cancellationToken))
+        {
+            return new(TokenValidationOutcome.Disabled, token);
+        }
+
         if (token.LastUsedAt is not { } lastUsed || now - lastUsed >= LastUsedPrecision)
         {
             // A set-based update: no tracked entity, no read-modify-write race between concurrent requests.
@@ -231,4 +237,7 @@ public enum TokenValidationOutcome
 
     /// <summary>Revoked by its owner or an administrator.</summary>
     Revoked,
+
+    /// <summary>Its owner's built-in account is disabled.</summary>
+    Disabled,
 }

@@ -40,6 +40,12 @@ public sealed class PortalUser
     /// </summary>
     public bool PlatformAdminFromDirectory { get; set; }
 
+    /// <summary>The theme the user chose last in the portal's pages: true for dark; null when they never chose.</summary>
+    public bool? DarkTheme { get; set; }
+
+    /// <summary>The tenant the user looked at last in the portal's pages (see <see cref="UserPreferences"/>).</summary>
+    public string? LastTenantSlug { get; set; }
+
     /// <summary>First interactive sign-in the portal recorded.</summary>
     public DateTimeOffset FirstSeenAt { get; init; }
 

@@ -72,10 +72,14 @@ public sealed class UserDirectory(IDbContextFactory<PortalDb> contexts)
             .ToListAsync(cancellationToken);
 
         // Built-in accounts that never signed in since the directory existed (or at all) are found by user name.
+        // ... and by the display name an administrator gave them (Accounts.DisplayNameClaim), or a word of it.
+        var named = db.UserClaims.Where(c => c.ClaimType == Accounts.DisplayNameClaim
+            && (c.ClaimValue!.ToUpper().StartsWith(normalized) || c.ClaimValue.ToUpper().Contains(wordStart)));
         var accounts = await db.Users.AsNoTracking()
-            .Where(a => a.NormalizedUserName!.StartsWith(normalized) || (a.NormalizedEmail != null && a.NormalizedEmail.StartsWith(normalized)))
+            .Where(a => a.NormalizedUserName!.StartsWith(normalized) || (a.NormalizedEmail != null && a.NormalizedEmail.StartsWith(normalized))
+                || named.Any(c => c.UserId == a.Id))
             .OrderBy(a => a.NormalizedUserName).Take(limit)
-            .Select(a => new KnownUser(a.Id, a.UserName ?? a.Id, a.Email))
+            .Select(a => new KnownUser(a.Id, db.UserClaims.Where(c => c.UserId == a.Id && c.ClaimType == Accounts.DisplayNameClaim).Select(c => c.ClaimValue).FirstOrDefault() ?? a.UserName ?? a.Id, a.Email))
             .ToListAsync(cancellationToken);
 
         return seen.UnionBy(accounts, u => u.Subject, StringComparer.Ordinal)
@@ -112,7 +116,7 @@ public sealed class UserDirectory(IDbContextFactory<PortalDb> contexts)
         {
             foreach (var account in await db.Users.AsNoTracking()
                 .Where(a => missing.Contains(a.Id))
-                .Select(a => new KnownUser(a.Id, a.UserName ?? a.Id, a.Email))
+                .Select(a => new KnownUser(a.Id, db.UserClaims.Where(c => c.UserId == a.Id && c.ClaimType == Accounts.DisplayNameClaim).Select(c => c.ClaimValue).FirstOrDefault() ?? a.UserName ?? a.Id, a.Email))
                 .ToListAsync(cancellationToken))
             {
                 found[account.Subject] = account;

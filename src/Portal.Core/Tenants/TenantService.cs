@@ -139,6 +139,27 @@ public sealed partial class TenantService(
         return access;
     }
 
+    /// <summary>
+    /// What saving <paramref name="proposed"/> as the quota of tenant <paramref name="slug"/> would mean for it, for a
+    /// platform admin to confirm before saving: each limit it lowers below what the tenant's clusters hold now, counted
+    /// as admission counts it (<see cref="ClusterAdmission.InUse"/>). Empty when nothing is over. Saving is not refused.
+    /// </summary>
+    public async Task<Outcome<IReadOnlyList<QuotaOverrun>>> QuotaOverrunsAsync(string slug, TenantQuota proposed, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(proposed);
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        if (await FindAsync(db, slug, ct) is not { } access)
+            return NotFound(slug);
+        if (!caller.IsPlatformAdmin)
+            return OnlyPlatformAdmins();
+
+        var tenant = access.Tenant;
+        var live = await db.Clusters.AsNoTracking()
+            .Where(c => c.TenantId == tenant.Id && c.Status.Phase != ClusterPhase.Deleted)
+            .ToListAsync(ct);
+        return Outcome<IReadOnlyList<QuotaOverrun>>.Success(ClusterAdmission.Overruns(tenant.Quota, proposed, ClusterAdmission.InUse(live)));
+    }
+
     private async Task<TenantAccess?> FindAsync(PortalDb db, string slug, CancellationToken ct)
     {
         if (await TenantAccess.ForMemberAsync(db, caller, slug, ct) is { } member)

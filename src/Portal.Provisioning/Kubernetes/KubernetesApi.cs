@@ -33,6 +33,42 @@ public sealed partial class KubernetesApi
     public IKubernetes Client { get; }
 
     /// <summary>
+    /// Every kind the portal writes, by <c>kind</c>: how to server-side apply it and, for the kinds a pass ever
+    /// removes (pruned children, orphans, a deleted tenant's namespace), how to delete it. A kind missing here is one
+    /// the portal's RBAC (deploy/) doesn't let it write.
+    /// </summary>
+    static readonly Dictionary<string, WrittenKind> Kinds = new(StringComparer.Ordinal)
+    {
+        ["Namespace"] = new(
+            async (k, p, name, _, c) => await k.CoreV1.PatchNamespaceAsync(p, name, fieldManager: FieldManager, force: true, cancellationToken: c).ConfigureAwait(false),
+            (k, name, _, o, c) => k.CoreV1.DeleteNamespaceAsync(name, o, cancellationToken: c)),
+        ["ConfigMap"] = new(
+            async (k, p, name, ns, c) => await k.CoreV1.PatchNamespacedConfigMapAsync(p, name, ns, fieldManager: FieldManager, force: true, cancellationToken: c).ConfigureAwait(false),
+            (k, name, ns, o, c) => k.CoreV1.DeleteNamespacedConfigMapAsync(name, ns, o, cancellationToken: c)),
+        ["Service"] = new(
+            async (k, p, name, ns, c) => await k.CoreV1.PatchNamespacedServiceAsync(p, name, ns, fieldManager: FieldManager, force: true, cancellationToken: c).ConfigureAwait(false),
+            (k, name, ns, o, c) => k.CoreV1.DeleteNamespacedServiceAsync(name, ns, o, cancellationToken: c)),
+        ["ServiceAccount"] = new(
+            async (k, p, name, ns, c) => await k.CoreV1.PatchNamespacedServiceAccountAsync(p, name, ns, fieldManager: FieldManager, force: true, cancellationToken: c).ConfigureAwait(false)),
+        ["ResourceQuota"] = new(
+            async (k, p, name, ns, c) => await k.CoreV1.PatchNamespacedResourceQuotaAsync(p, name, ns, fieldManager: FieldManager, force: true, cancellationToken: c).ConfigureAwait(false)),
+        ["LimitRange"] = new(
+            async (k, p, name, ns, c) => await k.CoreV1.PatchNamespacedLimitRangeAsync(p, name, ns, fieldManager: FieldManager, force: true, cancellationToken: c).ConfigureAwait(false)),
+        ["Deployment"] = new(
+            async (k, p, name, ns, c) => await k.AppsV1.PatchNamespacedDeploymentAsync(p, name, ns, fieldManager: FieldManager, force: true, cancellationToken: c).ConfigureAwait(false),
+            (k, name, ns, o, c) => k.AppsV1.DeleteNamespacedDeploymentAsync(name, ns, o, cancellationToken: c)),
+        ["NetworkPolicy"] = new(
+            async (k, p, name, ns, c) => await k.NetworkingV1.PatchNamespacedNetworkPolicyAsync(p, name, ns, fieldManager: FieldManager, force: true, cancellationToken: c).ConfigureAwait(false),
+            (k, name, ns, o, c) => k.NetworkingV1.DeleteNamespacedNetworkPolicyAsync(name, ns, o, cancellationToken: c)),
+        ["Role"] = new(
+            async (k, p, name, ns, c) => await k.RbacAuthorizationV1.PatchNamespacedRoleAsync(p, name, ns, fieldManager: FieldManager, force: true, cancellationToken: c).ConfigureAwait(false),
+            (k, name, ns, o, c) => k.RbacAuthorizationV1.DeleteNamespacedRoleAsync(name, ns, o, cancellationToken: c)),
+        ["RoleBinding"] = new(
+            async (k, p, name, ns, c) => await k.RbacAuthorizationV1.PatchNamespacedRoleBindingAsync(p, name, ns, fieldManager: FieldManager, force: true, cancellationToken: c).ConfigureAwait(false),
+            (k, name, ns, o, c) => k.RbacAuthorizationV1.DeleteNamespacedRoleBindingAsync(name, ns, o, cancellationToken: c)),
+    };
+
+    /// <summary>
     /// Server-side applies <paramref name="obj"/> with force, so the portal's field manager takes back any field
     /// someone else changed (drift repair), and an unchanged object is a no-op on the server (same resourceVersion).
     /// </summary>
@@ -43,23 +79,14 @@ public sealed partial class KubernetesApi
         ArgumentNullException.ThrowIfNull(obj);
         var name = obj.Metadata.Name;
         var ns = obj.Metadata.NamespaceProperty;
-        var patch = new V1Patch(obj, V1Patch.PatchType.ApplyPatch);
-        var applied = await _retry.RunAsync<IKubernetesObject<V1ObjectMeta>>($"apply {obj.Kind} {ns}/{name}", async c => obj switch
+        if (!Kinds.TryGetValue(obj.Kind ?? "", out var kind))
         {
-            V1Namespace => await Client.CoreV1.PatchNamespaceAsync(patch, name, fieldManager: FieldManager, force: true, cancellationToken: c).ConfigureAwait(false),
-            V1ConfigMap => await Client.CoreV1.PatchNamespacedConfigMapAsync(patch, name, ns, fieldManager: FieldManager, force: true, cancellationToken: c).ConfigureAwait(false),
-            V1Service => await Client.CoreV1.PatchNamespacedServiceAsync(patch, name, ns, fieldManager: FieldManager, force: true, cancellationToken: c).ConfigureAwait(false),
-            V1ServiceAccount => await Client.CoreV1.PatchNamespacedServiceAccountAsync(patch, name, ns, fieldManager: FieldManager, force: true, cancellationToken: c).ConfigureAwait(false),
-            V1ResourceQuota => await Client.CoreV1.PatchNamespacedResourceQuotaAsync(patch, name, ns, fieldManager: FieldManager, force: true, cancellationToken: c).ConfigureAwait(false),
-            V1LimitRange => await Client.CoreV1.PatchNamespacedLimitRangeAsync(patch, name, ns, fieldManager: FieldManager, force: true, cancellationToken: c).ConfigureAwait(false),
-            V1Deployment => await Client.AppsV1.PatchNamespacedDeploymentAsync(patch, name, ns, fieldManager: FieldManager, force: true, cancellationToken: c).ConfigureAwait(false),
-            V1StatefulSet => await Client.AppsV1.PatchNamespacedStatefulSetAsync(patch, name, ns, fieldManager: FieldManager, force: true, cancellationToken: c).ConfigureAwait(false),
-            V1NetworkPolicy => await Client.NetworkingV1.PatchNamespacedNetworkPolicyAsync(patch, name, ns, fieldManager: FieldManager, force: true, cancellationToken: c).ConfigureAwait(false),
-            V1Role => await Client.RbacAuthorizationV1.PatchNamespacedRoleAsync(patch, name, ns, fieldManager: FieldManager, force: true, cancellationToken: c).ConfigureAwait(false),
-            V1RoleBinding => await Client.RbacAuthorizationV1.PatchNamespacedRoleBindingAsync(patch, name, ns, fieldManager: FieldManager, force: true, cancellationToken: c).ConfigureAwait(false),
-            _ => throw new NotSupportedException($"The portal does not write {obj.Kind} objects."),
-        }, ct).ConfigureAwait(false);
-        Applied(_logger, obj.Kind, ns ?? "", name);
+            throw new NotSupportedException($"The portal does not write {obj.Kind} objects.");
+        }
+
+        var patch = new V1Patch(obj, V1Patch.PatchType.ApplyPatch);
+        var applied = await _retry.RunAsync($"apply {obj.Kind} {ns}/{name}", c => kind.Apply(Client, patch, name, ns, c), ct).ConfigureAwait(false);
+        Applied(_logger, obj.Kind!, ns ?? "", name);
         return (T)applied;
     }
 
@@ -70,6 +97,11 @@ public sealed partial class KubernetesApi
     /// <returns>False when there was nothing to delete (or it was another incarnation).</returns>
     public async Task<bool> DeleteAsync(string kind, string? @namespace, string name, string? uid, CancellationToken ct)
     {
+        if (Kinds.GetValueOrDefault(kind)?.Delete is not { } delete)
+        {
+            throw new NotSupportedException($"The portal does not delete {kind} objects.");
+        }
+
         var options = new V1DeleteOptions
         {
             PropagationPolicy = "Background",
@@ -77,21 +109,7 @@ public sealed partial class KubernetesApi
         };
         try
         {
-            await _retry.RunAsync($"delete {kind} {@namespace}/{name}", async c =>
-            {
-                _ = kind switch
-                {
-                    "Namespace" => await Client.CoreV1.DeleteNamespaceAsync(name, options, cancellationToken: c).ConfigureAwait(false) as object,
-                    "ConfigMap" => await Client.CoreV1.DeleteNamespacedConfigMapAsync(name, @namespace, options, cancellationToken: c).ConfigureAwait(false),
-                    "Service" => await Client.CoreV1.DeleteNamespacedServiceAsync(name, @namespace, options, cancellationToken: c).ConfigureAwait(false),
-                    "Deployment" => await Client.AppsV1.DeleteNamespacedDeploymentAsync(name, @namespace, options, cancellationToken: c).ConfigureAwait(false),
-                    "StatefulSet" => await Client.AppsV1.DeleteNamespacedStatefulSetAsync(name, @namespace, options, cancellationToken: c).ConfigureAwait(false),
-                    "NetworkPolicy" => await Client.NetworkingV1.DeleteNamespacedNetworkPolicyAsync(name, @namespace, options, cancellationToken: c).ConfigureAwait(false),
-                    "Role" => await Client.RbacAuthorizationV1.DeleteNamespacedRoleAsync(name, @namespace, options, cancellationToken: c).ConfigureAwait(false),
-                    "RoleBinding" => await Client.RbacAuthorizationV1.DeleteNamespacedRoleBindingAsync(name, @namespace, options, cancellationToken: c).ConfigureAwait(false),
-                    _ => throw new NotSupportedException($"The portal does not delete {kind} objects."),
-                };
-            }, ct).ConfigureAwait(false);
+            await _retry.RunAsync($"delete {kind} {@namespace}/{name}", c => delete(Client, name, @namespace, options, c), ct).ConfigureAwait(false);
         }
         catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound
                                                  || (uid is not null && ex.Response.StatusCode == HttpStatusCode.Conflict))
@@ -121,6 +139,11 @@ public sealed partial class KubernetesApi
             return null;
         }
     }
+
+    /// <summary>How to apply, and maybe delete, one kind: (client, patch, name, namespace) and (client, name, namespace, options).</summary>
+    sealed record WrittenKind(
+        Func<IKubernetes, V1Patch, string, string?, CancellationToken, Task<IKubernetesObject<V1ObjectMeta>>> Apply,
+        Func<IKubernetes, string, string?, V1DeleteOptions, CancellationToken, Task>? Delete = null);
 
     [LoggerMessage(LogLevel.Debug, "Applied {Kind} {Namespace}/{Name}")]
     static partial void Applied(ILogger logger, string kind, string @namespace, string name);

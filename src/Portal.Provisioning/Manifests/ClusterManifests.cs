@@ -18,10 +18,21 @@ public static class ClusterManifests
     /// <summary>The image's <c>spark</c> user (apache/spark images create it with this id).</summary>
     public const long SparkUserId = 185;
 
+    // Spark's own defaults (docs/spark-standalone.md, docs/configuration.md), set explicitly anyway; docs/spark.md, "Ports".
+
+    /// <summary>The master's RPC port, the one in spark:// URLs (<c>--port</c>).</summary>
     public const int MasterPort = 7077;
+
+    /// <summary>The master's web UI, which also serves the <c>/json/</c> status the reconciler reads (<c>--webui-port</c>).</summary>
     public const int MasterUiPort = 8080;
+
+    /// <summary>A worker's web UI (<c>--webui-port</c>).</summary>
     public const int WorkerUiPort = 8081;
+
+    /// <summary>A driver's UI and REST API (<c>spark.ui.port</c>); here the Connect server's, since it is the driver.</summary>
     public const int DriverUiPort = 4040;
+
+    /// <summary>The Spark Connect gRPC port that sc:// URLs name (<c>spark.connect.grpc.binding.port</c>).</summary>
     public const int ConnectPort = 15002;
 
     // Fixed so the ports are known; the intra-cluster NetworkPolicy allows every port anyway.
@@ -34,14 +45,19 @@ public static class ClusterManifests
     /// <summary>Annotation on pod templates carrying a hash of spark-defaults.conf, so a conf change rolls the pods.</summary>
     public const string ConfigHashAnnotation = Labels.Domain + "/config-hash";
 
+    /// <summary>Name of the root ConfigMap: the cluster's own name, so it is unique in the namespace.</summary>
     public static string RootName(Cluster cluster) => cluster.Name;
 
+    /// <summary>Name of the master's Deployment and Service; the Service name is the host in <see cref="MasterUrl"/>.</summary>
     public static string MasterName(Cluster cluster) => $"{cluster.Name}-master";
 
+    /// <summary>Name of the workers' Deployment.</summary>
     public static string WorkerName(Cluster cluster) => $"{cluster.Name}-worker";
 
+    /// <summary>Name of the Connect server's Deployment and Service; the Service name is the host in sc:// URLs.</summary>
     public static string ConnectName(Cluster cluster) => $"{cluster.Name}-connect";
 
+    /// <summary>Name of the NetworkPolicy from <see cref="IntraClusterPolicy"/>.</summary>
     public static string IntraClusterPolicyName(Cluster cluster) => $"{cluster.Name}-intra-cluster";
 
     /// <summary>URL workers and drivers use to reach the master.</summary>
@@ -57,7 +73,10 @@ public static class ClusterManifests
     /// <summary>
     /// The root object: spark-defaults.conf, labelled with the cluster id. It has no owner itself; it's the owner.
     /// </summary>
-    public static V1ConfigMap Root(Cluster cluster, string @namespace) => new()
+    /// <param name="cluster">The cluster.</param>
+    /// <param name="namespace">The tenant's namespace.</param>
+    /// <param name="uiProxyUrl">Where the portal serves this cluster's Spark UI (<see cref="UiProxyUrl"/>); null: Spark's own links.</param>
+    public static V1ConfigMap Root(Cluster cluster, string @namespace, string? uiProxyUrl = null) => new()
     {
         ApiVersion = "v1",
         Kind = "ConfigMap",
@@ -67,8 +86,20 @@ public static class ClusterManifests
             NamespaceProperty = @namespace,
             Labels = Labels.ForCluster(cluster, "config"),
         },
-        Data = new Dictionary<string, string> { [ConfFile] = SparkDefaults(cluster, @namespace) },
+        Data = new Dictionary<string, string> { [ConfFile] = SparkDefaults(cluster, @namespace, uiProxyUrl) },
     };
+
+    /// <summary>
+    /// The portal URL of a cluster's Spark UI, for <c>spark.ui.reverseProxyUrl</c>: absolute under
+    /// <paramref name="publicUrl"/> when the portal's public address is configured (the API server's service proxy
+    /// rewrites server-relative links in HTML, but not links to another host), else server-relative, which Spark
+    /// also accepts (docs/spark.md, "Reverse proxy").
+    /// </summary>
+    public static string UiProxyUrl(string? publicUrl, string tenant, Cluster cluster)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        return $"{publicUrl?.TrimEnd('/')}/spark/{Uri.EscapeDataString(tenant)}/{Uri.EscapeDataString(cluster.Name)}";
+    }
 
     /// <summary>The controller reference every other object of the cluster carries; needs the applied root's UID.</summary>
     public static V1OwnerReference OwnerReference(V1ConfigMap root) => new()
@@ -138,10 +169,12 @@ public static class ClusterManifests
         };
     }
 
+    /// <summary>The master's stable address: RPC for workers and drivers, and its web UI.</summary>
     public static V1Service MasterService(Cluster cluster, string @namespace, V1OwnerReference owner) =>
         Service(cluster, @namespace, owner, MasterName(cluster), "master",
             [ServicePort("spark", MasterPort), ServicePort("ui", MasterUiPort)]);
 
+    /// <summary>The Connect server's address: gRPC for clients, and its driver UI.</summary>
     public static V1Service ConnectService(Cluster cluster, string @namespace, V1OwnerReference owner) =>
         Service(cluster, @namespace, owner, ConnectName(cluster), "connect",
             [ServicePort("connect", ConnectPort), ServicePort("ui", DriverUiPort)]);
@@ -160,6 +193,7 @@ public static class ClusterManifests
     /// </summary>
     public const long TerminationGraceSeconds = 15;
 
+    /// <summary>The single Spark master, its daemon heap sized from the container's memory.</summary>
     public static V1Deployment MasterDeployment(Cluster cluster, string @namespace, V1OwnerReference owner)
     {
         var memory = SparkMemory.Master(SparkMemory.ContainerMiB(cluster.Spec.MasterMemory));
@@ -181,6 +215,10 @@ public static class ClusterManifests
         return Deployment(cluster, @namespace, owner, MasterName(cluster), "master", replicas: 1, container, "Recreate");
     }
 
+    /// <summary>
+    /// The workers, <see cref="ClusterSpec.Workers"/> replicas registering with the master; each leaves room beside
+    /// its daemon for one executor.
+    /// </summary>
     public static V1Deployment WorkerDeployment(Cluster cluster, string @namespace, V1OwnerReference owner)
     {
         var memory = SparkMemory.Worker(SparkMemory.ContainerMiB(cluster.Spec.WorkerMemory));
@@ -286,7 +324,7 @@ public static class ClusterManifests
     /// the same bytes. Written in java.util.Properties syntax, which is how Spark reads it
     /// (Utils.getPropertiesFromFile), so no value can run on into the next line.
     /// </summary>
-    public static string SparkDefaults(Cluster cluster, string @namespace)
+    public static string SparkDefaults(Cluster cluster, string @namespace, string? uiProxyUrl = null)
     {
         var memory = SparkMemory.Worker(SparkMemory.ContainerMiB(cluster.Spec.WorkerMemory));
         var conf = new SortedDictionary<string, string>(StringComparer.Ordinal)
@@ -310,6 +348,15 @@ public static class ClusterManifests
         conf["spark.ui.port"] = Invariant(DriverUiPort);
         conf["spark.connect.grpc.binding.port"] = Invariant(ConnectPort);
         conf["spark.local.dir"] = $"{ScratchDir}/local";
+        if (uiProxyUrl is not null)
+        {
+            // The master proxies its workers' and applications' UIs and every UI links under this URL, so the portal
+            // needs one route per cluster and no pod address ever reaches a browser.
+            conf["spark.ui.reverseProxy"] = "true";
+            conf["spark.ui.reverseProxyUrl"] = uiProxyUrl;
+            // The portal proxies the UIs read-only (GET and HEAD), so no kill button that could not work is shown.
+            conf["spark.ui.killEnabled"] = "false";
+        }
 
         return PropertiesFormat.Write(conf);
     }

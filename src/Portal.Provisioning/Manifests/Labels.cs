@@ -12,11 +12,22 @@ public static class Labels
     /// <summary>Prefix of the portal's own label keys.</summary>
     public const string Domain = "spark-portal.io";
 
+    /// <summary>Recommended label: the application, "spark" for cluster objects, "spark-portal-tenant" for tenant ones.</summary>
     public const string Name = "app.kubernetes.io/name";
+
+    /// <summary>Recommended label: the cluster's name, unique within its namespace.</summary>
     public const string Instance = "app.kubernetes.io/instance";
+
+    /// <summary>Recommended label: the object's role, e.g. master, worker, connect.</summary>
     public const string Component = "app.kubernetes.io/component";
+
+    /// <summary>Recommended label: the Spark version, left off when it isn't a valid label value.</summary>
     public const string Version = "app.kubernetes.io/version";
+
+    /// <summary>Recommended label: always <see cref="Manager"/>.</summary>
     public const string PartOf = "app.kubernetes.io/part-of";
+
+    /// <summary>Recommended label: always <see cref="Manager"/>; <see cref="ManagedSelector"/> finds what the portal owns.</summary>
     public const string ManagedBy = "app.kubernetes.io/managed-by";
 
     /// <summary>Id of the tenant row an object belongs to.</summary>

@@ -68,6 +68,22 @@ public sealed class ClusterLifetime(IDbContextFactory<PortalDb> dbs, ClusterWrit
     /// <exception cref="DbUpdateConcurrencyException">Another write won the race; the caller may retry.</exception>
     public async Task<LifetimeChange> ExtendAsync(Guid clusterId, TimeSpan by, string actor, CancellationToken ct)
     {
+        // The reconciler's status writes bump the row's version all the time; a lost race is decided again on the
+        // fresh row rather than surfacing as a 500.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await TryExtendAsync(clusterId, by, actor, ct).ConfigureAwait(false);
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < 5)
+            {
+            }
+        }
+    }
+
+    async Task<LifetimeChange> TryExtendAsync(Guid clusterId, TimeSpan by, string actor, CancellationToken ct)
+    {
         await using var db = await dbs.CreateDbContextAsync(ct).ConfigureAwait(false);
         var cluster = await db.Clusters.SingleOrDefaultAsync(c => c.Id == clusterId, ct).ConfigureAwait(false);
         if (cluster is null)

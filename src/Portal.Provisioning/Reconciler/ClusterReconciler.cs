@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using k8s;
 using k8s.Autorest;
@@ -5,6 +7,7 @@ using k8s.Models;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Portal.Core;
 using Portal.Core.Audit;
 using Portal.Core.Clusters;
 using Portal.Core.Data;
@@ -30,12 +33,14 @@ public sealed partial class ClusterReconciler
     readonly KubernetesOptions _options;
     readonly TimeProvider _time;
     readonly ILogger<ClusterReconciler> _logger;
+    readonly string? _publicUrl;
 
     /// <summary>Creates the reconciler.</summary>
     public ClusterReconciler(IDbContextFactory<PortalDb> dbs, KubernetesApi kube, SparkObserver spark, IOptions<KubernetesOptions> options,
-        TimeProvider time, ILogger<ClusterReconciler> logger)
+        TimeProvider time, ILogger<ClusterReconciler> logger, IOptions<PortalOptions>? portal = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _publicUrl = portal?.Value.PublicUrl;
         _dbs = dbs;
         _kube = kube;
         _spark = spark;
@@ -76,6 +81,8 @@ public sealed partial class ClusterReconciler
         }
 
         var tenant = await db.Tenants.AsNoTracking().SingleAsync(t => t.Id == cluster.TenantId, ct).ConfigureAwait(false);
+        Activity.Current?.SetTag("portal.tenant", tenant.Slug).SetTag("portal.cluster", cluster.Name);
+        var live = new LiveClusterObjects(_kube, cluster.Id, tenant.Namespace);
         var now = _time.GetUtcNow();
         if (!cluster.IsDeleting && now >= cluster.ExpiresAt)
         {
@@ -84,7 +91,7 @@ public sealed partial class ClusterReconciler
 
         if (cluster.IsDeleting)
         {
-            return await DeleteAsync(db, cluster, tenant.Namespace, ct).ConfigureAwait(false);
+            return await DeleteAsync(db, cluster, live, ct).ConfigureAwait(false);
         }
 
         // The tenant reconciler makes the namespace; until it exists there is nowhere to put anything.
@@ -101,7 +108,7 @@ public sealed partial class ClusterReconciler
             await TransitionAsync(db, cluster, ClusterPhase.Provisioning, "Applying", "Applying the cluster's objects", ct).ConfigureAwait(false);
         }
 
-        if (await ApplyAsync(db, cluster, tenant.Namespace, ct).ConfigureAwait(false) is { } refused)
+        if (await ApplyAsync(db, cluster, tenant, live, ct).ConfigureAwait(false) is { } refused)
         {
             return refused;
         }
@@ -113,19 +120,27 @@ public sealed partial class ClusterReconciler
             await TransitionAsync(db, cluster, ClusterPhase.Starting, "Applied", "Every object is applied; waiting for pods", ct).ConfigureAwait(false);
         }
 
-        var observed = await ObserveAsync(cluster, tenant.Namespace, ct).ConfigureAwait(false);
+        var observed = await ObserveAsync(live, ct).ConfigureAwait(false);
         // Spark is asked only once its master's pod is up: before that the proxy can only say "no endpoints".
         var spark = ClusterHealth.MasterPodReady(cluster, observed)
             ? await _spark.ObserveAsync(cluster, tenant.Namespace, ct).ConfigureAwait(false)
             : SparkObservation.None;
         var assessment = ClusterHealth.Assess(cluster, observed, spark, wasRunning: cluster.Status.RunningSince is not null);
+        var firstRunning = cluster.Status.RunningSince is null;
         await RecordAsync(db, cluster, tenant.Namespace, assessment, spark, ct).ConfigureAwait(false);
+        if (firstRunning && cluster.Status.RunningSince is { } runningSince)
+        {
+            // RecordAsync stamps RunningSince once, at the first Running: the wait a person had after asking.
+            PortalTelemetry.TimeToRunning.Record((runningSince - cluster.CreatedAt).TotalSeconds,
+                new KeyValuePair<string, object?>(PortalTelemetry.TenantTag, tenant.Slug));
+        }
+
 
         var idleEnd = IdleDeadline(cluster, tenant.Policy);
         if (idleEnd is { } idleUntil && _time.GetUtcNow() >= idleUntil)
         {
             await EndIdleAsync(db, cluster, tenant, ct).ConfigureAwait(false);
-            return await DeleteAsync(db, cluster, tenant.Namespace, ct).ConfigureAwait(false);
+            return await DeleteAsync(db, cluster, live, ct).ConfigureAwait(false);
         }
 
         // A converged cluster is looked at again when its Spark status is due, or at the next deadline (expiry, the
@@ -197,24 +212,30 @@ public sealed partial class ClusterReconciler
 
     /// <summary>Applies the root, then everything owned by it, then removes children the spec no longer has.</summary>
     /// <returns>Null when applied; otherwise the result of a refusal that was recorded as Failed.</returns>
-    async Task<ReconcileResult?> ApplyAsync(PortalDb db, Cluster cluster, string @namespace, CancellationToken ct)
+    async Task<ReconcileResult?> ApplyAsync(PortalDb db, Cluster cluster, Tenant tenant, LiveClusterObjects live, CancellationToken ct)
     {
-        IReadOnlyList<IKubernetesObject<V1ObjectMeta>> children;
+        var @namespace = tenant.Namespace;
+        if (!TryRender(() => ClusterManifests.Root(cluster, @namespace, ClusterManifests.UiProxyUrl(_publicUrl, tenant.Slug, cluster)), out var desiredRoot, out var invalid))
+        {
+            return await InvalidSpecAsync(db, cluster, invalid, ct).ConfigureAwait(false);
+        }
+
+        IReadOnlyList<IKubernetesObject<V1ObjectMeta>>? children;
         V1ConfigMap root;
         try
         {
-            root = await _kube.ApplyAsync(ClusterManifests.Root(cluster, @namespace), ct).ConfigureAwait(false);
-            children = ClusterManifests.Children(cluster, @namespace, ClusterManifests.OwnerReference(root));
+            root = await _kube.ApplyAsync(desiredRoot, ct).ConfigureAwait(false);
+            // Outside the rendering: a root without a UID is the server's doing, not the spec's.
+            var owner = ClusterManifests.OwnerReference(root);
+            if (!TryRender(() => ClusterManifests.Children(cluster, @namespace, owner), out children, out invalid))
+            {
+                return await InvalidSpecAsync(db, cluster, invalid, ct).ConfigureAwait(false);
+            }
+
             foreach (var child in children)
             {
                 await _kube.ApplyAsync(child, ct).ConfigureAwait(false);
             }
-        }
-        catch (ArgumentException ex)
-        {
-            // The spec itself can't be rendered: retrying won't help, only a new spec will.
-            await RecordFailureAsync(db, cluster, "InvalidSpec", ex.Message, ct).ConfigureAwait(false);
-            return ReconcileResult.Done;
         }
         catch (HttpOperationException ex) when (ex.Response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.UnprocessableEntity)
         {
@@ -226,39 +247,63 @@ public sealed partial class ClusterReconciler
             return ReconcileResult.After(Waiting * 10);
         }
 
-        await PruneAsync(cluster, @namespace, root, children, ct).ConfigureAwait(false);
+        await PruneAsync(live, root, children, ct).ConfigureAwait(false);
         return null;
+    }
+
+    /// <summary>
+    /// Renders manifests from the row. The manifests are pure functions of the spec, so what they refuse (a
+    /// quantity Kubernetes can't parse, say, in a row the API's validation never saw) only a new spec can fix.
+    /// </summary>
+    static bool TryRender<T>(Func<T> render, [NotNullWhen(true)] out T? rendered, [NotNullWhen(false)] out string? error)
+        where T : class
+    {
+        try
+        {
+            rendered = render();
+            error = null;
+            return true;
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException)
+        {
+            rendered = null;
+            error = ex.Message;
+            return false;
+        }
+    }
+
+    // The spec itself can't be rendered: retrying won't help, only a new spec will.
+    async Task<ReconcileResult> InvalidSpecAsync(PortalDb db, Cluster cluster, string message, CancellationToken ct)
+    {
+        await RecordFailureAsync(db, cluster, "InvalidSpec", message, ct).ConfigureAwait(false);
+        return ReconcileResult.Done;
     }
 
     // Children the spec dropped (a Connect server switched off) are deleted by name; the label selector limits the
     // search to this cluster's objects.
-    async Task PruneAsync(Cluster cluster, string @namespace, V1ConfigMap root, IReadOnlyList<IKubernetesObject<V1ObjectMeta>> children, CancellationToken ct)
+    static async Task PruneAsync(LiveClusterObjects live, V1ConfigMap root, IReadOnlyList<IKubernetesObject<V1ObjectMeta>> children, CancellationToken ct)
     {
         var wanted = children.Select(c => (c.Kind, c.Metadata.Name)).Append(("ConfigMap", root.Metadata.Name)).ToHashSet();
-        var selector = Labels.SelectorFor(cluster.Id);
-        var deployments = await _kube.ReadAsync("list deployments", (k, c) => k.AppsV1.ListNamespacedDeploymentAsync(@namespace, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
-        var services = await _kube.ReadAsync("list services", (k, c) => k.CoreV1.ListNamespacedServiceAsync(@namespace, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
-        var existing = deployments.Items.Select(d => ("Deployment", d.Metadata.Name))
-            .Concat(services.Items.Select(s => ("Service", s.Metadata.Name)));
+        var existing = (await live.DeploymentsAsync(ct).ConfigureAwait(false)).Select(d => ("Deployment", d.Metadata.Name))
+            .Concat((await live.ServicesAsync(ct).ConfigureAwait(false)).Select(s => ("Service", s.Metadata.Name)))
+            .ToList();
         foreach (var (kind, name) in existing.Where(e => !wanted.Contains(e)))
         {
-            await _kube.DeleteAsync(kind, @namespace, name, uid: null, ct).ConfigureAwait(false);
+            await live.DeleteAsync(kind, name, uid: null, ct).ConfigureAwait(false);
         }
     }
 
-    async Task<ObservedCluster> ObserveAsync(Cluster cluster, string @namespace, CancellationToken ct)
+    static async Task<ObservedCluster> ObserveAsync(LiveClusterObjects live, CancellationToken ct)
     {
-        var selector = Labels.SelectorFor(cluster.Id);
-        var podSelector = $"{Labels.ClusterId}={cluster.Id}";
-        var deployments = await _kube.ReadAsync("list deployments", (k, c) => k.AppsV1.ListNamespacedDeploymentAsync(@namespace, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
-        var pods = await _kube.ReadAsync("list pods", (k, c) => k.CoreV1.ListNamespacedPodAsync(@namespace, labelSelector: podSelector, cancellationToken: c), ct).ConfigureAwait(false);
-        var events = await _kube.ReadAsync("list events", (k, c) => k.CoreV1.ListNamespacedEventAsync(@namespace, cancellationToken: c), ct).ConfigureAwait(false);
-        var uids = deployments.Items.Select(d => d.Metadata.Uid).Concat(pods.Items.Select(p => p.Metadata.Uid)).ToHashSet();
-        var names = deployments.Items.Select(d => d.Metadata.Name).ToHashSet();
+        var deployments = await live.DeploymentsAsync(ct).ConfigureAwait(false);
+        var pods = await live.PodsAsync(ct).ConfigureAwait(false);
+        var events = await live.EventsAsync(ct).ConfigureAwait(false);
+        var uids = deployments.Select(d => d.Metadata.Uid).Concat(pods.Select(p => p.Metadata.Uid)).ToHashSet();
+        var names = deployments.Select(d => d.Metadata.Name).ToHashSet();
         return new ObservedCluster(
-            deployments.Items.ToList(),
-            pods.Items.ToList(),
-            events.Items.Where(e => e.InvolvedObject is { } o && (uids.Contains(o.Uid) || IsReplicaSetOf(o, names))).ToList());
+            [.. deployments],
+            [.. pods],
+            events.Where(e => e.InvolvedObject is { } o && (uids.Contains(o.Uid) || IsReplicaSetOf(o, names))).ToList());
     }
 
     // A ReplicaSet is named "<deployment>-<hash>" with no dash in the hash, so "etl-worker-5d8f" belongs to
@@ -273,17 +318,17 @@ public sealed partial class ClusterReconciler
     /// with the cluster id is left. Anything whose owner is already gone is deleted directly, so a cluster whose
     /// root was lost still ends with an empty namespace.
     /// </summary>
-    async Task<ReconcileResult> DeleteAsync(PortalDb db, Cluster cluster, string @namespace, CancellationToken ct)
+    async Task<ReconcileResult> DeleteAsync(PortalDb db, Cluster cluster, LiveClusterObjects live, CancellationToken ct)
     {
         if (cluster.Status.Phase != ClusterPhase.Deleting)
         {
             await TransitionAsync(db, cluster, ClusterPhase.Deleting, "DeletionRequested", "Deleting the cluster's objects", ct).ConfigureAwait(false);
         }
 
-        var remaining = await RemainingAsync(cluster.Id, @namespace, ct).ConfigureAwait(false);
+        var remaining = await RemainingAsync(live, ct).ConfigureAwait(false);
         foreach (var (kind, name, uid) in remaining.Where(r => r.Kind != "Pod"))
         {
-            await _kube.DeleteAsync(kind, @namespace, name, uid, ct).ConfigureAwait(false);
+            await live.DeleteAsync(kind, name, uid, ct).ConfigureAwait(false);
         }
 
         if (remaining.Count > 0)
@@ -301,24 +346,22 @@ public sealed partial class ClusterReconciler
         return ReconcileResult.Done;
     }
 
-    async Task<List<(string Kind, string Name, string Uid)>> RemainingAsync(Guid clusterId, string @namespace, CancellationToken ct)
+    static async Task<List<(string Kind, string Name, string Uid)>> RemainingAsync(LiveClusterObjects live, CancellationToken ct)
     {
-        var selector = Labels.SelectorFor(clusterId);
-        var podSelector = $"{Labels.ClusterId}={clusterId}";
-        var configMaps = await _kube.ReadAsync("list configmaps", (k, c) => k.CoreV1.ListNamespacedConfigMapAsync(@namespace, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
-        var deployments = await _kube.ReadAsync("list deployments", (k, c) => k.AppsV1.ListNamespacedDeploymentAsync(@namespace, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
-        var services = await _kube.ReadAsync("list services", (k, c) => k.CoreV1.ListNamespacedServiceAsync(@namespace, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
-        var policies = await _kube.ReadAsync("list networkpolicies", (k, c) => k.NetworkingV1.ListNamespacedNetworkPolicyAsync(@namespace, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
-        var pods = await _kube.ReadAsync("list pods", (k, c) => k.CoreV1.ListNamespacedPodAsync(@namespace, labelSelector: podSelector, cancellationToken: c), ct).ConfigureAwait(false);
+        var configMaps = await live.ConfigMapsAsync(ct).ConfigureAwait(false);
+        var deployments = await live.DeploymentsAsync(ct).ConfigureAwait(false);
+        var services = await live.ServicesAsync(ct).ConfigureAwait(false);
+        var policies = await live.NetworkPoliciesAsync(ct).ConfigureAwait(false);
+        var pods = await live.PodsAsync(ct).ConfigureAwait(false);
 
         // Root first: deleting it lets the garbage collector take the rest in one go.
         return
         [
-            .. configMaps.Items.Select(o => ("ConfigMap", o.Metadata.Name, o.Metadata.Uid)),
-            .. deployments.Items.Select(o => ("Deployment", o.Metadata.Name, o.Metadata.Uid)),
-            .. services.Items.Select(o => ("Service", o.Metadata.Name, o.Metadata.Uid)),
-            .. policies.Items.Select(o => ("NetworkPolicy", o.Metadata.Name, o.Metadata.Uid)),
-            .. pods.Items.Select(o => ("Pod", o.Metadata.Name, o.Metadata.Uid)),
+            .. configMaps.Select(o => ("ConfigMap", o.Metadata.Name, o.Metadata.Uid)),
+            .. deployments.Select(o => ("Deployment", o.Metadata.Name, o.Metadata.Uid)),
+            .. services.Select(o => ("Service", o.Metadata.Name, o.Metadata.Uid)),
+            .. policies.Select(o => ("NetworkPolicy", o.Metadata.Name, o.Metadata.Uid)),
+            .. pods.Select(o => ("Pod", o.Metadata.Name, o.Metadata.Uid)),
         ];
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using k8s;
 using k8s.Models;
 using Microsoft.EntityFrameworkCore;
@@ -64,6 +65,7 @@ public sealed partial class TenantReconciler
             return ReconcileResult.Done;
         }
 
+        Activity.Current?.SetTag("portal.tenant", tenant.Slug);
         if (tenant.DeletionRequestedAt is not null)
         {
             return await DeleteAsync(db, tenant, ct).ConfigureAwait(false);

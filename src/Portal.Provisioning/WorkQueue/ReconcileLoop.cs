@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Portal.Core;
 
 namespace Portal.Provisioning.WorkQueue;
 
@@ -30,27 +32,40 @@ public sealed partial class ReconcileLoop<TKey>(
             return false;
         }
 
+        // One span per pass, a root of its own: the reconcilers add the tenant and cluster once they have read them.
+        using var activity = PortalTelemetry.ActivitySource.StartActivity($"reconcile {name}", ActivityKind.Internal, parentContext: default);
+        activity?.SetTag($"portal.{name}.id", key.ToString());
+        var started = Stopwatch.GetTimestamp();
+        var outcome = "done";
         try
         {
             var result = await reconcile(key, ct).ConfigureAwait(false);
             queue.Forget(key);
             if (result.RequeueAfter is { } delay)
             {
+                outcome = "requeued";
                 queue.AddAfter(key, delay);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // Shutting down; the next leader (or start) picks the key up from its resync.
+            outcome = "cancelled";
         }
         catch (Exception ex)
         {
+            outcome = "failed";
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            PortalTelemetry.ReconcileErrors.Add(1, new KeyValuePair<string, object?>(PortalTelemetry.KindTag, name));
             var delay = queue.AddRateLimited(key);
             ReconcileFailed(logger, ex, name, key.ToString() ?? "", queue.Failures(key), delay.TotalSeconds);
         }
         finally
         {
             queue.Done(key);
+            var kind = new KeyValuePair<string, object?>(PortalTelemetry.KindTag, name);
+            PortalTelemetry.ReconcilePasses.Add(1, kind, new KeyValuePair<string, object?>(PortalTelemetry.OutcomeTag, outcome));
+            PortalTelemetry.ReconcileDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, kind);
         }
 
         return true;

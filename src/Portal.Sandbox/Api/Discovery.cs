@@ -82,6 +82,7 @@ internal static class Discovery
             {
                 resources.Add(new JsonObject { ["name"] = "pods/log", ["singularName"] = "", ["namespaced"] = true, ["kind"] = "Pod", ["verbs"] = new JsonArray("get") });
                 resources.Add(Proxy("pods", "PodProxyOptions"));
+                resources.Add(new JsonObject { ["name"] = "pods/portforward", ["singularName"] = "", ["namespaced"] = true, ["kind"] = "PodPortForwardOptions", ["verbs"] = new JsonArray("create", "get") });
             }
             if (kind == ResourceCatalog.Services) resources.Add(Proxy("services", "ServiceProxyOptions"));
             if (kind == ResourceCatalog.Namespaces) resources.Add(new JsonObject

@@ -91,7 +91,8 @@ internal sealed partial class ServiceProxy(Registry registry, SparkSimulation sp
         var address = $"{pod.Str("status", "podIP") ?? ""}:{port}";
         var listener = spark.ListenerOn(pod, port);
         // REVIEW: Spark's RPC port closes a connection that speaks HTTP; the proxy reports the EOF.
-        if (listener == Listener.NotHttp) throw ServiceUnavailable("error trying to reach service: EOF");
+        // A Connect server's gRPC port speaks HTTP/2 only, and closes an HTTP/1.1 connection too.
+        if (listener == Listener.NotHttp || listener is Listener.ConnectServer) throw ServiceUnavailable("error trying to reach service: EOF");
         if (listener == Listener.Refused) throw ServiceUnavailable($"error trying to reach service: dial tcp {address}: connect: connection refused");
         await SparkHttp.Serve(http, listener, path);
     }

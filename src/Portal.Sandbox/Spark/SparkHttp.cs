@@ -16,6 +16,8 @@ internal static class SparkHttp
 
     public static Task Serve(HttpContext http, Listener listener, string path)
     {
+        if (listener is Listener.MasterUi { State.ProxyBase: not null } master && path.StartsWith("/proxy/", StringComparison.Ordinal))
+            return Proxy(http, master, path);
         if (http.Request.Method is not ("GET" or "HEAD")) return Write(http, 405, Html, SparkPages.JettyError(405, "Method Not Allowed", path));
         var trimmed = path.Length > 1 ? path.TrimEnd('/') : path;
         return listener switch
@@ -34,6 +36,25 @@ internal static class SparkHttp
             },
             Listener.DriverUi d => Driver(http, d.State, trimmed, path),
             _ => NotFound(http, path),
+        };
+    }
+
+    /// <summary>
+    /// The master's reverse proxy (MasterWebUI.addProxy, JettyUtils' ProxyServlet): <c>/proxy/{id}{rest}</c> goes to
+    /// that worker's or application's UI address with <c>{rest}</c> appended (createProxyURI), the query kept. An id
+    /// the master doesn't know is refused with 403 (rewriteTarget null); a target that refuses is a 502.
+    /// </summary>
+    static Task Proxy(HttpContext http, Listener.MasterUi master, string path)
+    {
+        var afterPrefix = path["/proxy/".Length..];
+        var slash = afterPrefix.IndexOf('/', StringComparison.Ordinal);
+        var id = slash < 0 ? afterPrefix : afterPrefix[..slash];
+        var rest = slash < 0 ? "/" : afterPrefix[slash..];
+        return master.Proxy(id) switch
+        {
+            null => Write(http, 403, Html, SparkPages.JettyError(403, "Forbidden", path)),
+            var target and (Listener.MasterUi or Listener.WorkerUi or Listener.DriverUi) => Serve(http, target, rest),
+            _ => Write(http, 502, Html, SparkPages.JettyError(502, "Bad Gateway", path)),
         };
     }
 

@@ -76,14 +76,19 @@ internal sealed class JobEntry(int id, string description, DateTime submitted)
 
 internal sealed record WorkerView(string Id, string Host, int Port, string WebUiAddress, int Cores, int CoresUsed, int Memory, int MemoryUsed, string State, long LastHeartbeat);
 
-internal sealed record AppView(string Id, long StartTime, string Name, int Cores, string User, int MemoryPerExecutor, DateTime SubmitDate, string State, long Duration, long? EndTime, int? MaxCores);
+/// <summary>An application as the master shows it; <paramref name="UiUrl"/> is its driver's UI (ApplicationDescription.appUiUrl), if it has one here.</summary>
+internal sealed record AppView(string Id, long StartTime, string Name, int Cores, string User, int MemoryPerExecutor, DateTime SubmitDate, string State, long Duration, long? EndTime, int? MaxCores, string? UiUrl);
 
 internal sealed record ExecutorView(int Id, int Cores, int Memory, AppView App);
 
-internal sealed record MasterSnapshot(string Url, string WebUiUrl, string Version, IReadOnlyList<WorkerView> Workers, IReadOnlyList<AppView> ActiveApps, IReadOnlyList<AppView> CompletedApps);
+/// <summary>A master's state; <paramref name="ProxyBase"/> is spark.ui.proxyBase when it runs as reverse proxy, else null.</summary>
+internal sealed record MasterSnapshot(string Url, string WebUiUrl, string Version, string? ProxyBase, IReadOnlyList<WorkerView> Workers, IReadOnlyList<AppView> ActiveApps, IReadOnlyList<AppView> CompletedApps);
 
 internal sealed record WorkerSnapshot(string Id, string MasterUrl, string MasterWebUiUrl, int Cores, int CoresUsed, int Memory, int MemoryUsed, IReadOnlyList<ExecutorView> Executors, string Version, string WebUiUrl);
 
 internal sealed record JobView(int Id, string Description, DateTime Submitted, DateTime? Completed, string Status);
 
 internal sealed record DriverSnapshot(string AppId, string Name, DateTime Started, string User, string Version, IReadOnlyList<JobView> Jobs);
+
+/// <summary>A Connect server as its gRPC service knows itself: which process (a restart is another), its Spark version and conf.</summary>
+internal sealed record ConnectServerInfo(string ProcessId, string Namespace, string PodName, string SparkVersion, IReadOnlyDictionary<string, string> Conf);

@@ -31,7 +31,7 @@ internal static class SparkPages
         body.Append(Table(["Worker Id", "Address", "State", "Cores", "Memory"], s.Workers.Select(w => new[]
         {
             // MasterPage links alive workers only.
-            w.State == "ALIVE" ? $"<a href=\"{HtmlEncode(w.WebUiAddress)}\">{HtmlEncode(w.Id)}</a>" : HtmlEncode(w.Id),
+            w.State == "ALIVE" ? $"<a href=\"{HtmlEncode(Href(s.ProxyBase, w.Id, w.WebUiAddress))}\">{HtmlEncode(w.Id)}</a>" : HtmlEncode(w.Id),
             HtmlEncode($"{w.Host}:{w.Port}"),
             w.State,
             $"{w.Cores} ({w.CoresUsed} Used)",
@@ -39,16 +39,25 @@ internal static class SparkPages
         })));
         string[] appHeaders = ["Application ID", "Name", "Cores", "Memory per Executor", "Submitted Time", "User", "State", "Duration"];
         body.Append(CultureInfo.InvariantCulture, $"<h4 id=\"running-app\">Running Applications ({s.ActiveApps.Count})</h4>\n");
-        body.Append(Table(appHeaders, s.ActiveApps.OrderByDescending(a => a.StartTime).Select(AppRow)));
+        body.Append(Table(appHeaders, s.ActiveApps.OrderByDescending(a => a.StartTime).Select(a => AppRow(a, s.ProxyBase, finished: false))));
         body.Append(CultureInfo.InvariantCulture, $"<h4 id=\"completed-app\">Completed Applications ({s.CompletedApps.Count})</h4>\n");
-        body.Append(Table(appHeaders, s.CompletedApps.OrderByDescending(a => a.EndTime).Select(AppRow)));
+        body.Append(Table(appHeaders, s.CompletedApps.OrderByDescending(a => a.EndTime).Select(a => AppRow(a, s.ProxyBase, finished: true))));
         return Page($"Spark Master at {s.Url}", s.Version, body.ToString());
     }
 
-    static string[] AppRow(AppView a) =>
+    /// <summary>
+    /// UIUtils.makeHref: under reverse proxy <c>{spark.ui.proxyBase}/proxy/{id}</c> (no trailing slash), else the
+    /// daemon's own address.
+    /// </summary>
+    static string Href(string? proxyBase, string id, string address) => proxyBase is null ? address : $"{proxyBase}/proxy/{id}";
+
+    static string[] AppRow(AppView a, string? proxyBase, bool finished) =>
     [
         $"<a href=\"app?appId={UrlEncode(a.Id)}\">{HtmlEncode(a.Id)}</a>",
-        HtmlEncode(a.Name),
+        // MasterPage links an unfinished app's name to its UI. NOTE: an app the test hooks started has no UI here.
+        !finished && (proxyBase is not null || a.UiUrl is not null)
+            ? $"<a href=\"{HtmlEncode(Href(proxyBase, a.Id, a.UiUrl ?? ""))}\">{HtmlEncode(a.Name)}</a>"
+            : HtmlEncode(a.Name),
         a.Cores.ToString(CultureInfo.InvariantCulture),
         Megabytes(a.MemoryPerExecutor),
         a.SubmitDate.ToString("yyyy/MM/dd HH:mm:ss", CultureInfo.InvariantCulture),

@@ -26,7 +26,8 @@ internal sealed record SparkProcess(
     string AppName,
     string User,
     string SparkVersion,
-    JsonObject? LivenessProbe)
+    JsonObject? LivenessProbe,
+    IReadOnlyDictionary<string, string> SparkConf)
 {
     const string MasterClass = "org.apache.spark.deploy.master.Master";
     const string WorkerClass = "org.apache.spark.deploy.worker.Worker";
@@ -46,14 +47,20 @@ internal sealed record SparkProcess(
     /// <summary>spark.executor.memory, default 1g (docs/configuration.md).</summary>
     public int ExecutorMemoryMb => Conf.TryGetValue("spark.executor.memory", out var v) && SparkMemory.ToMb(v, defaultUnit: 'm') is { } mb ? mb : 1024;
 
-    /// <summary>The Spark processes of <paramref name="pod"/>, one per recognised container.</summary>
-    public static IEnumerable<SparkProcess> In(JsonObject pod)
+    /// <summary>The Connect server's gRPC port: spark.connect.grpc.binding.port, default 15002 (Connect's config).</summary>
+    public int ConnectPort => SparkConf.TryGetValue("spark.connect.grpc.binding.port", out var v) && int.TryParse(v, CultureInfo.InvariantCulture, out var p) ? p : 15002;
+
+    /// <summary>
+    /// The Spark processes of <paramref name="pod"/>, one per recognised container; <paramref name="configMap"/> finds a
+    /// ConfigMap of the pod's namespace by name, for a spark-defaults.conf mounted from one.
+    /// </summary>
+    public static IEnumerable<SparkProcess> In(JsonObject pod, Func<string, JsonObject?>? configMap = null)
     {
         foreach (var container in pod.Objects("spec", "containers"))
-            if (Recognise(pod, container) is { } process) yield return process;
+            if (Recognise(pod, container, configMap ?? (_ => null)) is { } process) yield return process;
     }
 
-    static SparkProcess? Recognise(JsonObject pod, JsonObject container)
+    static SparkProcess? Recognise(JsonObject pod, JsonObject container, Func<string, JsonObject?> configMap)
     {
         var env = Environment(pod, container);
         var argv = container.Arr("command").Concat(container.Arr("args"))
@@ -75,6 +82,10 @@ internal sealed record SparkProcess(
         int Port(string? text, int fallback) => int.TryParse(text, CultureInfo.InvariantCulture, out var p) ? p : fallback;
         env.TryGetValue("SPARK_USER", out var user);
         var common = (Name: container.Str("name") ?? "", User: user is { Length: > 0 } ? user : "spark", Version: VersionOf(container.Str("image")));
+        // NOTE: Conf (the command line's --conf) drives the scheduling simulation as before; SparkConf adds
+        // spark-defaults.conf and is what the daemons' own configuration answers (reverse proxy, Connect's Config RPC).
+        Dictionary<string, string> Effective(IReadOnlyDictionary<string, string> commandLine) =>
+            SparkConfFiles.Effective(pod, container, env, commandLine, configMap);
 
         switch (role)
         {
@@ -84,7 +95,8 @@ internal sealed record SparkProcess(
                     Arg("--host", "-h", "--ip", "-i") ?? env.GetValueOrDefault("SPARK_MASTER_HOST") ?? podIp,
                     Port(Arg("--port", "-p") ?? env.GetValueOrDefault("SPARK_MASTER_PORT"), 7077),
                     Port(Arg("--webui-port") ?? env.GetValueOrDefault("SPARK_MASTER_WEBUI_PORT"), 8080),
-                    null, 0, 0, false, conf, "", common.User, common.Version, null);
+                    null, 0, 0, false, conf, "", common.User, common.Version, null,
+                    Effective(SparkConfFiles.SystemProperties(env.GetValueOrDefault("SPARK_DAEMON_JAVA_OPTS"), env.GetValueOrDefault("SPARK_MASTER_OPTS"))));
             case SparkRole.Worker:
             {
                 // WorkerArguments: SPARK_WORKER_CORES / SPARK_WORKER_MEMORY, overridden by --cores / --memory.
@@ -99,16 +111,24 @@ internal sealed record SparkProcess(
                     cores, memory,
                     // spark.worker.preferConfiguredMasterAddress (apache/spark#17821), set through SPARK_WORKER_OPTS.
                     Regex.IsMatch(opts, @"-Dspark\.worker\.preferConfiguredMasterAddress=true\b", RegexOptions.IgnoreCase, TimeSpan.FromSeconds(1)),
-                    conf, "", common.User, common.Version, null);
+                    conf, "", common.User, common.Version, null,
+                    Effective(SparkConfFiles.SystemProperties(env.GetValueOrDefault("SPARK_DAEMON_JAVA_OPTS"), opts)));
             }
             default:
+            {
                 // spark-submit --master spark://... --conf k=v --name N; start-connect-server.sh names it "Spark Connect server".
+                // SparkSubmit turns --name, --master and --driver-memory into their properties, over --conf's.
+                var submitted = new Dictionary<string, string>(conf, StringComparer.Ordinal);
+                foreach (var (option, key) in new[] { ("--name", "spark.app.name"), ("--master", "spark.master"), ("--driver-memory", "spark.driver.memory") })
+                    if (Arg(option) is { } value) submitted[key] = value;
+                var sparkConf = Effective(submitted);
                 return new(SparkRole.Connect, common.Name, podIp, 0,
-                    Port(conf.GetValueOrDefault("spark.ui.port"), 4040),
-                    Arg("--master") ?? conf.GetValueOrDefault("spark.master"),
+                    Port(sparkConf.GetValueOrDefault("spark.ui.port"), 4040),
+                    sparkConf.GetValueOrDefault("spark.master"),
                     0, 0, false, conf,
-                    Arg("--name") ?? conf.GetValueOrDefault("spark.app.name") ?? "Spark Connect server",
-                    common.User, common.Version, container["livenessProbe"] as JsonObject);
+                    sparkConf.GetValueOrDefault("spark.app.name") ?? "Spark Connect server",
+                    common.User, common.Version, container["livenessProbe"] as JsonObject, sparkConf);
+            }
         }
     }
 

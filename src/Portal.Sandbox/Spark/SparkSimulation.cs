@@ -122,16 +122,65 @@ public sealed class SparkSimulation
                 {
                     return p.Role switch
                     {
-                        SparkRole.Master => new Listener.MasterUi(MasterSnapshotOf(record, now)),
+                        SparkRole.Master => new Listener.MasterUi(MasterSnapshotOf(record, now), id => ProxyTarget(record, id)),
                         SparkRole.Worker => new Listener.WorkerUi(WorkerSnapshotOf(record, now)),
                         // A driver that has not registered yet, or lost its master, has no UI to answer with.
                         _ => DriverSnapshotOf(record, now) is { } driver ? new Listener.DriverUi(driver) : Listener.Refused,
                     };
                 }
                 if (p.Role != SparkRole.Connect && port == p.RpcPort) return Listener.NotHttp;
+                // The gRPC server starts once the SparkContext is up, which in standalone mode waits for the master
+                // (StandaloneSchedulerBackend.waitForRegistration): like the UI, it answers while the driver is registered.
+                if (p.Role == SparkRole.Connect && port == p.ConnectPort)
+                    return DriverSnapshotOf(record, now) is { } driver ? new Listener.ConnectServer(ConnectServerOf(record, driver)) : Listener.Refused;
             }
             return Listener.Refused;
         }
+    }
+
+    static ConnectServerInfo ConnectServerOf(ProcessRecord record, DriverSnapshot driver)
+    {
+        // What the driver's SparkConf holds beyond the submitted conf: SparkContext sets the app id once registered.
+        var conf = new Dictionary<string, string>(record.Process.SparkConf, StringComparer.Ordinal)
+        {
+            ["spark.app.id"] = driver.AppId,
+            ["spark.app.name"] = record.Process.AppName,
+            ["spark.submit.deployMode"] = "client",
+        };
+        return new ConnectServerInfo(record.Id, record.Namespace, record.PodName, record.Process.SparkVersion, conf);
+    }
+
+    /// <summary>
+    /// Master.idToUiAddress behind the master UI's <c>/proxy/{id}/</c>: a registered live worker's UI or an unfinished
+    /// application's driver UI; null for an id the master doesn't know (its proxy servlet then answers 403).
+    /// </summary>
+    Listener? ProxyTarget(ProcessRecord master, string id)
+    {
+        lock (_gate)
+        {
+            var now = Refresh(master.Namespace);
+            if (!master.Alive) return Listener.Refused;
+            if (WorkersOf(master, now).FirstOrDefault(w => w.Worker.Alive && w.Worker.WorkerId == id).Worker is { } worker)
+                return new Listener.WorkerUi(WorkerSnapshotOf(worker, now));
+            if (Sync(master, now).Apps.FirstOrDefault(a => a.Id == id && a.End is null) is not { } app) return null;
+            // An app without a driver UI here (one the test hooks started) has nothing to reach.
+            return app.Driver is { } d && DriverSnapshotOf(d, now) is { } driver ? new Listener.DriverUi(driver) : Listener.Refused;
+        }
+    }
+
+    /// <summary>
+    /// The master's own UI address as it hands it to workers: under spark.ui.reverseProxy with a reverseProxyUrl, that
+    /// URL with one trailing slash (Master.onStart), else <c>http://host:port</c>.
+    /// </summary>
+    static string MasterWebUiUrl(ProcessRecord master) =>
+        ProxyBase(master) is { Length: > 0 } url ? url + "/" : master.WebUiUrl;
+
+    /// <summary>spark.ui.proxyBase as Master.onStart sets it: the reverseProxyUrl without its trailing slash; "" without one; null when reverse proxy is off.</summary>
+    static string? ProxyBase(ProcessRecord master)
+    {
+        var conf = master.Process.SparkConf;
+        if (!(conf.TryGetValue("spark.ui.reverseProxy", out var on) && on.Trim().Equals("true", StringComparison.OrdinalIgnoreCase))) return null;
+        return conf.TryGetValue("spark.ui.reverseProxyUrl", out var url) ? url.Trim().TrimEnd('/') : "";
     }
 
     /// <summary>
@@ -148,7 +197,7 @@ public sealed class SparkSimulation
                 record.Ended = now;
         foreach (var pod in pods.Values.Where(IsUp))
         {
-            foreach (var process in SparkProcess.In(pod))
+            foreach (var process in SparkProcess.In(pod, name => _registry.TryGet(ResourceCatalog.ConfigMaps, ns, name)))
             {
                 if (_latest.ContainsKey((pod.Uid(), process.Container))) continue;
                 var container = pod.Objects("spec", "containers").First(c => c.Str("name") == process.Container);
@@ -347,7 +396,7 @@ public sealed class SparkSimulation
                 w.Worker.Process.Cores, used.Sum(e => e.Cores), w.Worker.Process.MemoryMb, used.Sum(e => e.Memory),
                 w.Worker.Alive ? "ALIVE" : "DEAD", Millis(heartbeat));
         }).ToList();
-        return new MasterSnapshot(master.MasterUrl, master.WebUiUrl, master.Process.SparkVersion, workerViews,
+        return new MasterSnapshot(master.MasterUrl, master.WebUiUrl, master.Process.SparkVersion, ProxyBase(master), workerViews,
             state.Apps.Where(a => a.End is null).Select(a => ViewOf(a, granted.GetValueOrDefault(a), now)).ToList(),
             state.Apps.Where(a => a.End is not null).Select(a => ViewOf(a, 0, now)).ToList());
     }
@@ -370,7 +419,7 @@ public sealed class SparkSimulation
                 executors.AddRange(mine.Select(e => new ExecutorView(e.Id, e.Cores, e.Memory, ViewOf(e.App, granted.GetValueOrDefault(e.App), now))));
         }
         // Worker.activeMasterUrl starts empty and keeps the last master's address after it dies.
-        return new WorkerSnapshot(worker.WorkerId, last?.Master.MasterUrl ?? "", last?.Master.WebUiUrl ?? "",
+        return new WorkerSnapshot(worker.WorkerId, last?.Master.MasterUrl ?? "", last is { } l ? MasterWebUiUrl(l.Master) : "",
             worker.Process.Cores, executors.Sum(e => e.Cores), worker.Process.MemoryMb, executors.Sum(e => e.Memory),
             executors, worker.Process.SparkVersion, worker.WebUiUrl);
     }
@@ -385,7 +434,8 @@ public sealed class SparkSimulation
 
     static AppView ViewOf(AppEntry app, int granted, DateTime now) =>
         new(app.Id, Millis(app.Start), app.Name, granted, app.User, app.MemoryPerExecutorMb, app.Start, app.State,
-            (long)((app.End ?? now) - app.Start).TotalMilliseconds, app.End is { } end ? Millis(end) : null, app.MaxCores);
+            (long)((app.End ?? now) - app.Start).TotalMilliseconds, app.End is { } end ? Millis(end) : null, app.MaxCores,
+            app.Driver?.WebUiUrl);
 
     internal static long Millis(DateTime t) => new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)).ToUnixTimeMilliseconds();
 
@@ -481,7 +531,11 @@ internal abstract record Listener
 
     sealed record NotHttpListener : Listener;
 
-    public sealed record MasterUi(MasterSnapshot State) : Listener;
+    /// <summary>The master UI; <paramref name="Proxy"/> resolves <c>/proxy/{id}</c> targets under reverse proxy.</summary>
+    public sealed record MasterUi(MasterSnapshot State, Func<string, Listener?> Proxy) : Listener;
+
+    /// <summary>A Connect server's gRPC port.</summary>
+    public sealed record ConnectServer(ConnectServerInfo Server) : Listener;
 
     public sealed record WorkerUi(WorkerSnapshot State) : Listener;
 

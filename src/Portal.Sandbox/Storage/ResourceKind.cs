@@ -43,13 +43,15 @@ internal static class ResourceCatalog
     public static readonly ResourceKind NetworkPolicies = new("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", Namespaced: true, TracksGeneration: true, ShortNames: ["netpol"]);
     public static readonly ResourceKind Roles = new("rbac.authorization.k8s.io", "v1", "roles", "Role", Namespaced: true);
     public static readonly ResourceKind RoleBindings = new("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", Namespaced: true);
+    public static readonly ResourceKind ClusterRoles = new("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", Namespaced: false);
+    public static readonly ResourceKind ClusterRoleBindings = new("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", Namespaced: false);
     public static readonly ResourceKind PodDisruptionBudgets = new("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", Namespaced: true, HasStatus: true, TracksGeneration: true, ShortNames: ["pdb"]);
     public static readonly ResourceKind Leases = new("coordination.k8s.io", "v1", "leases", "Lease", Namespaced: true);
 
     public static readonly IReadOnlyList<ResourceKind> All =
     [
         Namespaces, Pods, Services, ServiceAccounts, ConfigMaps, Secrets, ResourceQuotas, LimitRanges, Events,
-        Deployments, StatefulSets, ReplicaSets, NetworkPolicies, Roles, RoleBindings, PodDisruptionBudgets, Leases,
+        Deployments, StatefulSets, ReplicaSets, NetworkPolicies, Roles, RoleBindings, ClusterRoles, ClusterRoleBindings, PodDisruptionBudgets, Leases,
     ];
 
     /// <summary>Group versions in the order discovery lists them (core first, as the real server does).</summary>

@@ -116,4 +116,36 @@ public sealed class ClusterAdmissionTests
 
         Assert.Null(ClusterAdmission.Check(tenant, [cluster], Spec(tenant, workers: 1), replacing: cluster));
     }
+
+    [Fact]
+    public void What_is_in_use_holds_the_resources_of_a_cluster_being_deleted_but_not_its_slot()
+    {
+        var tenant = TenantWith(new TenantQuota());
+
+        var use = ClusterAdmission.InUse(
+            [Live(tenant), Live(tenant, ClusterPhase.Deleting, deleting: true), Live(tenant, ClusterPhase.Deleted, deleting: true)]);
+
+        Assert.Equal((1, 6m, 6), (use.Clusters, use.Demand.Cpu, use.Demand.Pods));
+    }
+
+    [Fact]
+    public void Lowering_a_quota_below_what_is_in_use_says_what_that_means()
+    {
+        var tenant = TenantWith(new TenantQuota());
+
+        var overruns = ClusterAdmission.Overruns(tenant.Quota, tenant.Quota with { Cpu = "4" }, ClusterAdmission.InUse([Live(tenant), Live(tenant)]));
+
+        Assert.Equal("This tenant uses 6 CPU now; running clusters keep running, new clusters will be refused until usage falls below 4 CPU.",
+            Assert.Single(overruns).Message);
+    }
+
+    [Fact]
+    public void A_limit_already_below_what_is_in_use_and_left_as_it_was_is_not_named_again()
+    {
+        var tenant = TenantWith(new TenantQuota { Cpu = "4" });
+
+        var overruns = ClusterAdmission.Overruns(tenant.Quota, tenant.Quota with { MaxClusters = 5 }, ClusterAdmission.InUse([Live(tenant), Live(tenant)]));
+
+        Assert.Empty(overruns);
+    }
 }

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Portal.Core.Data;
 using Portal.Core.Identity;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Portal.Core.Tests.Identity;
 
@@ -15,7 +16,7 @@ public sealed class PersonalAccessTokensInTenantTests : IAsyncLifetime
     static readonly Guid Team = Guid.CreateVersion7();
     static readonly Guid OtherTeam = Guid.CreateVersion7();
 
-    readonly ManualClock _clock = new(new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero));
+    readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero));
     SqlitePortalDb _db = null!;
 
     static CancellationToken Ct => TestContext.Current.CancellationToken;

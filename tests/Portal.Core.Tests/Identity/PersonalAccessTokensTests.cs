@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Portal.Core.Data;
 using Portal.Core.Identity;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Portal.Core.Tests.Identity;
 
@@ -10,7 +11,7 @@ public sealed class PersonalAccessTokensTests : IAsyncLifetime
     const string Alice = "alice-subject";
     const string Bob = "bob-subject";
 
-    readonly ManualClock _clock = new(new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero));
+    readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero));
     SqlitePortalDb _db = null!;
 
     static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -100,7 +101,7 @@ public sealed class PersonalAccessTokensTests : IAsyncLifetime
     public async Task Last_use_is_written_on_first_use_and_then_at_most_once_a_minute()
     {
         var created = await CreateFor(Alice);
-        var first = _clock.Now;
+        var first = _clock.GetUtcNow();
         await Tokens().ValidateAsync(created.Plaintext, Ct);
         _clock.Advance(TimeSpan.FromSeconds(59));
         await Tokens().ValidateAsync(created.Plaintext, Ct);
@@ -120,7 +121,7 @@ public sealed class PersonalAccessTokensTests : IAsyncLifetime
 
         var row = await _db.Set<PersonalAccessToken>().AsNoTracking().SingleAsync(Ct);
 
-        Assert.Equal(_clock.Now, row.LastUsedAt);
+        Assert.Equal(_clock.GetUtcNow(), row.LastUsedAt);
     }
 
     [Fact]
@@ -145,7 +146,7 @@ public sealed class PersonalAccessTokensTests : IAsyncLifetime
     {
         var created = await Tokens(defaultDays: 30).CreateAsync(new TokenRequest(Alice, "ci"), Alice, Ct);
 
-        Assert.Equal(_clock.Now.AddDays(30), created.Token.ExpiresAt);
+        Assert.Equal(_clock.GetUtcNow().AddDays(30), created.Token.ExpiresAt);
     }
 
     [Fact]

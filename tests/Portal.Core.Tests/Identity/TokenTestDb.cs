@@ -17,12 +17,3 @@ static class TokenTestDb
     }
 }
 
-/// <summary>A clock the test moves by hand.</summary>
-sealed class ManualClock(DateTimeOffset start) : TimeProvider
-{
-    public DateTimeOffset Now { get; private set; } = start;
-
-    public override DateTimeOffset GetUtcNow() => Now;
-
-    public void Advance(TimeSpan by) => Now += by;
-}

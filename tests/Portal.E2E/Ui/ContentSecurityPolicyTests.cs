@@ -23,6 +23,7 @@ public sealed class ContentSecurityPolicyTests(RunningPortal portal, Browser bro
     [InlineData("admin/tenants", "h1, h2, h3, h4, h5, h6")]
     [InlineData("admin/usage", "h1, h2, h3, h4, h5, h6")]
     [InlineData("admin/audit", "h1, h2, h3, h4, h5, h6")]
+    [InlineData("admin/users", "[data-testid=new-user]")]
     public async Task A_page_connects_and_renders_without_a_content_security_policy_violation(string path, string readySelector)
     {
         var page = await browser.NewPageAsync();

@@ -12,7 +12,7 @@ namespace Portal.E2E.Ui;
 /// loopback port, with a fresh PostgreSQL database from <see cref="PostgresServer"/> and the embedded Kubernetes
 /// sandbox (no kubeconfig is given). Nothing is replaced: the reconciler, identity and the UI are the production ones.
 /// </summary>
-public sealed partial class RunningPortal : IAsyncLifetime
+public partial class RunningPortal : IAsyncLifetime
 {
     public const string AdminUserName = "admin";
     public const string AdminPassword = "ui-admin-Password-1";
@@ -24,6 +24,15 @@ public sealed partial class RunningPortal : IAsyncLifetime
     Process? _process;
 
     public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>The portal's HTTPS address, when <see cref="Urls"/> asks for one.</summary>
+    public Uri? HttpsAddress { get; private set; }
+
+    /// <summary>What the portal listens on (<c>--urls</c>); port 0: a free one.</summary>
+    protected virtual string Urls => "http://127.0.0.1:0";
+
+    /// <summary>The portal's data directory (Portal:DataDirectory), e.g. for the loopback certificate it writes there.</summary>
+    public string DataDirectory => _data.FullName;
 
     /// <summary>The portal's PostgreSQL database, for arranging data the UI then shows.</summary>
     public string ConnectionString { get; private set; } = null!;
@@ -38,7 +47,7 @@ public sealed partial class RunningPortal : IAsyncLifetime
         return page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDirectory, $"{name}.png"), FullPage = true });
     }
 
-    public async ValueTask InitializeAsync()
+    public virtual async ValueTask InitializeAsync()
     {
         await _postgres.InitializeAsync();
         var connectionString = ConnectionString = await _postgres.CreateDatabaseAsync();
@@ -48,7 +57,7 @@ public sealed partial class RunningPortal : IAsyncLifetime
             {
                 "run", "--no-build", "--no-launch-profile", "--configuration", Configuration,
                 "--project", Path.Combine(RepositoryRoot(), "src", "Portal.Web"),
-                "--", "--urls", "http://127.0.0.1:0",
+                "--", "--urls", Urls,
             },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -61,6 +70,8 @@ public sealed partial class RunningPortal : IAsyncLifetime
                 ["Portal__Bootstrap__AdminPassword"] = AdminPassword,
                 // Test-only: chips move within a quarter second, so the test waits less.
                 ["Ui__ClusterChanges__PollMilliseconds"] = "250",
+                // Test-only: every test signs in afresh from 127.0.0.1, more often than the 10 a minute one client gets.
+                ["Authentication__Limits__SignInsPerMinute"] = "1000",
             },
         };
         _process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
@@ -145,6 +156,8 @@ public sealed partial class RunningPortal : IAsyncLifetime
                 _output.Dequeue();
         }
 
+        if (HttpsListeningLine().Match(line) is { Success: true } https)
+            HttpsAddress = new Uri(https.Groups["url"].Value.TrimEnd('/') + "/");
         if (ListeningLine().Match(line) is { Success: true } match)
             _listening.TrySetResult(new Uri(match.Groups["url"].Value.TrimEnd('/') + "/"));
     }
@@ -169,7 +182,10 @@ public sealed partial class RunningPortal : IAsyncLifetime
     [GeneratedRegex(@"Now listening on: (?<url>http://127\.0\.0\.1:\d+)")]
     private static partial Regex ListeningLine();
 
-    public async ValueTask DisposeAsync()
+    [GeneratedRegex(@"Now listening on: (?<url>https://127\.0\.0\.1:\d+)")]
+    private static partial Regex HttpsListeningLine();
+
+    public virtual async ValueTask DisposeAsync()
     {
         if (_process is { HasExited: false })
         {

@@ -173,6 +173,20 @@ public sealed class ClusterReconcilerTests(PostgresServer postgres)
     }
 
     [Fact]
+    public async Task A_spec_the_manifests_cannot_render_fails_the_cluster_with_InvalidSpec()
+    {
+        await using var h = await Harness.StartAsync(postgres);
+        var tenant = await h.ATenantWithNamespaceAsync();
+        // A row the API's validation never saw (restored from an old backup, say): no quantity Kubernetes can parse.
+        var cluster = await h.AddClusterAsync(ASparkCluster().In(tenant).Build().WithWorkerSize("lots", "2Gi"));
+
+        await h.NewPortal().Clusters.ReconcileAsync(cluster.Id, Ct);
+
+        var failed = await h.ReadClusterAsync(cluster.Id);
+        Assert.Equal((ClusterPhase.Failed, "InvalidSpec"), (failed.Status.Phase, failed.Status.Reason));
+    }
+
+    [Fact]
     public async Task A_failed_phase_lands_in_the_history_with_its_reason()
     {
         await using var h = await Harness.StartAsync(postgres, new SandboxOptions { ImagePullFailurePattern = "does-not-exist" });

@@ -2,6 +2,7 @@ using System.Text;
 using k8s;
 using k8s.Models;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -105,9 +106,10 @@ internal sealed class Harness : IAsyncDisposable
 
     /// <summary>
     /// A whole provisioning service, as one replica of the portal runs it, with the harness's fast options unless
-    /// <paramref name="tune"/> changes them, and <paramref name="writes"/> as its process's signal of API writes.
+    /// <paramref name="tune"/> changes them, <paramref name="writes"/> as its process's signal of API writes, and
+    /// <paramref name="logger"/> for what it logs (nothing is kept without one).
     /// </summary>
-    public ProvisioningService NewReplica(Action<KubernetesOptions>? tune = null, ClusterWrites? writes = null)
+    public ProvisioningService NewReplica(Action<KubernetesOptions>? tune = null, ClusterWrites? writes = null, ILogger<ProvisioningService>? logger = null)
     {
         var connection = Connect();
         var api = new KubernetesApi(connection, TimeProvider.System, NullLoggerFactory.Instance);
@@ -121,7 +123,7 @@ internal sealed class Harness : IAsyncDisposable
             new TenantReconciler(Dbs, api, queues, options, Time, NullLogger<TenantReconciler>.Instance),
             new ClusterResync(Dbs, api, Time, NullLogger<ClusterResync>.Instance),
             new TenantResync(Dbs, api, options),
-            Dbs, options, TimeProvider.System, NullLogger<ProvisioningService>.Instance);
+            Dbs, options, TimeProvider.System, logger ?? NullLogger<ProvisioningService>.Instance);
         _disposables.Add(service);
         return service;
     }

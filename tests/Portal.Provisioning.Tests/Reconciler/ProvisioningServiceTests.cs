@@ -1,6 +1,7 @@
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging.Testing;
 using Portal.Core.Clusters;
 using Portal.Core.Tenants;
 using Portal.Provisioning.Kubernetes;
@@ -76,12 +77,14 @@ public sealed class ProvisioningServiceTests(PostgresServer postgres)
     public async Task The_service_keeps_running_while_the_api_server_is_unreachable()
     {
         await using var h = await Harness.StartAsync(postgres);
-        var service = h.NewReplica();
+        var log = new FakeLogger<ProvisioningService>();
+        var service = h.NewReplica(logger: log);
         await h.Sandbox.DisposeAsync();
 
         await service.StartAsync(Ct);
-        // Past the namespace check's retries (about 3 s) and into several election attempts.
-        await Task.Delay(TimeSpan.FromSeconds(5), Ct);
+        // Past the namespace check's retries and into more than one failed election attempt.
+        await UntilAsync(() => Task.FromResult(log.Collector.GetSnapshot().Count(r => r.Id.Name == "LeaseError") >= 2),
+            () => $"{log.Collector.Count} log entries, the last: {log.LatestRecord.Message}");
 
         Assert.Null(service.ExecuteTask!.Exception);
         Assert.False(service.ExecuteTask!.IsCompleted);

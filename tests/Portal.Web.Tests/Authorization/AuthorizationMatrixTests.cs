@@ -140,8 +140,8 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
         OtherTenant,
     }
 
-    /// <summary>One tenant of a case: slug, its cluster, and one token of its people for the revoke endpoint.</summary>
-    public sealed record Side(string Slug, string Cluster, Guid Token, string Secret);
+    /// <summary>One tenant of a case: slug, its cluster (name and id), and one token of its people for the revoke endpoint.</summary>
+    public sealed record Side(string Slug, string Cluster, Guid ClusterId, Guid Token, string Secret);
 
     /// <summary>What one case arranged: the caller's client, their tenant and somebody else's.</summary>
     public sealed record Scene(HttpClient Client, Side Own, Side Other)
@@ -201,7 +201,8 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
             // Tokens for the revoke endpoint: a spare one of the caller's, and one of the other tenant's admin.
             var spare = await TokenIdAsync(app, app.TokenFor(caller));
             var theirs = await TokenIdAsync(app, app.TokenFor(stranger));
-            return new Scene(client, new Side(own.Slug, ownCluster.Name, spare, secret), new Side(other.Slug, otherCluster.Name, theirs, secret));
+            return new Scene(client, new Side(own.Slug, ownCluster.Name, ownCluster.Id, spare, secret),
+                new Side(other.Slug, otherCluster.Name, otherCluster.Id, theirs, secret));
         }
 
         private static Task SetOwnerAsync(PortalDb db, Guid cluster, string owner) =>
@@ -280,6 +281,16 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
             ["GET /api/v1/tenants/{tenant}/clusters/{name}"] = new(
                 (s, w) => Get($"/api/v1/tenants/{s[w].Slug}/clusters/{s[w].Cluster}"),
                 Signedin((who, where) => Sees(who, where, platformAdminEverywhere: true) ? 200 : 404)),
+            ["GET /api/v1/tenants/{tenant}/clusters/by-id/{id:guid}"] = new(
+                (s, w) => Get($"/api/v1/tenants/{s[w].Slug}/clusters/by-id/{s[w].ClusterId}"),
+                Signedin((who, where) => Sees(who, where, platformAdminEverywhere: true) ? 200 : 404)),
+            // Creating again is a create: whoever may create in the tenant, from any cluster they can read there.
+            ["POST /api/v1/tenants/{tenant}/clusters/{name}/clone"] = new(
+                (s, w) => Send(HttpMethod.Post, $"/api/v1/tenants/{s[w].Slug}/clusters/{s[w].Cluster}/clone", new { name = $"n-{Guid.NewGuid():N}"[..12] }),
+                Change((who, where) => Changes(who, where, 202))),
+            ["POST /api/v1/tenants/{tenant}/clusters/by-id/{id:guid}/clone"] = new(
+                (s, w) => Send(HttpMethod.Post, $"/api/v1/tenants/{s[w].Slug}/clusters/by-id/{s[w].ClusterId}/clone", new { name = $"n-{Guid.NewGuid():N}"[..12] }),
+                Change((who, where) => Changes(who, where, 202))),
             ["PUT /api/v1/tenants/{tenant}/clusters/{name}/scale"] = new(
                 (s, w) => Send(HttpMethod.Put, $"/api/v1/tenants/{s[w].Slug}/clusters/{s[w].Cluster}/scale", new { workers = 3 }),
                 Change((who, where) => Changes(who, where, 202))),
@@ -309,7 +320,32 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
             ["GET /api/v1/users"] = new(
                 (_, _) => Get("/api/v1/users?search=a"),
                 Signedin((who, _) => who is Who.PlatformAdmin or Who.TenantAdmin or Who.TenantScopedToken or Who.ReadOnlyToken ? 200 : 403)),
+            // Accounts are for platform admins only, whatever tenant anyone administers. An account that doesn't exist
+            // shows the admin got past authorization (404) while everyone else is refused before any lookup (403).
+            ["GET /api/v1/accounts"] = new(
+                (_, _) => Get("/api/v1/accounts"),
+                Signedin((who, _) => who is Who.PlatformAdmin ? 200 : 403)),
+            ["POST /api/v1/accounts"] = new(
+                (_, _) => Send(HttpMethod.Post, "/api/v1/accounts", new { userName = $"new-{Guid.NewGuid():N}" }),
+                Change((who, _) => who is Who.PlatformAdmin ? 201 : 403)),
+            ["GET /api/v1/accounts/{userName}"] = new(
+                (_, _) => Get($"/api/v1/accounts/{NoAccount}"),
+                Signedin((who, _) => who is Who.PlatformAdmin ? 404 : 403)),
+            ["POST /api/v1/accounts/{userName}/reset-password"] = new(
+                (_, _) => Send(HttpMethod.Post, $"/api/v1/accounts/{NoAccount}/reset-password", new { invite = false }),
+                Change((who, _) => who is Who.PlatformAdmin ? 404 : 403)),
+            ["POST /api/v1/accounts/{userName}/disable"] = new(
+                (_, _) => new HttpRequestMessage(HttpMethod.Post, $"/api/v1/accounts/{NoAccount}/disable"),
+                Change((who, _) => who is Who.PlatformAdmin ? 404 : 403)),
+            ["POST /api/v1/accounts/{userName}/enable"] = new(
+                (_, _) => new HttpRequestMessage(HttpMethod.Post, $"/api/v1/accounts/{NoAccount}/enable"),
+                Change((who, _) => who is Who.PlatformAdmin ? 404 : 403)),
+            ["POST /api/v1/accounts/{userName}/unlock"] = new(
+                (_, _) => new HttpRequestMessage(HttpMethod.Post, $"/api/v1/accounts/{NoAccount}/unlock"),
+                Change((who, _) => who is Who.PlatformAdmin ? 404 : 403)),
         };
+
+        const string NoAccount = "nobody-has-this-name";
 
         /// <summary>401 for every caller without a live credential; <paramref name="status"/> decides the rest.</summary>
         static Func<Who, Where, int> Signedin(Func<Who, Where, int> status) => (who, where) =>

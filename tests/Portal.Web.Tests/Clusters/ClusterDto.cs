@@ -13,7 +13,13 @@ public sealed record ClusterDto(
     long Version,
     DateTimeOffset CreatedAt,
     DateTimeOffset ExpiresAt,
-    DateTimeOffset? DeletionRequestedAt);
+    DateTimeOffset? DeletionRequestedAt,
+    ConnectDto? Connect = null,
+    string? SparkUiUrl = null,
+    Guid Id = default);
+
+/// <summary>How a notebook reaches the cluster's Spark Connect server through the gateway.</summary>
+public sealed record ConnectDto(string Url, string Host, int Port, bool UseSsl, string Header, string Route, string PysparkVersion, string? InClusterUrl, bool Ready);
 
 /// <summary>A page of clusters as a client reads it.</summary>
 public sealed record ClusterPageDto(List<ClusterDto> Items, int Page, int PageSize, int TotalCount);

@@ -60,4 +60,51 @@ public sealed class AuditLogPageTests(PortalApp app) : IClassFixture<PortalApp>,
             (page.Find("[data-testid=audit-grid]").TextContent.Contains(actor, StringComparison.Ordinal),
              page.Find("[data-testid=audit-grid]").TextContent.Contains(other, StringComparison.Ordinal))));
     }
+
+    [Fact]
+    public async Task Below_the_md_breakpoint_target_and_detail_move_under_the_action_instead_of_clipping_off_the_grid()
+    {
+        var actor = $"audited-{Guid.NewGuid():N}";
+        await using (var db = app.Db())
+        {
+            db.AuditLog.Add(new AuditEntry { At = DateTimeOffset.UtcNow, Actor = actor, Action = "cluster.scale", Target = "tenants/x/clusters/y", Outcome = AuditOutcome.Succeeded, Detail = "2 to 4 workers" });
+            await db.SaveChangesAsync(Xunit.TestContext.Current.CancellationToken);
+        }
+
+        var context = As(platformAdmin: true);
+        context.Render<MudPopoverProvider>();
+        var page = context.Render<AuditLog>();
+        page.Find("input").Input(actor);
+
+        // d-md-none shows only under 960 px, d-none d-md-table-cell only from 960 px (MudBlazor's display utilities).
+        await page.WaitForAssertionAsync(() => Assert.Equal(
+            ("tenants/x/clusters/y · 2 to 4 workers", "Target, Detail"),
+            (page.Find("[data-testid=audit-folded].d-md-none").TextContent.Trim(),
+             string.Join(", ", page.FindAll("[data-testid=audit-grid] th.d-none.d-md-table-cell").Select(th => th.TextContent.Trim())))));
+    }
+
+    [Fact]
+    public async Task The_actor_filter_finds_a_persons_entries_by_their_name_and_shows_the_name_with_the_subject_on_hover()
+    {
+        var name = $"Margaret {Guid.NewGuid():N}"[..20];
+        var subject = $"sub-{Guid.NewGuid():N}";
+        await using (var db = app.Db())
+        {
+            await new Portal.Core.Identity.SignInRecorder(db, TimeProvider.System).RecordAsync(
+                new Portal.Core.Identity.SignInProfile(subject, name, null, "oidc", false), Xunit.TestContext.Current.CancellationToken);
+            db.AuditLog.Add(new AuditEntry { At = DateTimeOffset.UtcNow, Actor = subject, Action = "cluster.create", Target = "tenants/x/clusters/y", Outcome = AuditOutcome.Succeeded });
+            await db.SaveChangesAsync(Xunit.TestContext.Current.CancellationToken);
+        }
+
+        var context = As(platformAdmin: true);
+        context.Render<MudPopoverProvider>();
+        var page = context.Render<AuditLog>();
+        page.Find("input").Input(name);
+
+        await page.WaitForAssertionAsync(() =>
+        {
+            var actor = Assert.Single(page.FindAll("[data-testid=audit-actor]"));
+            Assert.Equal((name, subject), (actor.TextContent, actor.GetAttribute("title")));
+        });
+    }
 }

@@ -35,7 +35,9 @@ internal sealed class ComponentHost : IAsyncDisposable
         Context.Services.AddSingleton(caller);
         Context.Services.AddSingleton(clusters);
         Context.Services.AddSingleton(tenants);
-        Context.Services.AddSingleton(new CurrentTenant(tenants));
+        var preferences = ActivatorUtilities.CreateInstance<Portal.Core.Identity.UserPreferences>(portal, caller);
+        Context.Services.AddSingleton(preferences);
+        Context.Services.AddSingleton(new CurrentTenant(tenants, preferences));
         Context.Services.AddSingleton(ActivatorUtilities.CreateInstance<ClusterInsight>(portal, caller, clusters, tenants));
         Context.Services.AddSingleton(ActivatorUtilities.CreateInstance<AuditLogQuery>(portal, caller));
         Context.Services.AddSingleton(ActivatorUtilities.CreateInstance<MembershipService>(portal, caller));

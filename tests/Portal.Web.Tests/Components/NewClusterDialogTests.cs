@@ -220,4 +220,73 @@ public sealed class NewClusterDialogTests(PortalApp app) : IClassFixture<PortalA
 
         await dialog.WaitForAssertionAsync(() => Assert.Contains("Must be at least 1344Mi", Field(dialog, "field-worker-memory"), StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task A_bad_name_is_refused_beside_the_name_as_it_is_typed()
+    {
+        var dialog = await OpenAsync();
+
+        Type(dialog, "field-name", "ETL");
+
+        // The validator's message, not the helper text (which also says "lower-case").
+        await dialog.WaitForAssertionAsync(() => Assert.Contains("Must consist of lower-case letters", Field(dialog, "field-name"), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Zero_workers_stay_zero()
+    {
+        var dialog = await OpenAsync();
+
+        Type(dialog, "field-workers", "0");
+
+        await dialog.WaitForAssertionAsync(() => Assert.Equal("0", dialog.Find("[data-testid=field-workers]").GetAttribute("value")));
+    }
+
+    [Fact]
+    public async Task Zero_workers_are_refused_beside_the_workers_as_typed()
+    {
+        var dialog = await OpenAsync();
+
+        Type(dialog, "field-workers", "0");
+
+        await dialog.WaitForAssertionAsync(() => Assert.Contains("Must be at least 1.", Field(dialog, "field-workers"), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Zero_workers_are_not_sent()
+    {
+        var dialog = await OpenAsync();
+        Type(dialog, "field-name", "empty");
+        Type(dialog, "field-workers", "0");
+
+        await CreateAsync(dialog);
+
+        Assert.Equal(0, await ClustersInTenantAsync());
+    }
+
+    [Fact]
+    public async Task The_preview_counts_1000_workers_with_the_master_and_the_connect_server()
+    {
+        var dialog = await OpenAsync();
+
+        Type(dialog, "field-workers", "1000");
+
+        // The defaults: 1 CPU and 2Gi per worker; master and Connect server 1 CPU and 1Gi each.
+        await dialog.WaitForAssertionAsync(() => Assert.Equal(
+            "This cluster needs 1002 CPU, 2002Gi memory and 1002 pods: 1000 workers, the master and a Connect server.",
+            Normalized(dialog.Find("[data-testid=cluster-needs]").TextContent)));
+    }
+
+    [Fact]
+    public async Task A_time_to_live_beyond_the_tenants_maximum_is_refused_in_hours()
+    {
+        var dialog = await OpenAsync();
+
+        Type(dialog, "field-ttl", "200");
+
+        await dialog.WaitForAssertionAsync(() =>
+            Assert.Contains("Must be at most 168 hours, the tenant's maximum.", Field(dialog, "field-ttl"), StringComparison.Ordinal));
+    }
+
+    private static string Normalized(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 }

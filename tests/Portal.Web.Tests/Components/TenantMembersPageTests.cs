@@ -79,6 +79,19 @@ public sealed class TenantMembersPageTests(PortalApp app) : IClassFixture<Portal
     }
 
     [Fact]
+    public async Task Demoting_the_last_admin_is_refused_once_in_the_alert_and_not_again_as_a_toast()
+    {
+        await app.CreateTenantAsync((_admin, TenantRole.Admin));
+        var page = RenderAs(_admin);
+        await page.WaitForAssertionAsync(() => RoleSelectOf(page, _admin));
+
+        await page.InvokeAsync(() => RoleSelectOf(page, _admin).Instance.ValueChanged.InvokeAsync(TenantRole.Viewer));
+
+        await page.WaitForElementAsync("[data-testid=members-message]");
+        Assert.Empty(_host!.Context.Services.GetRequiredService<ISnackbar>().ShownSnackbars);
+    }
+
+    [Fact]
     public async Task Adding_an_existing_member_says_so_beside_the_user_name()
     {
         await app.CreateTenantAsync((_admin, TenantRole.Admin), ("bea", TenantRole.Viewer));

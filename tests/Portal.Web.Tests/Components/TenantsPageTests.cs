@@ -3,6 +3,7 @@ using Bunit;
 using Microsoft.EntityFrameworkCore;
 using MudBlazor;
 using Portal.Core.Tenants;
+using Portal.Testing;
 using Portal.Web.Features.Admin;
 
 namespace Portal.Web.Tests.Components;
@@ -204,7 +205,7 @@ public sealed class TenantsPageTests(PortalApp app) : IClassFixture<PortalApp>, 
 
         await SaveAsync();
 
-        // The default Large preset has 8 workers.
+        // The default Large preset has 6 workers.
         await _dialogs.WaitForAssertionAsync(() => Assert.Contains("maxWorkersPerCluster (4)",
             _dialogs.FindAll("[data-testid=preset-workers]")[2].Closest(".mud-input-control")!.TextContent, StringComparison.Ordinal));
     }
@@ -265,6 +266,61 @@ public sealed class TenantsPageTests(PortalApp app) : IClassFixture<PortalApp>, 
 
         await _dialogs.WaitForAssertionAsync(() =>
             Assert.Equal("Renamed meanwhile", _dialogs.Find("[data-testid=field-display-name]").GetAttribute("value")));
+    }
+
+    /// <summary>The tenant dialog open on <see cref="ATenantUsingSixCpuAsync"/>'s tenant, its CPU quota typed down to 4.</summary>
+    private async Task<Tenant> CpuQuotaLoweredToFourBelowSixInUseAsync()
+    {
+        var tenant = await ATenantUsingSixCpuAsync();
+        await OpenAsync(Render(), $"edit-{tenant.Slug}");
+        Type("field-cpu", "4");
+        return tenant;
+    }
+
+    /// <summary>A tenant whose two clusters (2 workers × 1 CPU and a 1-CPU master each) hold 6 CPU.</summary>
+    private async Task<Tenant> ATenantUsingSixCpuAsync()
+    {
+        var tenant = await app.CreateTenantAsync();
+        await using var db = app.Db();
+        db.Clusters.AddRange(Builders.ASparkCluster().In(tenant).Build(), Builders.ASparkCluster().In(tenant).Build());
+        await db.SaveChangesAsync(Ct);
+        return tenant;
+    }
+
+    [Fact]
+    public async Task Lowering_the_cpu_quota_below_what_is_in_use_says_what_it_means_before_saving()
+    {
+        var tenant = await CpuQuotaLoweredToFourBelowSixInUseAsync();
+
+        await SaveAsync();
+
+        await _dialogs.WaitForAssertionAsync(() => Assert.Equal(
+            "This tenant uses 6 CPU now; running clusters keep running, new clusters will be refused until usage falls below 4 CPU.",
+            _dialogs.Find("[data-testid=quota-overrun-message]").TextContent.Trim()));
+    }
+
+    [Fact]
+    public async Task A_quota_below_what_is_in_use_is_not_saved_before_the_admin_confirms()
+    {
+        var tenant = await CpuQuotaLoweredToFourBelowSixInUseAsync();
+
+        await SaveAsync();
+
+        await _dialogs.WaitForElementAsync("[data-testid=save-anyway]");
+        Assert.Equal(tenant.Quota.Cpu, (await ReadAsync(tenant.Slug)).Quota.Cpu);
+    }
+
+    [Fact]
+    public async Task Save_anyway_saves_a_quota_below_what_is_in_use()
+    {
+        var tenant = await CpuQuotaLoweredToFourBelowSixInUseAsync();
+        await SaveAsync();
+        await _dialogs.WaitForElementAsync("[data-testid=save-anyway]");
+
+        await _dialogs.Find("[data-testid=save-anyway]").ClickAsync(new());
+
+        await _dialogs.WaitForAssertionAsync(() => Assert.Empty(_dialogs.FindAll("[data-testid=tenant-dialog]")));
+        Assert.Equal("4", (await ReadAsync(tenant.Slug)).Quota.Cpu);
     }
 
     /// <summary>Another admin's write: any change to the row bumps its version.</summary>

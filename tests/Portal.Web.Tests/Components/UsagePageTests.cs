@@ -6,6 +6,7 @@ using MudBlazor.Services;
 using Portal.Core.Tenants;
 using Portal.Web.Features.Usage;
 using Portal.Web.Tests.Usage;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Portal.Web.Tests.Components;
 
@@ -25,7 +26,7 @@ public sealed class UsagePageTests(UsagePortalApp app) : IClassFixture<UsagePort
     /// </summary>
     private BunitContext At(DateTimeOffset now, bool platformAdmin = true)
     {
-        var clock = new ManualClock(now);
+        var clock = new FakeTimeProvider(now);
         var caller = new Caller($"user-{Guid.NewGuid():N}", platformAdmin);
         _context = new BunitContext();
         _context.JSInterop.Mode = JSRuntimeMode.Loose;

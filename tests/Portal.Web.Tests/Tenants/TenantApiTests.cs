@@ -173,12 +173,37 @@ public sealed class TenantApiTests(PortalApp app) : IClassFixture<PortalApp>
         Assert.Equal(HttpStatusCode.Forbidden, (HttpStatusCode)(await response.ProblemAsync()).Status);
     }
 
+    [Fact]
+    public async Task Lowering_a_quota_below_what_is_in_use_is_saved_with_a_warning_saying_what_it_means()
+    {
+        var tenant = await app.CreateTenantAsync();
+        await using (var db = app.Db())
+        {
+            // 2 workers × 1 CPU and a 1-CPU master: 3 CPU.
+            db.Clusters.Add(Portal.Testing.Builders.ASparkCluster().In(tenant).Build());
+            await db.SaveChangesAsync(Ct);
+        }
+
+        var admin = app.CreateClient("root", platformAdmin: true);
+
+        var response = await PatchAsync(admin, tenant.Slug, new { quota = tenant.Quota with { Cpu = "2" } }, tenant.Version);
+
+        var body = await response.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<UpdatedTenantDto>(Json.Options, Ct);
+        Assert.Equal(
+            [new WarningDto("cpu", "2", "3", "This tenant uses 3 CPU now; running clusters keep running, new clusters will be refused until usage falls below 2 CPU.")],
+            body!.Warnings);
+    }
+
     private static async Task<HttpResponseMessage> PatchAsync(HttpClient client, string slug, object body, long ifMatchVersion)
     {
         using var request = new HttpRequestMessage(HttpMethod.Patch, $"/api/v1/tenants/{slug}") { Content = Json.Body(body) };
         request.Headers.TryAddWithoutValidation("If-Match", $"\"{ifMatchVersion}\"");
         return await client.SendAsync(request, Ct);
     }
+
+    private sealed record WarningDto(string Limit, string Quota, string InUse, string Message);
+
+    private sealed record UpdatedTenantDto(string Slug, TenantQuota Quota, WarningDto[] Warnings);
 
     private sealed record TenantDto(string Slug, string DisplayName, string Namespace, TenantRole? Role, long Version, TenantPolicy Policy);
 }

@@ -1,6 +1,7 @@
 using Portal.Core.Tenants;
 using Portal.Web.Features.Usage;
 using static Portal.Testing.Builders;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Portal.Web.Tests.Usage;
 
@@ -23,7 +24,7 @@ public sealed class SqliteUsageTests(SqlitePortalApp app) : IClassFixture<Sqlite
             await db.SaveChangesAsync(Ct);
         }
 
-        var clock = new ManualClock(Noon);
+        var clock = new FakeTimeProvider(Noon);
         await app.Recorder(clock).RecordAsync(Ct);
         var series = await app.History(new Caller("someone", IsPlatformAdmin: true), clock)
             .ForTenantAsync(tenant.Slug, new UsageRange(Noon.AddHours(-1), Noon.AddHours(1), UsageResolution.Hour), Ct);
@@ -38,7 +39,7 @@ public sealed class SqliteUsageTests(SqlitePortalApp app) : IClassFixture<Sqlite
         var tenant = ATenant().Build();
         await app.SeedAsync([UsageArrange.Sample(tenant, Noon.AddDays(-500), 1), UsageArrange.Sample(tenant, Noon.AddDays(-1), 1)]);
 
-        var deleted = await app.Recorder(new ManualClock(Noon)).PruneAsync(Ct);
+        var deleted = await app.Recorder(new FakeTimeProvider(Noon)).PruneAsync(Ct);
 
         Assert.Equal(1, deleted);
     }

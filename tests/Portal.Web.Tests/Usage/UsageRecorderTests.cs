@@ -4,6 +4,7 @@ using Portal.Core.Tenants;
 using Portal.Core.Usage;
 using Portal.Web.Features.Usage;
 using static Portal.Testing.Builders;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Portal.Web.Tests.Usage;
 
@@ -13,7 +14,7 @@ public sealed class UsageRecorderTests(UsagePortalApp app) : IClassFixture<Usage
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     // Each test samples its own interval, far from the real clock, so tests don't see each other's rows.
-    private static ManualClock ClockAt(int day) => new(new DateTimeOffset(2031, 1, day, 12, 7, 30, TimeSpan.Zero));
+    private static FakeTimeProvider ClockAt(int day) => new(new DateTimeOffset(2031, 1, day, 12, 7, 30, TimeSpan.Zero));
 
     [Fact]
     public void The_interval_start_is_a_whole_number_of_intervals_since_the_epoch()
@@ -44,7 +45,7 @@ public sealed class UsageRecorderTests(UsagePortalApp app) : IClassFixture<Usage
         await TenantWithClustersAsync(1);
         var recorder = app.Recorder(clock);
         await recorder.RecordAsync(Ct);
-        clock.Now += TimeSpan.FromMinutes(2);
+        clock.Advance(TimeSpan.FromMinutes(2));
 
         var written = await recorder.RecordAsync(Ct);
 
@@ -72,7 +73,7 @@ public sealed class UsageRecorderTests(UsagePortalApp app) : IClassFixture<Usage
         await using (var db = app.Db())
         {
             var deleting = ASparkCluster().In(tenant).Build();
-            deleting.DeletionRequestedAt = clock.Now.AddHours(-1);
+            deleting.DeletionRequestedAt = clock.GetUtcNow().AddHours(-1);
             db.Clusters.Add(deleting);
             await db.SaveChangesAsync(Ct);
         }
@@ -98,7 +99,7 @@ public sealed class UsageRecorderTests(UsagePortalApp app) : IClassFixture<Usage
     {
         var clock = ClockAt(6);
         var tenant = await TenantWithClustersAsync(0);
-        var (old, kept) = (clock.Now - TimeSpan.FromDays(401), clock.Now - TimeSpan.FromDays(399));
+        var (old, kept) = (clock.GetUtcNow() - TimeSpan.FromDays(401), clock.GetUtcNow() - TimeSpan.FromDays(399));
         await app.SeedAsync([UsageArrange.Sample(tenant, old, 1), UsageArrange.Sample(tenant, kept, 1)]);
 
         await app.Recorder(clock, new UsageOptions { Retention = TimeSpan.FromDays(400) }).PruneAsync(Ct);
@@ -120,9 +121,9 @@ public sealed class UsageRecorderTests(UsagePortalApp app) : IClassFixture<Usage
 
     /// <summary>The samples of <paramref name="tenants"/> in the clock's interval, in the order given.</summary>
     private async Task<List<(Guid Tenant, int Clusters, decimal Cpu, long Memory, int Pods)>> SamplesAsync(
-        ManualClock clock, params Tenant[] tenants)
+        FakeTimeProvider clock, params Tenant[] tenants)
     {
-        var at = UsageRecorder.IntervalStart(clock.Now, UsageArrange.FiveMinutes);
+        var at = UsageRecorder.IntervalStart(clock.GetUtcNow(), UsageArrange.FiveMinutes);
         var ids = tenants.Select(t => t.Id).ToList();
         await using var db = app.Db();
         var rows = await db.UsageSamples.AsNoTracking().Where(s => s.At == at && ids.Contains(s.TenantId)).ToListAsync(Ct);

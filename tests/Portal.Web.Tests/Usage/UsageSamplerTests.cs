@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Portal.Web.Features.Usage;
 using static Portal.Testing.Builders;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Portal.Web.Tests.Usage;
 
@@ -13,7 +14,7 @@ public sealed class UsageSamplerTests(UsagePortalApp app) : IClassFixture<UsageP
 
     private static readonly DateTimeOffset Noon = new(2031, 5, 1, 12, 0, 0, TimeSpan.Zero);
 
-    private UsageSampler Sampler(UsageOptions options, ManualClock clock) =>
+    private UsageSampler Sampler(UsageOptions options, FakeTimeProvider clock) =>
         new(app.Recorder(clock, options), Options.Create(options), clock, NullLogger<UsageSampler>.Instance);
 
     [Fact]
@@ -27,7 +28,7 @@ public sealed class UsageSamplerTests(UsagePortalApp app) : IClassFixture<UsageP
             await db.SaveChangesAsync(Ct);
         }
 
-        using var sampler = Sampler(new UsageOptions(), new ManualClock(Noon));
+        using var sampler = Sampler(new UsageOptions(), new FakeTimeProvider(Noon));
         await sampler.StartAsync(Ct);
         try
         {
@@ -45,7 +46,7 @@ public sealed class UsageSamplerTests(UsagePortalApp app) : IClassFixture<UsageP
     [Fact]
     public async Task A_sampler_switched_off_ends_without_waiting_for_a_tick()
     {
-        using var sampler = Sampler(new UsageOptions { Sample = false }, new ManualClock(Noon));
+        using var sampler = Sampler(new UsageOptions { Sample = false }, new FakeTimeProvider(Noon));
 
         await sampler.StartAsync(Ct);
 

@@ -11,17 +11,6 @@ using Portal.Web.Features.Usage;
 
 namespace Portal.Web.Tests.Usage;
 
-/// <summary>
-/// A clock the test sets. Only <see cref="TimeProvider.GetUtcNow"/> is used by the code under test, so this stands in
-/// for FakeTimeProvider without another package in this project.
-/// </summary>
-internal sealed class ManualClock(DateTimeOffset now) : TimeProvider
-{
-    public DateTimeOffset Now { get; set; } = now;
-
-    public override DateTimeOffset GetUtcNow() => Now;
-}
-
 /// <summary>The portal with its own usage sampler off, so only the test's recorder and seeded samples write rows.</summary>
 public sealed class UsagePortalApp(PostgresServer postgres) : PortalApp(postgres)
 {

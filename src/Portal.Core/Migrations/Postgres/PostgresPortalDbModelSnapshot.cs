@@ -563,6 +563,9 @@ namespace Portal.Core.Migrations.Postgres
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)");
 
+                    b.Property<bool?>("DarkTheme")
+                        .HasColumnType("boolean");
+
                     b.Property<string>("DisplayName")
                         .IsRequired()
                         .HasMaxLength(256)
@@ -582,6 +585,10 @@ namespace Portal.Core.Migrations.Postgres
 
                     b.Property<DateTimeOffset>("LastSignInAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("LastTenantSlug")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)");
 
                     b.Property<string>("NormalizedDisplayName")
                         .IsRequired()

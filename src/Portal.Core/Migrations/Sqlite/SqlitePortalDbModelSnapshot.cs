@@ -548,6 +548,9 @@ namespace Portal.Core.Migrations.Sqlite
                         .HasMaxLength(256)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool?>("DarkTheme")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("DisplayName")
                         .IsRequired()
                         .HasMaxLength(256)
@@ -567,6 +570,10 @@ namespace Portal.Core.Migrations.Sqlite
 
                     b.Property<long>("LastSignInAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("LastTenantSlug")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("NormalizedDisplayName")
                         .IsRequired()

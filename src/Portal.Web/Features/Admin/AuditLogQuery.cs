@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Portal.Core.Audit;
 using Portal.Core.Clusters;
 using Portal.Core.Data;
+using Portal.Core.Identity;
 using Portal.Core.Tenants;
 
 namespace Portal.Web.Features.Admin;
@@ -10,13 +11,17 @@ namespace Portal.Web.Features.Admin;
 internal sealed record AuditFilter(string? Actor = null, string? Action = null, AuditOutcome? Outcome = null);
 
 /// <summary>One page of the audit log, newest first, and how many entries match in all.</summary>
-internal sealed record AuditPage(IReadOnlyList<AuditEntry> Items, int TotalCount);
+internal sealed record AuditPage(IReadOnlyList<AuditEntry> Items, int TotalCount, IReadOnlyDictionary<string, KnownUser> Actors)
+{
+    /// <summary>The name to show for <paramref name="actor"/>: the person's display name, else the actor as recorded.</summary>
+    public string NameOf(string actor) => Actors.TryGetValue(actor, out var user) ? user.DisplayName : actor;
+}
 
 /// <summary>
 /// Reads the audit log for platform admins, a page at a time in the database. Refuses everyone else, whatever the
 /// page shows, because the log names every tenant's users and objects.
 /// </summary>
-internal sealed class AuditLogQuery(IDbContextFactory<PortalDb> contexts, Caller caller)
+internal sealed class AuditLogQuery(IDbContextFactory<PortalDb> contexts, Caller caller, UserDirectory directory)
 {
     /// <summary>Largest page the grid may ask for.</summary>
     public const int MaxPageSize = 200;
@@ -32,7 +37,13 @@ internal sealed class AuditLogQuery(IDbContextFactory<PortalDb> contexts, Caller
         await using var db = await contexts.CreateDbContextAsync(ct);
         var entries = db.AuditLog.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(filter.Actor))
-            entries = entries.Where(e => e.Actor.Contains(filter.Actor.Trim()));
+        {
+            // Entries record subjects (or, for sign-ins, the name typed): the filter matches either, and the
+            // subjects of the people whose name, user name or e-mail address it matches.
+            var text = filter.Actor.Trim();
+            var people = (await directory.SearchAsync(text, UserDirectory.MaxResults, ct)).Select(u => u.Subject).ToList();
+            entries = entries.Where(e => e.Actor.Contains(text) || people.Contains(e.Actor));
+        }
         if (!string.IsNullOrWhiteSpace(filter.Action))
             entries = entries.Where(e => e.Action.StartsWith(filter.Action.Trim()));
         if (filter.Outcome is { } outcome)
@@ -40,6 +51,6 @@ internal sealed class AuditLogQuery(IDbContextFactory<PortalDb> contexts, Caller
 
         var total = await entries.CountAsync(ct);
         var items = await entries.OrderByDescending(e => e.Id).Skip(page * pageSize).Take(pageSize).ToListAsync(ct);
-        return new AuditPage(items, total);
+        return new AuditPage(items, total, await directory.NamesAsync(items.Select(e => e.Actor), ct));
     }
 }

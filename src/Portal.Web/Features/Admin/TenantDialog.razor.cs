@@ -9,6 +9,7 @@ namespace Portal.Web.Features.Admin;
 /// Creates a tenant, or changes one's display name, quota and policy, through <see cref="TenantService"/> exactly as
 /// POST and PATCH /api/v1/tenants do. The service's refusals land beside the field they concern; an edit carries the
 /// version the dialog was filled from, so a change made meanwhile by someone else is refused rather than overwritten.
+/// A quota lowered below what the tenant's clusters hold now is saved only after the admin has read what that means.
 /// </summary>
 public partial class TenantDialog
 {
@@ -35,6 +36,12 @@ public partial class TenantDialog
     private Dictionary<string, string> _errors = new(StringComparer.Ordinal);
     private bool _sending;
     private bool _stale;
+
+    // A quota below what is in use is allowed (running clusters keep running), but not silently: the first save shows
+    // what it means for the quota as it then was, and "Save anyway" confirms exactly that quota.
+    private IReadOnlyList<QuotaOverrun> _overruns = [];
+    private TenantQuota? _warnedFor;
+    private TenantQuota? _confirmed;
 
     // What the fields were filled from: an edit is refused if the tenant has moved on since that version, and a quota
     // or policy setting this form has no field for keeps its value (the service replaces quota and policy whole).
@@ -185,6 +192,18 @@ public partial class TenantDialog
             }
             else
             {
+                var quota = Quota();
+                if (quota != _confirmed)
+                {
+                    // A failure here (the tenant is gone, the caller no longer an admin) is the update's too: it says so.
+                    var overruns = await Tenants.QuotaOverrunsAsync(Existing.Slug, quota, CancellationToken.None);
+                    if (overruns.Value is { Count: > 0 } found)
+                    {
+                        (_overruns, _warnedFor) = (found, quota);
+                        return;
+                    }
+                }
+
                 var updated = await Tenants.UpdateAsync(Existing.Slug, UpdateRequest(), _version, CancellationToken.None);
                 if (updated.Value is { } access)
                     Dialog.Close(DialogResult.Ok(access.Tenant));
@@ -202,6 +221,17 @@ public partial class TenantDialog
             _sending = false;
         }
     }
+
+    private bool Warned => _overruns.Count > 0 && _warnedFor == Quota();
+
+    private async Task SaveAnywayAsync()
+    {
+        _confirmed = _warnedFor;
+        _overruns = [];
+        await SubmitAsync();
+    }
+
+    private void KeepEditing() => _overruns = [];
 
     /// <summary>Puts the service's refusal beside the field it concerns; a stale edit gets its own notice; the rest a toast.</summary>
     private void ShowFailure(Failure failure)

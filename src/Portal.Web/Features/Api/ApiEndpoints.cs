@@ -58,6 +58,7 @@ internal static class ApiEndpoints
         api.MapImages();
         api.MapUsage();
         api.MapPersonalAccessTokens();
+        api.MapAccounts();
         return app;
     }
 

@@ -36,7 +36,8 @@ internal sealed partial class ClusterChanges(
     TimeProvider time,
     ILogger<ClusterChanges> logger) : BackgroundService
 {
-    private Dictionary<Guid, (Guid TenantId, long Version)>? _seen;
+    // Tagged with the cluster's tenant, so a deleted row still names the tenant whose pages show it.
+    private readonly RowVersions<Guid> _versions = new();
 
     /// <summary>
     /// Raised on the polling thread after each look that found changes. Handlers must return quickly and
@@ -75,35 +76,16 @@ internal sealed partial class ClusterChanges(
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var rows = await db.Clusters.AsNoTracking()
-            .Select(c => new { c.Id, c.TenantId, c.Version })
+            .Select(c => new RowVersion<Guid>(c.Id, c.Version, c.TenantId))
             .ToListAsync(ct);
-        var current = rows.ToDictionary(r => r.Id, r => (r.TenantId, r.Version));
-
-        var previous = _seen;
-        _seen = current;
-        if (previous is null)
+        var look = _versions.Look(rows);
+        // The first look has nothing to compare with; open pages loaded what it saw.
+        if (look.IsFirstLook)
             return;
 
-        var tenants = new HashSet<Guid>();
-        var clusters = new HashSet<Guid>();
-        foreach (var (id, now) in current)
-        {
-            if (!previous.TryGetValue(id, out var before) || before.Version != now.Version)
-            {
-                tenants.Add(now.TenantId);
-                clusters.Add(id);
-            }
-        }
-
-        foreach (var (id, before) in previous)
-        {
-            if (!current.ContainsKey(id))
-            {
-                tenants.Add(before.TenantId);
-                clusters.Add(id);
-            }
-        }
-
+        var moved = look.Changed.Concat(look.Gone).ToList();
+        var tenants = moved.Select(r => r.Tag).ToHashSet();
+        var clusters = moved.Select(r => r.Id).ToHashSet();
         if (clusters.Count == 0 || Changed is not { } changed)
             return;
 

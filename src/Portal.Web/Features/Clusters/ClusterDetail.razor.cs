@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using Portal.Core.Clusters;
 using Portal.Core.Identity;
+using Portal.Core.Tenants;
+using Portal.Web.Features.Shell;
 
 namespace Portal.Web.Features.Clusters;
 
@@ -32,14 +34,36 @@ public partial class ClusterDetail
     [Parameter]
     public string Tenant { get; set; } = "";
 
+    /// <summary>The cluster's name, on the page's address by name.</summary>
     [Parameter]
     public string Name { get; set; } = "";
+
+    /// <summary>The cluster's id, on the page's address by id.</summary>
+    [Parameter]
+    public Guid? Id { get; set; }
+
+    // On the address by id the name is known once the cluster is loaded.
+    private string ClusterName => _details?.Cluster.Name ?? Name;
+
+    // Members and admins may ask for a cluster; one that ended (Deleted) or never got going (Failed) is what users
+    // ask for again. The dialog lets them rename it while the old name is taken.
+    private bool CanCreateAgain =>
+        _details is { Access.Role: >= TenantRole.Member, Cluster.Status.Phase: ClusterPhase.Deleted or ClusterPhase.Failed };
 
     private List<BreadcrumbItem> Breadcrumbs =>
     [
         new("Clusters", $"tenants/{Uri.EscapeDataString(Tenant)}/clusters"),
-        new(Name, null, disabled: true),
+        new(ClusterName, null, disabled: true),
     ];
+
+    public override Task SetParametersAsync(ParameterView parameters)
+    {
+        // The router keeps this page between its two addresses and sets only the parameters of the new one: without
+        // this, going from a cluster by id to one by name would keep showing the first.
+        Name = "";
+        Id = null;
+        return base.SetParametersAsync(parameters);
+    }
 
     protected override void OnInitialized() => Changes.Changed += OnClustersChanged;
 
@@ -56,7 +80,9 @@ public partial class ClusterDetail
     {
         try
         {
-            var details = await Insight.GetAsync(Tenant, Name, _disposed.Token);
+            var details = Id is { } id
+                ? await Insight.GetAsync(Tenant, id, _disposed.Token)
+                : await Insight.GetAsync(Tenant, Name, _disposed.Token);
             _now = Time.GetUtcNow();
             if (details.Failure is { } failure)
             {
@@ -70,7 +96,7 @@ public partial class ClusterDetail
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            LoadFailed(Logger, exception, Tenant, Name);
+            LoadFailed(Logger, exception, Tenant, ClusterName);
             _error = Portal.Web.Data.DatabaseOutage.Explain(exception, "The cluster could not be loaded. Try again in a moment.");
             return;
         }
@@ -84,7 +110,7 @@ public partial class ClusterDetail
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             // The portal keeps serving while Kubernetes is unreachable; the DB-backed parts of the page still show.
-            KubernetesReadFailed(Logger, exception, Tenant, Name);
+            KubernetesReadFailed(Logger, exception, Tenant, ClusterName);
             _pods = [];
             _events = [];
             _kubeError = "Kubernetes could not be reached; pods and events are unavailable.";
@@ -98,14 +124,27 @@ public partial class ClusterDetail
         _reload.Request();
     }
 
-    private static IEnumerable<(string What, string Url)> Endpoints(Cluster cluster)
+    private static bool Ending(Cluster cluster) => cluster.IsDeleting || cluster.Status.Phase is ClusterPhase.Deleted;
+
+    private Portal.Web.Features.Gateway.ConnectView? Connect(Cluster cluster) =>
+        Links.Connect(cluster, _details!.Access.Tenant.Slug, new Uri(Navigation.BaseUri));
+
+    /// <summary>
+    /// The gateway's connection string first (with a token placeholder) and the PySpark to install; the Services'
+    /// own addresses only as what they are: reachable from a pod inside the tenant's namespace, nowhere else.
+    /// </summary>
+    private static IEnumerable<(string What, string Url)> Endpoints(Cluster cluster, Portal.Web.Features.Gateway.ConnectView? gateway)
     {
+        if (gateway is not null)
+        {
+            yield return ("Connect URL", gateway.Url);
+            yield return ("PySpark", $"pip install \"pyspark[connect]=={gateway.PysparkVersion}\"");
+        }
+
         if (cluster.Status.ConnectUrl is { } connect)
-            yield return ("Connect URL", connect);
+            yield return ("Connect URL in the namespace", connect);
         if (cluster.Status.MasterUrl is { } master)
-            yield return ("Master URL", master);
-        if (cluster.Status.MasterUiUrl is { } ui)
-            yield return ("Master UI", ui);
+            yield return ("Master URL in the namespace", master);
     }
 
     private async Task ScaleAsync()
@@ -113,37 +152,71 @@ public partial class ClusterDetail
         _scaleError = null;
         await RunAsync("scale", async ct =>
         {
-            var outcome = await Clusters.ScaleAsync(Tenant, Name, new ScaleClusterRequest { Workers = _workers }, _details!.Cluster.Version, ct);
+            var outcome = await Clusters.ScaleAsync(Tenant, ClusterName, new ScaleClusterRequest { Workers = _workers }, _details!.Cluster.Version, ct);
             if (outcome.Failure is { Kind: FailureKind.Invalid, Errors: { } errors } && errors.TryGetValue("workers", out var reasons))
             {
                 _scaleError = string.Join(" ", reasons);
                 return null;
             }
 
-            return outcome.Failure ?? Done($"Scaling {Name} to {_workers} workers");
+            return outcome.Failure ?? Done($"Scaling {ClusterName} to {_workers} workers");
         });
     }
 
     private async Task ExtendAsync(TimeSpan by) =>
         await RunAsync("extend", async ct =>
         {
-            var outcome = await Insight.ExtendAsync(Tenant, Name, by, ct);
-            return outcome.Failure ?? Done($"{Name} now lives until {ClusterFormat.Timestamp(outcome.Value!.ExpiresAt!.Value)}");
+            var outcome = await Insight.ExtendAsync(Tenant, ClusterName, by, ct);
+            return outcome.Failure ?? Done($"{ClusterName} now lives until {ClusterFormat.Timestamp(outcome.Value!.ExpiresAt!.Value)}");
         });
 
     private async Task DeleteAsync()
     {
-        var confirmed = await Dialogs.ShowMessageBoxAsync(
-            $"Delete {Name}?",
-            "Its pods stop at once and whatever they hold in memory is lost. This can't be undone.",
-            yesText: "Delete", cancelText: "Cancel");
-        if (confirmed != true)
+        if (!await ConfirmDialog.AskAsync(Dialogs, $"Delete {ClusterName}?",
+                "Its pods stop at once and whatever they hold in memory is lost. This can't be undone.", yesText: "Delete"))
             return;
         await RunAsync("delete", async ct =>
         {
-            var outcome = await Clusters.DeleteAsync(Tenant, Name, expectedVersion: null, ct);
-            return outcome.Failure ?? Done($"Deleting {Name}");
+            var outcome = await Clusters.DeleteAsync(Tenant, ClusterName, expectedVersion: null, ct);
+            return outcome.Failure ?? Done($"Deleting {ClusterName}");
         });
+    }
+
+    /// <summary>
+    /// Opens the new-cluster dialog filled with this cluster's spec and name, so the user can rename or resize it
+    /// before the same create as anywhere else; then goes to the new cluster.
+    /// </summary>
+    private async Task CreateAgainAsync()
+    {
+        var details = _details!;
+        IReadOnlyList<Cluster> existing;
+        _busy = true;
+        try
+        {
+            // The tenant's clusters, for what is left of the quota, as the clusters page gives the dialog.
+            var all = await Clusters.ListAllAsync(details.Access.Tenant.Slug, _disposed.Token);
+            if (all.Failure is { } failure)
+            {
+                Snackbar.Add(failure.Detail ?? failure.Title, Severity.Error);
+                return;
+            }
+
+            existing = all.Value!;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            ChangeFailed(Logger, exception, "create again", Tenant, ClusterName);
+            Snackbar.Add("The clusters could not be loaded. Try again in a moment.", Severity.Error);
+            return;
+        }
+        finally
+        {
+            _busy = false;
+        }
+
+        var created = await NewClusterDialog.ShowAsync(Dialogs, details.Access, existing, CreateClusterRequest.Repeating(details.Cluster));
+        if (created is not null)
+            Navigation.NavigateTo($"tenants/{Uri.EscapeDataString(details.Access.Tenant.Slug)}/clusters/{Uri.EscapeDataString(created.Name)}");
     }
 
     /// <summary>Runs one change; a refusal becomes an error toast, an exception a friendly one (details to the log).</summary>
@@ -158,7 +231,7 @@ public partial class ClusterDetail
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            ChangeFailed(Logger, exception, action, Tenant, Name);
+            ChangeFailed(Logger, exception, action, Tenant, ClusterName);
             Snackbar.Add($"The {action} did not go through. Try again in a moment.", Severity.Error);
         }
         finally

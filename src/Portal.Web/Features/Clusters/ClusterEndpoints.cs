@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Portal.Core.Clusters;
 using Portal.Web.Features.Api;
+using Portal.Web.Features.Gateway;
 
 namespace Portal.Web.Features.Clusters;
 
@@ -41,7 +42,15 @@ internal static class ClusterEndpoints
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         clusters.MapGet("/{name}", Get).WithName("GetCluster")
             .WithSummary("Get a cluster")
-            .WithDescription("The ETag header is the cluster's version; send it as If-Match on scale or delete.");
+            .WithDescription("The ETag header is the cluster's version; send it as If-Match on scale or delete. A name whose " +
+                             "cluster is Deleted may be used again: the name then means the newer cluster, and the older one " +
+                             "is read by its `id` (GET …/clusters/by-id/{id}).");
+        // A literal segment and two segments: no name can make these paths mean another endpoint.
+        clusters.MapGet("/by-id/{id:guid}", GetById).WithName("GetClusterById")
+            .WithSummary("Get a cluster by its id")
+            .WithDescription("Every cluster keeps its `id` for good, Deleted ones included, while its name is free again once " +
+                             "it is Deleted: this is how to read a Deleted cluster whose name a newer cluster took. The ETag " +
+                             "header is the cluster's version.");
         clusters.MapPut("/{name}/scale", Scale).WithName("ScaleCluster")
             .WithSummary("Set the number of workers")
             .WithDescription("Idempotent: asking for the current count changes nothing. With If-Match, a cluster changed since " +
@@ -55,6 +64,17 @@ internal static class ClusterEndpoints
                              "A cluster being deleted gets 409.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status409Conflict);
+        clusters.MapPost("/{name}/clone", CloneByName).WithName("CloneCluster")
+            .WithSummary("Create a cluster again")
+            .WithDescription(CloneDescription + " The cluster is the one GET …/clusters/{name} answers (the live one, else " +
+                             "the latest Deleted one).")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        clusters.MapPost("/by-id/{id:guid}/clone", CloneById).WithName("CloneClusterById")
+            .WithSummary("Create a cluster again, by its id")
+            .WithDescription(CloneDescription + " Reaches a Deleted cluster whose name a newer cluster took.")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         clusters.MapDelete("/{name}", Delete).WithName("DeleteCluster")
             .WithSummary("Delete a cluster")
             .WithDescription("Answers 202 with the cluster in phase Deleting; its Kubernetes objects go in the background and " +
@@ -63,6 +83,14 @@ internal static class ClusterEndpoints
             .ProducesProblem(StatusCodes.Status412PreconditionFailed);
         return clusters;
     }
+
+    private const string CloneDescription =
+        "Asks for a new cluster with this cluster's spec (image, workers as last scaled, sizes, scratch, sparkConf, " +
+        "sparkConnect, timeToLive), in any phase, e.g. yesterday's Deleted `etl` or a Failed one. The body is optional: " +
+        "`name` (default: the same name, which must be free: a 409 `name.taken` while a cluster of that name is not " +
+        "Deleted). Otherwise exactly a create: 202 with the new cluster and its Location, the same role, quota and " +
+        "policy checks (a spec the catalogue or the tenant's policy no longer allows is a 400 naming the field), the " +
+        "same `Idempotency-Key` handling, and the audit entry names the cluster it was created from.";
 
     /// <summary>The defaults this server fills in, as configured, so the document never disagrees with the behaviour.</summary>
     private static string DescribeDefaults(ClusterOptions options)
@@ -87,6 +115,8 @@ internal static class ClusterEndpoints
         [Description("Clusters per page, 1 to 200; default 50.")] int? pageSize,
         [Description("Only clusters in this phase: Requested, Provisioning, Starting, Running, Failed, Deleting or Deleted (any case).")] string? phase,
         ClusterService clusters,
+        GatewayLinks links,
+        HttpContext http,
         CancellationToken ct)
     {
         ClusterPhase? onlyPhase = null;
@@ -105,7 +135,7 @@ internal static class ClusterEndpoints
 
         var result = outcome.Value!;
         return TypedResults.Ok(new ClusterPageView(
-            [.. result.Items.Select(c => ClusterView.From(c, tenant))], result.Page, result.PageSize, result.TotalCount));
+            [.. result.Items.Select(c => ClusterView.From(c, tenant, links, http.Request))], result.Page, result.PageSize, result.TotalCount));
     }
 
     private static async Task<Results<Accepted<ClusterView>, ProblemHttpResult>> Create(
@@ -113,28 +143,68 @@ internal static class ClusterEndpoints
         CreateClusterRequest request,
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
         ClusterService clusters,
+        GatewayLinks links,
         HttpResponse response,
         CancellationToken ct)
     {
         var outcome = await clusters.CreateAsync(tenant, request, idempotencyKey, ct);
+        return Created(outcome, tenant, links, response);
+    }
+
+    private static Results<Accepted<ClusterView>, ProblemHttpResult> Created(
+        Outcome<ClusterCreated> outcome, string tenant, GatewayLinks links, HttpResponse response)
+    {
         if (outcome.Failure is { } failure)
             return failure.ToProblem();
 
         var cluster = outcome.Value!.Cluster;
         response.Headers.ETag = ETags.For(cluster.Version);
-        return TypedResults.Accepted(Location(tenant, cluster.Name), ClusterView.From(cluster, tenant));
+        return TypedResults.Accepted(Location(tenant, cluster.Name), ClusterView.From(cluster, tenant, links, response.HttpContext.Request));
     }
 
     private static async Task<Results<Ok<ClusterView>, ProblemHttpResult>> Get(
-        string tenant, string name, ClusterService clusters, HttpResponse response, CancellationToken ct)
+        string tenant, string name, ClusterService clusters, GatewayLinks links, HttpResponse response, CancellationToken ct)
     {
         var outcome = await clusters.GetAsync(tenant, name, ct);
         if (outcome.Failure is { } failure)
             return failure.ToProblem();
 
         response.Headers.ETag = ETags.For(outcome.Value!.Version);
-        return TypedResults.Ok(ClusterView.From(outcome.Value, tenant));
+        return TypedResults.Ok(ClusterView.From(outcome.Value, tenant, links, response.HttpContext.Request));
     }
+
+    private static async Task<Results<Ok<ClusterView>, ProblemHttpResult>> GetById(
+        string tenant, Guid id, ClusterService clusters, GatewayLinks links, HttpResponse response, CancellationToken ct)
+    {
+        var outcome = await clusters.GetAsync(tenant, id, ct);
+        if (outcome.Failure is { } failure)
+            return failure.ToProblem();
+
+        response.Headers.ETag = ETags.For(outcome.Value!.Version);
+        return TypedResults.Ok(ClusterView.From(outcome.Value, tenant, links, response.HttpContext.Request));
+    }
+
+    private static async Task<Results<Accepted<ClusterView>, ProblemHttpResult>> CloneByName(
+        string tenant,
+        string name,
+        CloneClusterRequest? request,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        ClusterService clusters,
+        GatewayLinks links,
+        HttpResponse response,
+        CancellationToken ct) =>
+        Created(await clusters.CreateAgainAsync(tenant, name, request?.Name, idempotencyKey, ct), tenant, links, response);
+
+    private static async Task<Results<Accepted<ClusterView>, ProblemHttpResult>> CloneById(
+        string tenant,
+        Guid id,
+        CloneClusterRequest? request,
+        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        ClusterService clusters,
+        GatewayLinks links,
+        HttpResponse response,
+        CancellationToken ct) =>
+        Created(await clusters.CreateAgainAsync(tenant, id, request?.Name, idempotencyKey, ct), tenant, links, response);
 
     private static async Task<Results<Accepted<ClusterView>, ProblemHttpResult>> Scale(
         string tenant,
@@ -142,6 +212,7 @@ internal static class ClusterEndpoints
         ScaleClusterRequest request,
         [FromHeader(Name = "If-Match")] string? ifMatch,
         ClusterService clusters,
+        GatewayLinks links,
         HttpResponse response,
         CancellationToken ct)
     {
@@ -149,7 +220,7 @@ internal static class ClusterEndpoints
             return ETags.Unmatchable(ifMatch);
 
         var outcome = await clusters.ScaleAsync(tenant, name, request, version, ct);
-        return Changed(outcome, tenant, response);
+        return Changed(outcome, tenant, links, response);
     }
 
     private static async Task<Results<Accepted<ClusterView>, ProblemHttpResult>> Delete(
@@ -157,6 +228,7 @@ internal static class ClusterEndpoints
         string name,
         [FromHeader(Name = "If-Match")] string? ifMatch,
         ClusterService clusters,
+        GatewayLinks links,
         HttpResponse response,
         CancellationToken ct)
     {
@@ -164,7 +236,7 @@ internal static class ClusterEndpoints
             return ETags.Unmatchable(ifMatch);
 
         var outcome = await clusters.DeleteAsync(tenant, name, version, ct);
-        return Changed(outcome, tenant, response);
+        return Changed(outcome, tenant, links, response);
     }
 
     private static async Task<Results<Ok<ClusterView>, ProblemHttpResult>> Extend(
@@ -173,6 +245,7 @@ internal static class ClusterEndpoints
         ExtendClusterRequest request,
         ClusterInsight insight,
         ClusterService clusters,
+        GatewayLinks links,
         HttpResponse response,
         CancellationToken ct)
     {
@@ -187,10 +260,10 @@ internal static class ClusterEndpoints
         if (outcome.Failure is { } gone)
             return gone.ToProblem();
         response.Headers.ETag = ETags.For(outcome.Value!.Version);
-        return TypedResults.Ok(ClusterView.From(outcome.Value, tenant));
+        return TypedResults.Ok(ClusterView.From(outcome.Value, tenant, links, response.HttpContext.Request));
     }
 
-    private static Results<Accepted<ClusterView>, ProblemHttpResult> Changed(Outcome<Cluster> outcome, string tenant, HttpResponse response)
+    private static Results<Accepted<ClusterView>, ProblemHttpResult> Changed(Outcome<Cluster> outcome, string tenant, GatewayLinks links, HttpResponse response)
     {
         if (outcome.Failure is { } failure)
             return failure.ToProblem();
@@ -198,11 +271,21 @@ internal static class ClusterEndpoints
         var cluster = outcome.Value!;
         response.Headers.ETag = ETags.For(cluster.Version);
         // 202: the change is recorded; Kubernetes catches up in the background.
-        return TypedResults.Accepted(Location(tenant, cluster.Name), ClusterView.From(cluster, tenant));
+        return TypedResults.Accepted(Location(tenant, cluster.Name), ClusterView.From(cluster, tenant, links, response.HttpContext.Request));
     }
 
     private static string Location(string tenant, string name) =>
         $"/api/v1/tenants/{Uri.EscapeDataString(tenant)}/clusters/{Uri.EscapeDataString(name)}";
+}
+
+/// <summary>A request to create a cluster again; the body may be left out.</summary>
+internal sealed record CloneClusterRequest
+{
+    /// <summary>
+    /// The new cluster's name, with the rules of a create's `name`. Default: the name of the cluster created again,
+    /// which must be free (no cluster of that name that is not Deleted).
+    /// </summary>
+    public string? Name { get; init; }
 }
 
 /// <summary>A request to let a cluster live longer.</summary>

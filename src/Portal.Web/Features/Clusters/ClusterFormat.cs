@@ -9,12 +9,19 @@ namespace Portal.Web.Features.Clusters;
 /// <summary>How pages show cluster fields: one place, so the list, detail and home agree.</summary>
 internal static class ClusterFormat
 {
-    public static Color PhaseColor(ClusterPhase phase) => phase switch
+    /// <summary>
+    /// How a phase's chip looks: each step on the way to Running its own colour and icon, so a glance tells a queued
+    /// cluster from one whose pods are starting; the ending phases outlined, as no longer live.
+    /// </summary>
+    public static (Color Color, string Icon, Variant Variant) PhaseLook(ClusterPhase phase) => phase switch
     {
-        ClusterPhase.Running => Color.Success,
-        ClusterPhase.Failed => Color.Error,
-        ClusterPhase.Deleting or ClusterPhase.Deleted => Color.Default,
-        _ => Color.Info,
+        ClusterPhase.Requested => (Color.Default, Icons.Material.Filled.Schedule, Variant.Filled),
+        ClusterPhase.Provisioning => (Color.Info, Icons.Material.Filled.Construction, Variant.Filled),
+        ClusterPhase.Starting => (Color.Primary, Icons.Material.Filled.PlayCircle, Variant.Filled),
+        ClusterPhase.Running => (Color.Success, Icons.Material.Filled.CheckCircle, Variant.Filled),
+        ClusterPhase.Failed => (Color.Error, Icons.Material.Filled.Error, Variant.Filled),
+        ClusterPhase.Deleting => (Color.Default, Icons.Material.Filled.HourglassBottom, Variant.Outlined),
+        _ => (Color.Default, Icons.Material.Outlined.Delete, Variant.Outlined),
     };
 
     /// <summary>"3d 4h", "2h 5m", "40s": coarse, as people read ages.</summary>

@@ -27,7 +27,7 @@ internal sealed record KubeEventView(DateTimeOffset? At, string Type, string Rea
 
 /// <summary>
 /// What the cluster detail page reads beyond <see cref="ClusterService"/>: phase history, pods and Kubernetes events,
-/// and the lifetime extension. Every read starts with <see cref="ClusterService.GetAsync"/>, so a cluster the caller
+/// and the lifetime extension. Every read starts with <see cref="ClusterService"/>'s GetAsync (by name or by id), so a cluster the caller
 /// can't see is "not found" here exactly as in the API.
 /// </summary>
 internal sealed class ClusterInsight(
@@ -44,9 +44,15 @@ internal sealed class ClusterInsight(
     /// <summary>Which Kubernetes the portal talks to; shown to platform admins.</summary>
     public KubernetesMode Mode => kubernetes.Mode;
 
-    public async Task<Outcome<ClusterDetails>> GetAsync(string tenant, string name, CancellationToken ct)
+    public async Task<Outcome<ClusterDetails>> GetAsync(string tenant, string name, CancellationToken ct) =>
+        await DetailsAsync(tenant, await clusters.GetAsync(tenant, name, ct), ct);
+
+    /// <summary>The cluster with <paramref name="id"/>: a Deleted one whose name a newer cluster took is reached only so.</summary>
+    public async Task<Outcome<ClusterDetails>> GetAsync(string tenant, Guid id, CancellationToken ct) =>
+        await DetailsAsync(tenant, await clusters.GetAsync(tenant, id, ct), ct);
+
+    private async Task<Outcome<ClusterDetails>> DetailsAsync(string tenant, Outcome<Cluster> cluster, CancellationToken ct)
     {
-        var cluster = await clusters.GetAsync(tenant, name, ct);
         if (cluster.Failure is { } failure)
             return failure;
         var access = await tenants.GetAsync(tenant, ct);

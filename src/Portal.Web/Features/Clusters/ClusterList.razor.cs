@@ -124,8 +124,10 @@ public partial class ClusterList
 
     private string OwnerName(Cluster cluster) => _owners.TryGetValue(cluster.Owner, out var user) ? user.DisplayName : cluster.Owner;
 
-    private string DetailHref(Cluster cluster) =>
-        $"tenants/{Uri.EscapeDataString(_access!.Tenant.Slug)}/clusters/{Uri.EscapeDataString(cluster.Name)}";
+    // A Deleted cluster by its id: its name may by now mean a newer cluster.
+    private string DetailHref(Cluster cluster) => cluster.Status.Phase == ClusterPhase.Deleted
+        ? $"tenants/{Uri.EscapeDataString(_access!.Tenant.Slug)}/clusters/by-id/{cluster.Id}"
+        : $"tenants/{Uri.EscapeDataString(_access!.Tenant.Slug)}/clusters/{Uri.EscapeDataString(cluster.Name)}";
 
     private void Open(Cluster? cluster)
     {

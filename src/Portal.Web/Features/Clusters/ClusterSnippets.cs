@@ -1,4 +1,5 @@
 using Portal.Core.Clusters;
+using Portal.Web.Features.Gateway;
 
 namespace Portal.Web.Features.Clusters;
 
@@ -17,23 +18,42 @@ internal static class ClusterSnippets
     /// <summary>Environment variable the REST snippets read the personal access token from.</summary>
     public const string TokenVariable = "PORTAL_TOKEN";
 
-    public static IReadOnlyList<Snippet> For(Cluster cluster, string tenant, Uri portal)
+    /// <summary>The snippets for <paramref name="cluster"/>; <paramref name="gateway"/> is its Connect connection string through the portal.</summary>
+    public static IReadOnlyList<Snippet> For(Cluster cluster, string tenant, Uri portal, ConnectView? gateway = null)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         var snippets = new List<Snippet>();
-        if (cluster.Status.ConnectUrl is { } connect)
+        if (gateway is not null)
         {
+            // First: one call, through the sparkportal package the portal serves (%pip: the notebook kernel's own pip).
+            snippets.Add(new("sparkportal (Python)", "Python", $$"""
+                %{{SparkPortalPackage.PipInstall(portal)}}
+                import sparkportal
+
+                # The token: SPARK_PORTAL_TOKEN, or token = ... in ~/.config/spark-portal/config (create one at {{new Uri(portal, "tokens")}})
+                spark = sparkportal.connect("{{cluster.Name}}", tenant="{{tenant}}", url="{{portal}}")
+                spark.range(10).show()
+                """));
+        }
+
+        if (gateway is not null && cluster.Status.ConnectUrl is not null)
+        {
+            // The token comes from the environment, never the page: tokens are shown once, when created.
+            var remote = gateway.Url.Replace(GatewayLinks.TokenPlaceholder, $"{{os.environ['{TokenVariable}']}}", StringComparison.Ordinal);
             snippets.Add(new("PySpark (Spark Connect)", "Python", $"""
+                # pip install "pyspark[connect]=={gateway.PysparkVersion}"
+                import os
                 from pyspark.sql import SparkSession
 
-                spark = SparkSession.builder.remote("{connect}").getOrCreate()
+                spark = SparkSession.builder.remote(f"{remote}").getOrCreate()
                 spark.range(10).show()
                 """));
         }
 
         if (cluster.Status.MasterUrl is { } master)
         {
-            snippets.Add(new("PySpark (master)", "Python", $"""
+            // Client mode: executors call back into the driver, so this works only from a pod in the tenant's namespace.
+            snippets.Add(new("PySpark (master, in the namespace)", "Python", $"""
                 from pyspark.sql import SparkSession
 
                 spark = (SparkSession.builder
@@ -42,7 +62,7 @@ internal static class ClusterSnippets
                          .getOrCreate())
                 spark.range(10).show()
                 """));
-            snippets.Add(new("Scala (master)", "Scala", $$"""
+            snippets.Add(new("Scala (master, in the namespace)", "Scala", $$"""
                 import org.apache.spark.sql.SparkSession
 
                 val spark = SparkSession.builder()

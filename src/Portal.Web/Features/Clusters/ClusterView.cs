@@ -1,9 +1,11 @@
 using Portal.Core.Clusters;
+using Portal.Web.Features.Gateway;
 
 namespace Portal.Web.Features.Clusters;
 
 /// <summary>A cluster as the API shows it.</summary>
-/// <param name="Name">Name, unique in the tenant.</param>
+/// <param name="Id">The cluster's for good, also once it is Deleted and a newer cluster has its name: GET …/clusters/by-id/{id}.</param>
+/// <param name="Name">Name, unique among the tenant's clusters that are not Deleted.</param>
 /// <param name="Tenant">Slug of the owning tenant.</param>
 /// <param name="Owner">Subject of the user who asked for it.</param>
 /// <param name="Spec">What was asked for, defaults filled in.</param>
@@ -13,7 +15,10 @@ namespace Portal.Web.Features.Clusters;
 /// <param name="CreatedAt">When it was asked for.</param>
 /// <param name="ExpiresAt">When its time-to-live runs out and it is deleted.</param>
 /// <param name="DeletionRequestedAt">When deletion was asked for, if it was.</param>
+/// <param name="Connect">How a notebook reaches its Spark Connect server through the portal's gateway; null without Connect.</param>
+/// <param name="SparkUiUrl">The Spark master's UI through the portal (sign-in required), with the workers' and applications' UIs linked from it.</param>
 internal sealed record ClusterView(
+    Guid Id,
     string Name,
     string Tenant,
     string Owner,
@@ -23,11 +28,17 @@ internal sealed record ClusterView(
     long Version,
     DateTimeOffset CreatedAt,
     DateTimeOffset ExpiresAt,
-    DateTimeOffset? DeletionRequestedAt)
+    DateTimeOffset? DeletionRequestedAt,
+    ConnectView? Connect,
+    string SparkUiUrl)
 {
-    public static ClusterView From(Cluster cluster, string tenant) => new(
-        cluster.Name, tenant, cluster.Owner, cluster.Spec, cluster.Status, cluster.Generation, cluster.Version,
-        cluster.CreatedAt, cluster.ExpiresAt, cluster.DeletionRequestedAt);
+    public static ClusterView From(Cluster cluster, string tenant, GatewayLinks links, HttpRequest request)
+    {
+        var portal = new Uri($"{request.Scheme}://{request.Host}{request.PathBase}/");
+        return new(cluster.Id, cluster.Name, tenant, cluster.Owner, cluster.Spec, cluster.Status, cluster.Generation, cluster.Version,
+            cluster.CreatedAt, cluster.ExpiresAt, cluster.DeletionRequestedAt,
+            links.Connect(cluster, tenant, portal), GatewayLinks.SparkUiUrl(portal, tenant, cluster.Name));
+    }
 }
 
 /// <summary>One page of a tenant's clusters, ordered by name.</summary>

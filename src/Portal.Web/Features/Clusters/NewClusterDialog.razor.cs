@@ -8,8 +8,9 @@ using Portal.Web.Features.Usage;
 namespace Portal.Web.Features.Clusters;
 
 /// <summary>
-/// Asks for a new cluster. Checks the request with the same <see cref="ClusterRequestValidator"/> the service runs and
-/// against what is left of the quota before anything is sent; the service's own refusals land beside their field.
+/// Asks for a new cluster. Checks the request as it is typed with the same <see cref="ClusterRequestValidator"/> the
+/// service runs, and against what is left of the quota, before anything is sent; the service's own refusals land beside
+/// their field. A value is never changed behind the user's back: a wrong one stays as typed, with the reason beside it.
 /// </summary>
 public partial class NewClusterDialog
 {
@@ -19,13 +20,17 @@ public partial class NewClusterDialog
     private readonly string _idempotencyKey = $"ui-{Guid.NewGuid():N}";
     private readonly List<ConfRow> _conf = [];
     private Dictionary<string, string> _serverErrors = new(StringComparer.Ordinal);
+    // Fields the user has changed (request field names): their problems show as they type. The rest wait for Create,
+    // so an empty name is not called wrong before the user got to it.
+    private readonly HashSet<string> _touched = new(StringComparer.Ordinal);
     private bool _submitted;
     private bool _sending;
     private string? _failure;
 
     private string? _name;
     private string? _image;
-    private int _workers;
+    // Nullable: an emptied field is "Required.", not a silent default.
+    private int? _workers;
     private string? _workerCores;
     private string? _workerMemory;
     private double _hours;
@@ -42,6 +47,13 @@ public partial class NewClusterDialog
     [Parameter, EditorRequired]
     public IReadOnlyList<Cluster> Existing { get; set; } = [];
 
+    /// <summary>
+    /// What the form starts with instead of the defaults ("Create again": <see cref="CreateClusterRequest.Repeating"/>);
+    /// the fields the form doesn't show (master size, scratch) are sent as it has them.
+    /// </summary>
+    [Parameter]
+    public CreateClusterRequest? Prefill { get; set; }
+
     internal TenantUsage Usage => TenantUsage.Of(Access.Tenant, Existing);
 
     private IReadOnlyList<SparkImage> Images => Options.Value.Catalogue;
@@ -54,22 +66,24 @@ public partial class NewClusterDialog
 
     private bool SparkConnect => _sparkConnect && ConnectOffered;
 
-    // Sized even before the name is valid: the figures help choose the size first.
-    private (decimal Cpu, decimal Memory, int Pods) Demand =>
-        ClusterRequestValidator.Resolve(Request() with { Name = "preview" }, Options.Value, Access.Tenant.Policy).Value is { } spec
-            ? TenantUsage.Demand(spec)
-            : default;
+    // What the request asks for as typed, valid or not (too many workers is still that many), counted by the rule
+    // admission applies: the figures help choose the size before the rest is right.
+    private ClusterSpec Sized => ClusterRequestValidator.Sized(Request() with { Workers = _workers ?? 0 }, Options.Value, Access.Tenant.Policy);
+
+    internal ClusterDemand Demand => ClusterDemand.Of(Sized);
 
     // The tenant's own sizes (its policy keeps them within its worker limit).
     private IReadOnlyList<ClusterPreset> Presets => Access.Tenant.Policy.Presets;
 
     /// <summary>Opens the dialog; the created cluster, or null when cancelled.</summary>
-    internal static async Task<Cluster?> ShowAsync(IDialogService dialogs, TenantAccess access, IReadOnlyList<Cluster> existing)
+    internal static async Task<Cluster?> ShowAsync(
+        IDialogService dialogs, TenantAccess access, IReadOnlyList<Cluster> existing, CreateClusterRequest? prefill = null)
     {
         var parameters = new DialogParameters<NewClusterDialog>
         {
             { d => d.Access, access },
             { d => d.Existing, existing },
+            { d => d.Prefill, prefill },
         };
         var options = new DialogOptions { MaxWidth = MaxWidth.Medium, FullWidth = true, CloseOnEscapeKey = true };
         var dialog = await dialogs.ShowAsync<NewClusterDialog>(null, parameters, options);
@@ -86,16 +100,28 @@ public partial class NewClusterDialog
         _workerMemory = defaults.WorkerMemory;
         _sparkConnect = defaults.SparkConnect;
         _hours = Access.Tenant.Policy.DefaultTimeToLive.TotalHours;
+        if (Prefill is { } prefill)
+        {
+            _name = prefill.Name;
+            _image = prefill.Image ?? _image;
+            _workers = prefill.Workers ?? _workers;
+            _workerCores = prefill.WorkerCores ?? _workerCores;
+            _workerMemory = prefill.WorkerMemory ?? _workerMemory;
+            _sparkConnect = prefill.SparkConnect ?? _sparkConnect;
+            _hours = prefill.TimeToLive?.TotalHours ?? _hours;
+            _conf.AddRange((prefill.SparkConf ?? []).Select(e => new ConfRow { Key = e.Key, Value = e.Value }));
+        }
     }
 
     private void Apply(ClusterPreset preset)
     {
+        Touch(nameof(CreateClusterRequest.Workers), nameof(CreateClusterRequest.WorkerCores), nameof(CreateClusterRequest.WorkerMemory));
         _workers = preset.Workers;
         _workerCores = preset.WorkerCores;
         _workerMemory = preset.WorkerMemory;
     }
 
-    internal CreateClusterRequest Request() => new()
+    internal CreateClusterRequest Request() => (Prefill ?? new()) with
     {
         Name = string.IsNullOrWhiteSpace(_name) ? null : _name.Trim(),
         Image = _image,
@@ -110,21 +136,25 @@ public partial class NewClusterDialog
                 .ToDictionary(g => g.Key, g => (string?)g.Last().Value, StringComparer.Ordinal),
     };
 
-    private Outcome<ClusterSpec> Resolve() => ClusterRequestValidator.Resolve(Request(), Options.Value, Access.Tenant.Policy);
+    // Lifetimes in the field's unit: the validator's messages say "at most 168 hours", not the API's 7.00:00:00.
+    private Outcome<ClusterSpec> Resolve() =>
+        ClusterRequestValidator.Resolve(Request(), Options.Value, Access.Tenant.Policy, Hours);
 
     /// <summary>
-    /// Problems by request field name (camelCase, as the service keys them): the validator's, then what would not fit
-    /// the quota, then the server's answer to the last attempt. Shown once the user has tried to create, or as they type
-    /// in a field they touched after that.
+    /// Problems by request field name (camelCase, as the service keys them): the validator's (an emptied worker count
+    /// too, which the request would otherwise fill with the default), then what would not fit the quota, then the
+    /// server's answer to the last attempt.
     /// </summary>
     internal Dictionary<string, string> Problems()
     {
         var problems = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (_workers is null)
+            problems["workers"] = ClusterRequestValidator.WorkersProblem(null, Access.Tenant.Policy)!;
         var spec = Resolve();
         if (spec.Failure?.Errors is { } errors)
         {
             foreach (var (field, reasons) in errors)
-                problems[field] = string.Join(" ", reasons);
+                problems.TryAdd(field, string.Join(" ", reasons));
         }
         else if (spec.Value is { } valid)
         {
@@ -137,16 +167,34 @@ public partial class NewClusterDialog
         return problems;
     }
 
+    // A quota problem shows at once wherever it lands: it is about the whole size, which any sizing field changes.
+    private bool Shown(string key) =>
+        _submitted || _touched.Contains(key) || _serverErrors.ContainsKey(key) || IsQuotaProblem(key);
+
+    private bool IsQuotaProblem(string key) =>
+        _workers is not null && Resolve().Value is { } valid && Usage.WhyNotFits(valid).ContainsKey(key);
+
     private string? ErrorOf(string field)
     {
-        if (!_submitted)
-            return null;
         var key = JsonName(field);
-        return Problems().TryGetValue(key, out var problem) ? problem : null;
+        return Shown(key) && Problems().TryGetValue(key, out var problem) ? problem : null;
     }
 
     private string? ConfError(ConfRow row) =>
-        row.Key is { } key && _submitted && Problems().TryGetValue($"sparkConf[{key.Trim()}]", out var problem) ? problem : null;
+        row.Key is { } key && Problems().TryGetValue($"sparkConf[{key.Trim()}]", out var problem) && (_submitted || _touched.Contains("sparkConf"))
+            ? problem
+            : null;
+
+    private void Touch(params string[] fields)
+    {
+        foreach (var field in fields)
+        {
+            var key = JsonName(field);
+            _touched.Add(key);
+            // The server's answer was about the value before this change.
+            _serverErrors.Remove(key);
+        }
+    }
 
     private async Task SubmitAsync()
     {
@@ -201,6 +249,15 @@ public partial class NewClusterDialog
     }
 
     private void Cancel() => Dialog.Cancel();
+
+    /// <summary>A lifetime as the time-to-live field takes it: "168 hours"; "0.17 hours (10 minutes)" when not whole.</summary>
+    internal static string Hours(TimeSpan span)
+    {
+        var hours = span.TotalHours;
+        if (hours == Math.Floor(hours))
+            return hours == 1 ? "1 hour" : $"{hours.ToString("0", Invariant)} hours";
+        return $"{hours.ToString("0.##", Invariant)} hours ({span.TotalMinutes.ToString("0", Invariant)} minutes)";
+    }
 
     private static string JsonName(string field) => field.Length == 0 ? field : char.ToLowerInvariant(field[0]) + field[1..];
 

@@ -11,6 +11,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using MudBlazor.Services;
 using Portal.Core.Data;
 using Portal.Core.Identity;
 
@@ -73,10 +74,13 @@ public static class AuthenticationSetup
         services.AddScoped<SignInAudit>();
         services.AddScoped<SignInRecorder>();
         services.AddScoped<UserDirectory>();
+        services.AddScoped<Accounts>();
         services.AddSingleton<FailedAttemptLimiter>();
         services.AddSingleton<UnknownUserPassword>();
         services.AddPortalCaller();
         services.AddRazorComponents();
+        // The static sign-in pages render MudBlazor's theme provider for the portal's colours.
+        services.AddMudServices();
         services.AddOpenApiBearerSecurity();
 
         services.AddIdentityCore<IdentityUser>(identity =>

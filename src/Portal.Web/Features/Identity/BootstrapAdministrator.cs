@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Portal.Core.Data;
+using Portal.Core.Identity;
 using Portal.Core.Tenants;
 using Portal.Web.Data;
 
@@ -21,6 +22,9 @@ internal sealed partial class BootstrapAdministrator(
     IOptions<BootstrapOptions> options,
     ILogger<BootstrapAdministrator> logger) : IHostedService
 {
+    /// <summary>User name of the first administrator.</summary>
+    public string AdminUserName => options.Value.AdminUserName;
+
     public Task StartAsync(CancellationToken cancellationToken) => EnsureAsync(Console.Out, cancellationToken);
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -92,6 +96,25 @@ internal sealed partial class BootstrapAdministrator(
         }
 
         Created(logger, name);
+    }
+
+    /// <summary>
+    /// Whether the first administrator still waits for its first sign-in with the printed one-time password: what
+    /// the sign-in page tells a newcomer who doesn't know where to find it.
+    /// </summary>
+    public async Task<bool> AwaitsFirstSignInAsync(CancellationToken cancellationToken)
+    {
+        if (sso.Value.Enabled || !accounts.Value.Enabled || !string.IsNullOrEmpty(options.Value.AdminPassword))
+        {
+            return false;
+        }
+
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<PortalDb>();
+        var normalized = options.Value.AdminUserName.ToUpperInvariant();
+        return await db.Users.Where(u => u.NormalizedUserName == normalized)
+            .Join(db.UserClaims.Where(c => c.ClaimType == Accounts.PasswordChangeRequiredClaim), u => u.Id, c => c.UserId, (u, _) => u)
+            .AnyAsync(u => !db.KnownUsers.Any(k => k.Subject == u.Id), cancellationToken);
     }
 
     // So that a newcomer who signs in as admin can create a cluster at once, as the seeded tenant promises.

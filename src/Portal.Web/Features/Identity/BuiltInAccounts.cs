@@ -5,26 +5,17 @@ using Microsoft.Extensions.Options;
 
 namespace Portal.Web.Features.Identity;
 
-/// <summary>Rules of the portal's built-in (password) accounts.</summary>
+/// <summary>Rules of the portal's built-in (password) accounts; Core's <see cref="Portal.Core.Identity.Accounts"/> owns them.</summary>
 internal static class BuiltInAccounts
 {
-    /// <summary>
-    /// Length is the requirement; Identity's character-class rules stay at their defaults, which a generated
-    /// password below always meets.
-    /// </summary>
-    public const int MinPasswordLength = 12;
+    /// <inheritdoc cref="Portal.Core.Identity.Accounts.MinPasswordLength"/>
+    public const int MinPasswordLength = Portal.Core.Identity.Accounts.MinPasswordLength;
 
     /// <summary>Stored as a user claim; <see cref="BuiltInAccountClaims"/> copies it into the session.</summary>
     public static Claim PasswordChangeRequired => new(PortalClaims.PasswordChangeRequired, "true");
 
-    /// <summary>A 24-character one-time password with upper, lower, digit and symbol, about 116 random bits.</summary>
-    public static string GeneratePassword()
-    {
-        const string letters = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
-        var random = RandomNumberGenerator.GetItems<char>(letters, 20);
-        // Fixed character classes at the end satisfy Identity's defaults without weakening the random part.
-        return new string(random) + "-Aa1";
-    }
+    /// <inheritdoc cref="Portal.Core.Identity.Accounts.GeneratePassword"/>
+    public static string GeneratePassword() => Portal.Core.Identity.Accounts.GeneratePassword();
 }
 
 /// <summary>The claims of a built-in account's session: Identity's own (id, name, roles, user claims) plus the provider.</summary>

@@ -35,6 +35,8 @@ public static class IdentityEndpoints
         pages.MapPost(SignInPath, SignIn).AllowAnonymous().RequireRateLimiting(AuthenticationSetup.SignInRateLimit);
         pages.MapGet(SsoPath, StartSso).AllowAnonymous();
         pages.MapPost(SignOutPath, SignOut).AllowAnonymous().WithMetadata(new RequireAntiforgeryTokenAttribute());
+        pages.MapGet(Accounts.InvitationPage, InvitationForm).AllowAnonymous();
+        pages.MapPost(Accounts.InvitationPage, AcceptInvitation).AllowAnonymous().RequireRateLimiting(AuthenticationSetup.SignInRateLimit);
         pages.MapGet(ChangePasswordPath, ChangePasswordForm).RequireAuthorization();
         pages.MapPost(ChangePasswordPath, ChangePassword).RequireAuthorization().RequireRateLimiting(AuthenticationSetup.SignInRateLimit);
 
@@ -43,13 +45,22 @@ public static class IdentityEndpoints
         return endpoints;
     }
 
-    static RazorComponentResult<SignInPage> SignInForm(
-        string? returnUrl, string? error, HttpContext http, IOptions<OpenIdConnectSettings> sso, IOptions<BuiltInAccountOptions> accounts) =>
-        Page(http, sso.Value, accounts.Value, SafeReturnUrl(returnUrl), error switch
+    static async Task<RazorComponentResult<SignInPage>> SignInForm(
+        string? returnUrl, string? error, string? notice, string? userName, HttpContext http, IOptions<OpenIdConnectSettings> sso,
+        IOptions<BuiltInAccountOptions> accounts, BootstrapAdministrator bootstrap)
+    {
+        var notices = notice switch
+        {
+            PasswordSetNotice => "Your password is set. Sign in with it.",
+            _ => null,
+        };
+        var firstRun = await bootstrap.AwaitsFirstSignInAsync(http.RequestAborted) ? bootstrap.AdminUserName : null;
+        return Page(http, sso.Value, accounts.Value, SafeReturnUrl(returnUrl), error switch
         {
             "sso" => "Single sign-on did not complete. Try again, or ask your administrator.",
             _ => null,
-        });
+        }, KeptUserName(userName), notices, firstRun);
+    }
 
     static async Task<IResult> SignIn(
         [FromForm] SignInRequest form,
@@ -78,19 +89,56 @@ public static class IdentityEndpoints
             // built-in account is its Identity role, never the directory's.
             if (await signIn.UserManager.FindByNameAsync(userName) is { } user)
             {
+                var displayName = (await signIn.UserManager.GetClaimsAsync(user)).FirstOrDefault(c => c.Type == Accounts.DisplayNameClaim)?.Value;
                 await recorder.RecordAsync(
-                    new SignInProfile(user.Id, user.UserName ?? userName, user.Email, IdentityProviders.Local, PlatformAdminFromDirectory: false),
+                    new SignInProfile(user.Id, displayName ?? user.UserName ?? userName, user.Email, IdentityProviders.Local, PlatformAdminFromDirectory: false),
                     http.RequestAborted);
             }
 
             return TypedResults.LocalRedirect(returnUrl);
         }
 
-        var page = Page(http, sso.Value, accounts.Value, returnUrl, result.IsLockedOut
-            ? "Too many failed attempts: this account is locked for a few minutes."
-            : "Wrong user name or password.");
+        var page = Page(http, sso.Value, accounts.Value, returnUrl, await RefusalAsync(signIn.UserManager, userName, form.Password ?? "", result),
+            KeptUserName(userName));
         page.StatusCode = StatusCodes.Status400BadRequest;
         return page;
+    }
+
+    // A disabled account is a lockout without end: say so, but only to whoever knows its password, so the form
+    // tells a guesser no more than before.
+    static async Task<string> RefusalAsync(UserManager<IdentityUser> users, string userName, string password, Microsoft.AspNetCore.Identity.SignInResult result)
+    {
+        if (!result.IsLockedOut)
+            return "Wrong user name or password.";
+        if (await users.FindByNameAsync(userName) is { } user && Accounts.IsDisabled(user) && await users.CheckPasswordAsync(user, password))
+            return "This account is disabled. Ask a platform administrator to enable it.";
+        return "Too many failed attempts: this account is locked for a few minutes.";
+    }
+
+    // Kept in the form after a refusal, so only the password needs typing again; a name no account could have is dropped.
+    static string? KeptUserName(string? userName) =>
+        string.IsNullOrWhiteSpace(userName) || userName.Length > 256 || !Portal.Core.UserText.IsPlain(userName) ? null : userName.Trim();
+
+    /// <summary>The sign-in page's <c>notice</c> after an invitation's password was set.</summary>
+    public const string PasswordSetNotice = "password-set";
+
+    static async Task<RazorComponentResult<InvitationPage>> InvitationForm(
+        [FromQuery(Name = "user")] string? user, string? code, Accounts accounts, CancellationToken ct) =>
+        new(new { UserName = await accounts.InvitedUserNameAsync(user, code, ct), AccountId = user, Code = code });
+
+    static async Task<IResult> AcceptInvitation([FromForm] InvitationRequest form, Accounts accounts, CancellationToken ct)
+    {
+        var userName = await accounts.InvitedUserNameAsync(form.User, form.Code, ct);
+        IReadOnlyList<string> problems = userName is null ? [] : form.NewPassword != form.ConfirmPassword
+            ? ["The two passwords differ."]
+            : await accounts.AcceptInvitationAsync(form.User, form.Code, form.NewPassword ?? "", ct);
+        if (userName is not null && problems.Count == 0)
+            return TypedResults.LocalRedirect($"{SignInPath}?notice={PasswordSetNotice}&userName={Uri.EscapeDataString(userName)}");
+
+        return new RazorComponentResult<InvitationPage>(new { UserName = userName, AccountId = form.User, Code = form.Code, Error = string.Join(" ", problems) })
+        {
+            StatusCode = StatusCodes.Status400BadRequest,
+        };
     }
 
     static IResult StartSso(string? returnUrl, IOptions<OpenIdConnectSettings> sso) =>
@@ -183,13 +231,17 @@ public static class IdentityEndpoints
     }
 
     static RazorComponentResult<SignInPage> Page(
-        HttpContext http, OpenIdConnectSettings sso, BuiltInAccountOptions accounts, string returnUrl, string? error) => new(new
+        HttpContext http, OpenIdConnectSettings sso, BuiltInAccountOptions accounts, string returnUrl, string? error, string? userName,
+        string? notice = null, string? firstRunAdmin = null) => new(new Dictionary<string, object?>
     {
-        ReturnUrl = returnUrl,
-        Error = error,
-        SsoName = sso.Enabled ? sso.DisplayName : null,
-        PasswordForm = accounts.Enabled,
-        SignedInAs = http.User.Identity?.IsAuthenticated == true ? http.User.FindFirstValue(PortalClaims.Name) : null,
+        ["Notice"] = notice,
+        ["FirstRunAdmin"] = firstRunAdmin,
+        ["ReturnUrl"] = returnUrl,
+        ["Error"] = error,
+        ["UserName"] = userName,
+        ["SsoName"] = sso.Enabled ? sso.DisplayName : null,
+        ["PasswordForm"] = accounts.Enabled,
+        ["SignedInAs"] = http.User.Identity?.IsAuthenticated == true ? http.User.FindFirstValue(PortalClaims.Name) : null,
     });
 
     // Only paths on this site: an absolute or protocol-relative URL would make the form an open redirector.
@@ -202,6 +254,9 @@ public static class IdentityEndpoints
 
 /// <summary>The sign-in form's fields.</summary>
 public sealed record SignInRequest(string? UserName, string? Password, string? ReturnUrl);
+
+/// <summary>The invitation form's fields.</summary>
+public sealed record InvitationRequest(string? User, string? Code, string? NewPassword, string? ConfirmPassword);
 
 /// <summary>The password form's fields.</summary>
 public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword, string? ConfirmPassword);

@@ -33,10 +33,10 @@ public static class PortalClaims
     public const string TokenAccess = "portal:token_access";
 
     /// <summary>Present on a built-in account's session until it sets a password of its own.</summary>
-    public const string PasswordChangeRequired = "portal:password_change_required";
+    public const string PasswordChangeRequired = Portal.Core.Identity.Accounts.PasswordChangeRequiredClaim;
 
     /// <summary>The <see cref="Role"/> value of a platform administrator.</summary>
-    public const string PlatformAdminRole = "PlatformAdmin";
+    public const string PlatformAdminRole = Portal.Core.Identity.Accounts.PlatformAdminRole;
 }
 
 /// <summary>Values of <see cref="PortalClaims.IdentityProvider"/>.</summary>

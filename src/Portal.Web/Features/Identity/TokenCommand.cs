@@ -17,7 +17,7 @@ public static class TokenCommand
     /// <summary>Actor of the audit entry: the command runs with the server's rights, not a user's.</summary>
     public const string Actor = "cli";
 
-    const string Usage = "usage: token create --user NAME [--name N] [--expires DAYS] [--tenant SLUG] [--read-only]";
+    internal const string Usage = "token create --user NAME [--name N] [--expires DAYS] [--tenant SLUG] [--read-only]";
 
     /// <summary>
     /// Runs the token command when <paramref name="args"/> name it, and returns its exit code (0 done, 1 refused,
@@ -40,7 +40,7 @@ public static class TokenCommand
         if (!TryParse(args, out var request, out var problem))
         {
             await errors.WriteLineAsync(problem);
-            await errors.WriteLineAsync(Usage);
+            await errors.WriteLineAsync("usage: " + Usage);
             return 2;
         }
 

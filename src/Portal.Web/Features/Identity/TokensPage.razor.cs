@@ -1,6 +1,7 @@
 using MudBlazor;
 using Portal.Core.Data;
 using Portal.Core.Identity;
+using Portal.Web.Features.Shell;
 
 namespace Portal.Web.Features.Identity;
 
@@ -50,11 +51,8 @@ public sealed partial class TokensPage
 
     private async Task RevokeAsync(TokenView token)
     {
-        var confirmed = await Dialogs.ShowMessageBoxAsync(
-            $"Revoke {token.Name}?",
-            "Scripts and notebooks using it stop working at once. This can't be undone.",
-            yesText: "Revoke", cancelText: "Cancel");
-        if (confirmed != true)
+        if (!await ConfirmDialog.AskAsync(Dialogs, $"Revoke {token.Name}?",
+                "Scripts and notebooks using it stop working at once. This can't be undone.", yesText: "Revoke"))
             return;
 
         _busy = true;

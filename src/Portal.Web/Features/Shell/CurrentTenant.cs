@@ -1,12 +1,14 @@
+using Portal.Core.Identity;
 using Portal.Core.Tenants;
 
 namespace Portal.Web.Features.Shell;
 
 /// <summary>
 /// The tenant the user is looking at in this circuit: chosen in the header, remembered across pages. Scoped, so each
-/// circuit (browser tab) has its own.
+/// circuit (browser tab) has its own; a new one starts with the tenant the user chose last, in any tab, while they
+/// still belong to it.
 /// </summary>
-internal sealed class CurrentTenant(TenantService tenants)
+internal sealed class CurrentTenant(TenantService tenants, UserPreferences preferences)
 {
     private IReadOnlyList<TenantAccess>? _memberships;
 
@@ -16,10 +18,19 @@ internal sealed class CurrentTenant(TenantService tenants)
     /// <summary>Slug of the chosen tenant, or null when the caller belongs to none.</summary>
     public string? Slug { get; private set; }
 
-    /// <summary>The caller's tenants (loaded once per circuit) and picks the first when none is chosen yet.</summary>
+    /// <summary>
+    /// The caller's tenants (loaded once per circuit); when none is chosen yet, picks the one the caller chose last if
+    /// they still see it, else the first.
+    /// </summary>
     public async Task<IReadOnlyList<TenantAccess>> MembershipsAsync(CancellationToken ct)
     {
-        _memberships ??= await tenants.ListAsync(ct);
+        if (_memberships is null)
+        {
+            _memberships = await tenants.ListAsync(ct);
+            if (Slug is null && (await preferences.GetAsync(ct)).TenantSlug is { } last && _memberships.Any(m => m.Tenant.Slug == last))
+                Slug = last;
+        }
+
         Slug ??= _memberships.FirstOrDefault()?.Tenant.Slug;
         return _memberships;
     }
@@ -35,6 +46,13 @@ internal sealed class CurrentTenant(TenantService tenants)
             return;
         Slug = slug;
         Changed?.Invoke();
+    }
+
+    /// <summary>Chooses <paramref name="slug"/> as <see cref="Select"/> does, and remembers it for the user's next pages.</summary>
+    public async Task ChooseAsync(string slug, CancellationToken ct)
+    {
+        Select(slug);
+        await preferences.RememberTenantAsync(slug, ct);
     }
 
     /// <summary>Forgets the loaded memberships, e.g. after a tenant was created.</summary>

@@ -27,6 +27,13 @@ internal static class SecurityHeaders
         "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
         "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
 
+    // Spark's own pages (through /spark/{tenant}/{cluster}/) run inline scripts, and what a cluster serves is under its
+    // tenant's control (a driver's UI runs user code): sandboxed into an opaque origin, they can't read or act with the
+    // portal's cookies, whatever they contain.
+    const string SparkUiPolicy =
+        "sandbox allow-scripts allow-forms allow-popups allow-downloads; default-src 'self'; script-src 'self' 'unsafe-inline'; " +
+        "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; object-src 'none'; frame-ancestors 'none'";
+
     /// <summary>
     /// Adds the headers to every response, whoever writes it (endpoints, static files, status code pages, the
     /// exception handler). Call first, so nothing answers before it.
@@ -46,8 +53,8 @@ internal static class SecurityHeaders
                 headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
                 if (context.Response.ContentType?.StartsWith("text/html", StringComparison.OrdinalIgnoreCase) == true)
                 {
-                    headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments("/scalar")
-                        ? ApiReferencePolicy
+                    headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments("/scalar") ? ApiReferencePolicy
+                        : context.Request.Path.StartsWithSegments("/spark") ? SparkUiPolicy
                         : string.Format(System.Globalization.CultureInfo.InvariantCulture, PagePolicy, nonce);
                 }
 

@@ -1,3 +1,4 @@
+using MudBlazor;
 using MudBlazor.Services;
 using Portal.Core;
 using Portal.Core.Tenants;
@@ -12,10 +13,14 @@ internal static class ShellExtensions
     public static IServiceCollection AddShell(this IServiceCollection services)
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
-        services.AddMudServices();
+        // Bottom-left, away from the actions pages keep at their top right (the cluster page's Scale, Extend and
+        // Delete); Material's place for snackbars on a wide screen.
+        services.AddMudServices(mud => mud.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomLeft);
         services.AddScoped<CurrentTenant>();
+        services.AddScoped<Portal.Core.Identity.UserPreferences>();
         services.AddScoped<ClusterInsight>();
         services.AddScoped<AuditLogQuery>();
+        services.AddSingleton<AccountsInScope>();
         services.AddScoped<MembershipService>();
 
         // One change loop per process, shared by every circuit; see ClusterChanges for why it polls the database.

@@ -35,7 +35,8 @@ internal static class TenantEndpoints
         tenants.MapPatch("/{tenant}", Update).WithName("UpdateTenant")
             .WithSummary("Change a tenant (platform admins)")
             .WithDescription("Fields left out stay as they are; quota and policy are replaced whole. With If-Match, a tenant " +
-                             "changed since that ETag gets 412.")
+                             "changed since that ETag gets 412. A quota below what the tenant's clusters hold now is saved, " +
+                             "and the answer's warnings say what it means: running clusters keep running, new ones are refused.")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed);
         tenants.MapMembers();
@@ -80,11 +81,13 @@ internal static class TenantEndpoints
         if (!ETags.TryParseIfMatch(ifMatch, out var version))
             return ETags.Unmatchable(ifMatch);
 
+        // Read before the change, against the quota it replaces; a caller the update refuses gets that refusal instead.
+        var overruns = request.Quota is { } quota ? (await tenants.QuotaOverrunsAsync(tenant, quota, ct)).Value : null;
         var outcome = await tenants.UpdateAsync(tenant, request, version, ct);
         if (outcome.Failure is { } failure)
             return failure.ToProblem();
 
         response.Headers.ETag = ETags.For(outcome.Value!.Tenant.Version);
-        return TypedResults.Ok(TenantView.From(outcome.Value));
+        return TypedResults.Ok(TenantView.From(outcome.Value) with { Warnings = overruns is { Count: > 0 } ? overruns : null });
     }
 }

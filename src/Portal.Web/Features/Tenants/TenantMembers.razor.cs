@@ -2,6 +2,7 @@ using MudBlazor;
 using Portal.Core.Clusters;
 using Portal.Core.Identity;
 using Portal.Core.Tenants;
+using Portal.Web.Features.Shell;
 
 namespace Portal.Web.Features.Tenants;
 
@@ -169,11 +170,8 @@ public sealed partial class TenantMembers
 
     private async Task RemoveAsync(Membership member)
     {
-        var confirmed = await Dialogs.ShowMessageBoxAsync(
-            $"Remove {Name(member.Subject)}?",
-            $"They lose access to {_access!.Tenant.DisplayName} at once; their clusters stay.",
-            yesText: "Remove", cancelText: "Cancel");
-        if (confirmed != true)
+        if (!await ConfirmDialog.AskAsync(Dialogs, $"Remove {Name(member.Subject)}?",
+                $"They lose access to {_access!.Tenant.DisplayName} at once; their clusters stay.", yesText: "Remove"))
             return;
         await ChangeAsync("remove member", async (slug, ct) =>
         {
@@ -186,11 +184,8 @@ public sealed partial class TenantMembers
 
     private async Task RevokeAsync(PersonalAccessToken token)
     {
-        var confirmed = await Dialogs.ShowMessageBoxAsync(
-            $"Revoke {Name(token.Owner)}'s token {token.Name}?",
-            "Whatever uses it stops working at once. This can't be undone.",
-            yesText: "Revoke", cancelText: "Cancel");
-        if (confirmed != true)
+        if (!await ConfirmDialog.AskAsync(Dialogs, $"Revoke {Name(token.Owner)}'s token {token.Name}?",
+                "Whatever uses it stops working at once. This can't be undone.", yesText: "Revoke"))
             return;
         await ChangeAsync("revoke token", async (slug, ct) =>
         {
@@ -247,7 +242,8 @@ public sealed partial class TenantMembers
 
     /// <summary>
     /// Runs one change and reloads, so every row shows what the database holds (a refused role change snaps back).
-    /// A refusal is shown above the tabs and as a toast; an exception as a friendly toast, details to the log.
+    /// A refusal is shown once, above the tabs, where it stays until closed; an exception as a friendly toast,
+    /// details to the log.
     /// </summary>
     private async Task ChangeAsync(string action, Func<string, CancellationToken, Task<Failure?>> change)
     {
@@ -258,10 +254,7 @@ public sealed partial class TenantMembers
         try
         {
             if (await change(_access.Tenant.Slug, _disposed.Token) is { } failure)
-            {
                 _message = failure.Detail ?? failure.Title;
-                Snackbar.Add(_message, Severity.Error);
-            }
 
             await LoadAsync();
         }

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+using Portal.Core.Clusters;
 using Portal.Core.Tenants;
 
 namespace Portal.Web.Features.Tenants;
@@ -11,6 +13,10 @@ namespace Portal.Web.Features.Tenants;
 /// <param name="Role">The caller's role; null for a platform admin who is not a member.</param>
 /// <param name="CreatedAt">When the tenant was created.</param>
 /// <param name="Version">Concurrency version; the ETag is this number in quotes.</param>
+/// <param name="Warnings">
+/// Only in the answer to a change, and only when it set a quota limit below what the tenant's clusters hold now: each
+/// such limit and what it means. The change is saved; running clusters keep running.
+/// </param>
 internal sealed record TenantView(
     string Slug,
     string DisplayName,
@@ -19,7 +25,8 @@ internal sealed record TenantView(
     TenantPolicy Policy,
     TenantRole? Role,
     DateTimeOffset CreatedAt,
-    long Version)
+    long Version,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<QuotaOverrun>? Warnings = null)
 {
     public static TenantView From(TenantAccess access) => new(
         access.Tenant.Slug, access.Tenant.DisplayName, access.Tenant.Namespace, access.Tenant.Quota,
