@@ -3,6 +3,7 @@ using Grpc.Core;
 using k8s;
 using k8s.Models;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using Portal.Core.Clusters;
 using Portal.Core.Tenants;
 using Portal.Provisioning.Manifests;
@@ -115,7 +116,8 @@ public sealed class LeastPrivilegeScenario(RbacPortalApp app)
         // retry. CI once got it here on the first call, cause not found; like a client, the step asks again.
         Spark.Connect.AnalyzePlanResponse? answer = null;
         RpcException? last = null;
-        await UntilAsync(() => $"a Spark Connect session through the gateway (last: {last?.Status})", async () =>
+        string seen = "";
+        await UntilAsync(() => $"a Spark Connect session through the gateway (last: {last?.Status}; {seen})", async () =>
         {
             try
             {
@@ -125,11 +127,26 @@ public sealed class LeastPrivilegeScenario(RbacPortalApp app)
             catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable)
             {
                 last = e;
+                seen = await WhatTheGatewaySawAsync(name);
                 return false;
             }
         });
         if (string.IsNullOrEmpty(answer?.SparkVersion.Version))
             throw new InvalidOperationException("The Connect server answered without a Spark version.");
+    }
+
+    /// <summary>The cluster's pods as Kubernetes has them and the portal's last warnings: what a timeout reports.</summary>
+    private async Task<string> WhatTheGatewaySawAsync(string name)
+    {
+        var pods = (await _admin.CoreV1.ListNamespacedPodAsync(Namespace, cancellationToken: Ct)).Items
+            .Where(p => p.Metadata.Name.StartsWith(name + "-", StringComparison.Ordinal))
+            .Select(p => $"{p.Metadata.Name} {p.Status?.Phase}"
+                + $" ready={p.Status?.Conditions?.FirstOrDefault(c => c.Type == "Ready")?.Status}"
+                + $" restarts={p.Status?.ContainerStatuses?.Sum(c => c.RestartCount)}"
+                + (p.Metadata.DeletionTimestamp is null ? "" : " deleting"));
+        var warnings = app.Log.GetSnapshot().Where(r => r.Level >= LogLevel.Warning).TakeLast(3)
+            .Select(r => $"{r.Category}: {r.Message}{(r.Exception is null ? "" : $" ({r.Exception.GetType().Name}: {r.Exception.Message})")}");
+        return $"pods: {string.Join(", ", pods)}; last warnings: {string.Join(" | ", warnings)}";
     }
 
     private async Task OpenSparkUiAsync(string name) =>

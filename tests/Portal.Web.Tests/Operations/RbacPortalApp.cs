@@ -4,6 +4,8 @@ using k8s.Models;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Portal.Provisioning.Kubernetes;
 using Portal.Sandbox;
 using Portal.Sandbox.Api;
@@ -71,6 +73,9 @@ public sealed class RbacPortalApp(PostgresServer postgres) : PortalApp(postgres)
 {
     public KubernetesRequestRecorder Recorder { get; } = new();
 
+    /// <summary>Warnings and errors the portal logged, so a step that times out can say what the portal saw meanwhile.</summary>
+    public FakeLogCollector Log => Services.GetRequiredService<FakeLogCollector>();
+
     protected override bool Provisions => true;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -88,6 +93,7 @@ public sealed class RbacPortalApp(PostgresServer postgres) : PortalApp(postgres)
         // What the sandbox authorized for the portal's account, WebSocket upgrades included (the client's handler
         // never sees those).
         RbacSandboxServer.Sandbox.Authorizations.Allowed += RecordAuthorized;
+        builder.ConfigureLogging(logging => logging.AddFakeLogging(o => o.CollectRecordsForDisabledLogLevels = false));
         builder.ConfigureTestServices(services =>
             services.AddSingleton(_ => KubernetesConnection.FromConfig(KubernetesMode.InCluster, RbacSandboxServer.AsPortal(), Recorder)));
     }
