@@ -26,6 +26,16 @@ public sealed class GatewayFormatTests
         Assert.Equal("100%25 sure: caf%C3%A9%0A", SparkConnectGateway.EncodeMessage("100% sure: café\n"));
 
     [Fact]
+    public void An_upstream_without_a_ready_pod_is_told_as_such() =>
+        Assert.Equal("no Connect server pod is ready", SparkConnectGateway.Why(
+            new HttpRequestException("wrapped", new HttpRequestException("No ready pod in spark-a matches …", null, System.Net.HttpStatusCode.ServiceUnavailable))));
+
+    [Fact]
+    public void A_kubelet_refusal_is_told_without_its_pod_address() =>
+        Assert.Equal("nothing listens on its port yet", SparkConnectGateway.Why(
+            new HttpRequestException("wrapped", new IOException("error forwarding port 15002 to pod 4f…, uid : failed to connect to localhost:15002"))));
+
+    [Fact]
     public void The_session_id_is_read_from_the_first_message_s_field_one()
     {
         var session = Guid.NewGuid().ToString();

@@ -133,8 +133,27 @@ internal static partial class SparkConnectGateway
                 door.Tenant, door.Cluster.Name, error, cause?.Message);
             if (!context.Response.HasStarted)
                 await Refuse(context, GrpcStatus.Unavailable,
-                    $"Cluster '{door.Tenant}/{door.Cluster.Name}' is Running, but its Spark Connect server did not answer; try again in a moment.");
+                    $"Cluster '{door.Tenant}/{door.Cluster.Name}' is Running, but its Spark Connect server did not answer ({Why(cause)}); try again in a moment.");
         }
+    }
+
+    /// <summary>
+    /// Why an upstream call failed, in words a notebook user can act on, without the pod names and addresses the
+    /// exception carries (those go to the log).
+    /// </summary>
+    internal static string Why(Exception? cause)
+    {
+        for (var e = cause; e is not null; e = e.InnerException)
+        {
+            if (e is HttpRequestException { StatusCode: HttpStatusCode.ServiceUnavailable })
+                return "no Connect server pod is ready";
+            if (e is IOException && e.Message.StartsWith("error forwarding port", StringComparison.Ordinal))
+                return "nothing listens on its port yet";
+            if (e is System.Net.WebSockets.WebSocketException or k8s.Autorest.HttpOperationException)
+                return "the Kubernetes API refused the tunnel to it";
+        }
+
+        return cause is null ? "no answer" : "the connection to it failed";
     }
 
     /// <summary>Null when the caller is authenticated; otherwise why not, as a gRPC status.</summary>
