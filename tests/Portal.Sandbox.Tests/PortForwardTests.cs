@@ -489,12 +489,8 @@ internal sealed class KubectlPortForward : IAsyncDisposable
     /// <summary>Waits (up to 60 s) until kubectl has written <paramref name="text"/> to stderr.</summary>
     public async Task WaitForStderr(string text)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!Stderr.Contains(text, StringComparison.Ordinal))
-        {
-            if (DateTime.UtcNow > deadline) Assert.Fail($"kubectl never said \"{text}\"; stderr: {Stderr}");
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
+        await Portal.Testing.Eventually.HoldsAsync(() => Task.FromResult(Stderr.Contains(text, StringComparison.Ordinal)),
+            () => $"kubectl says \"{text}\" (stderr: {Stderr})", ct: TestContext.Current.CancellationToken);
     }
 
     static int FreePort()

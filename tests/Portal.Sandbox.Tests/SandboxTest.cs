@@ -41,14 +41,7 @@ public abstract class SandboxTest : IAsyncLifetime
         return ((int)e.Response.StatusCode, status);
     }
 
-    /// <summary>Polls until <paramref name="condition"/> holds; fails with <paramref name="what"/> after 10 s.</summary>
-    protected static async Task Eventually(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) Assert.Fail($"Timed out waiting until {what}");
-            await Task.Delay(25, Ct);
-        }
-    }
+    /// <summary>Polls until <paramref name="condition"/> holds (<see cref="Portal.Testing.Eventually"/>); fails naming <paramref name="what"/>.</summary>
+    protected static Task Eventually(Func<Task<bool>> condition, string what) =>
+        Portal.Testing.Eventually.HoldsAsync(condition, what, every: TimeSpan.FromMilliseconds(25), ct: Ct);
 }

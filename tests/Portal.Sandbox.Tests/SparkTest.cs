@@ -89,14 +89,6 @@ public abstract class SparkTest : SandboxTest
 
     protected static IEnumerable<JsonElement> ActiveApps(JsonElement state) => state.GetProperty("activeapps").EnumerateArray();
 
-    /// <summary>Polls until <paramref name="condition"/> holds; a generous ceiling, since the machine is shared.</summary>
-    protected static async Task Until(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) Assert.Fail($"Timed out waiting until {what}");
-            await Task.Delay(50, Ct);
-        }
-    }
+    /// <summary>Polls until <paramref name="condition"/> holds (<see cref="Portal.Testing.Eventually"/>); fails naming <paramref name="what"/>.</summary>
+    protected static Task Until(Func<Task<bool>> condition, string what) => Portal.Testing.Eventually.HoldsAsync(condition, what, ct: Ct);
 }

@@ -16,6 +16,7 @@ using Microsoft.Extensions.Logging;
 using Portal.Provisioning.Kubernetes;
 using Portal.Sandbox;
 using Portal.Sandbox.Api;
+using Portal.Testing;
 
 namespace Portal.Provisioning.Tests.Kubernetes;
 
@@ -68,12 +69,8 @@ public sealed class PortForwardStreamTests : IAsyncLifetime
             Metadata = new V1ObjectMeta { Name = Pod },
             Spec = new V1PodSpec { Containers = [new V1Container { Name = "connect", Image = "apache/spark:4.0.1" }] },
         }, Ns, cancellationToken: Ct);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while ((await _client.CoreV1.ReadNamespacedPodAsync(Pod, Ns, cancellationToken: Ct)).Status?.Phase != "Running")
-        {
-            if (DateTime.UtcNow > deadline) Assert.Fail("the pod never ran");
-            await Task.Delay(25, Ct);
-        }
+        await Eventually.HoldsAsync(async () => (await _client.CoreV1.ReadNamespacedPodAsync(Pod, Ns, cancellationToken: Ct)).Status?.Phase == "Running",
+            "the pod runs", every: TimeSpan.FromMilliseconds(25), ct: Ct);
     }
 
     public async ValueTask DisposeAsync()
@@ -163,12 +160,7 @@ public sealed class PortForwardStreamTests : IAsyncLifetime
 
         await stream.DisposeAsync();
 
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (_echo.Open > 0)
-        {
-            if (DateTime.UtcNow > deadline) Assert.Fail("the echo server's connection stayed open");
-            await Task.Delay(25, Ct);
-        }
+        await Eventually.HoldsAsync(() => _echo.Open == 0, "the echo server's connection closes", every: TimeSpan.FromMilliseconds(25), ct: Ct);
     }
 
     [Fact]

@@ -308,8 +308,7 @@ public sealed class ClusterReconcilerTests(PostgresServer postgres)
         // The sweep deletes the root; garbage collection takes the rest, and the simulated controllers may still be
         // creating a pod for a ReplicaSet already gone, as in Kubernetes: gone within seconds, not at once.
         var left = await ResourceVersionsAsync(h, tenant.Namespace, ghost.Id);
-        for (var deadline = DateTime.UtcNow.AddSeconds(20); left.Count > 0 && DateTime.UtcNow < deadline; left = await ResourceVersionsAsync(h, tenant.Namespace, ghost.Id))
-            await Task.Delay(100, Ct);
+        await Eventually.TryAsync(async () => (left = await ResourceVersionsAsync(h, tenant.Namespace, ghost.Id)).Count == 0, every: TimeSpan.FromMilliseconds(100), ct: Ct);
         Assert.Empty(left);
     }
 
@@ -392,18 +391,14 @@ public sealed class ClusterReconcilerTests(PostgresServer postgres)
 
     static async Task<Cluster> ReconcileUntilReadyWorkersAsync(Harness h, Portal portal, Guid id, int workers)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (true)
+        Cluster? cluster = null;
+        await Eventually.TryAsync(async () =>
         {
             await portal.Clusters.ReconcileAsync(id, Ct);
-            var cluster = await h.ReadClusterAsync(id);
-            if (cluster.Status.ReadyWorkers == workers || DateTime.UtcNow > deadline)
-            {
-                return cluster;
-            }
-
-            await Task.Delay(50, Ct);
-        }
+            cluster = await h.ReadClusterAsync(id);
+            return cluster.Status.ReadyWorkers == workers;
+        }, ct: Ct);
+        return cluster!;
     }
 
     /// <summary>Kind/name → resourceVersion of every object labelled with the cluster's id.</summary>

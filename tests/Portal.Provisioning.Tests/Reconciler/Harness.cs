@@ -237,21 +237,8 @@ internal sealed class Harness : IAsyncDisposable
     }
 
     /// <summary>Whether <paramref name="condition"/> holds within <paramref name="seconds"/>, asking every 100 ms.</summary>
-    public static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, int seconds = 60)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(seconds);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                return false;
-            }
-
-            await Task.Delay(100, Ct);
-        }
-
-        return true;
-    }
+    public static Task<bool> EventuallyAsync(Func<Task<bool>> condition, int seconds = 60) =>
+        Eventually.TryAsync(condition, TimeSpan.FromSeconds(seconds), TimeSpan.FromMilliseconds(100), Ct);
 
     public async Task<V1Deployment?> FindDeploymentAsync(string @namespace, string name)
     {

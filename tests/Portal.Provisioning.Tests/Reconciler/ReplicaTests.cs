@@ -63,18 +63,7 @@ public sealed class ReplicaTests(PostgresServer postgres)
 
     static Task UntilAsync(Func<bool> condition) => UntilAsync(() => Task.FromResult(condition()));
 
-    // Leases and watches run on real time; 30 s covers a 2 s lease expiring several times over.
-    static async Task UntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("The replicas did not get there within 30 s.");
-            }
-
-            await Task.Delay(100, Ct);
-        }
-    }
+    // Leases and watches run on real time; the ceiling covers a 2 s lease expiring many times over.
+    static Task UntilAsync(Func<Task<bool>> condition) =>
+        Eventually.HoldsAsync(condition, "the replicas got there", every: TimeSpan.FromMilliseconds(100), ct: Ct);
 }

@@ -39,7 +39,7 @@ public sealed class GatewayFixture(PostgresServer postgres) : PortalApp(postgres
         var created = await client.PostAsync("/api/v1/tenants/default/clusters",
             Json.Body(new { name = Cluster, workers = 1, sparkConnect = true }));
         created.EnsureSuccessStatusCode();
-        await Eventually.RunningAsync(client, $"/api/v1/tenants/default/clusters/{Cluster}");
+        await ClusterWaits.RunningAsync(client, $"/api/v1/tenants/default/clusters/{Cluster}");
     }
 }
 
@@ -50,22 +50,18 @@ public sealed class GatewayCollection : ICollectionFixture<GatewayFixture>
     public const string Name = "Gateway";
 }
 
-internal static class Eventually
+internal static class ClusterWaits
 {
     /// <summary>Polls the cluster until it is Running; a loaded machine may take a while, so the ceiling is generous.</summary>
     public static async Task RunningAsync(HttpClient client, string path)
     {
-        var deadline = DateTime.UtcNow.AddMinutes(3);
-        string last = "";
-        while (DateTime.UtcNow < deadline)
-        {
-            var cluster = await client.GetFromJsonAsync<ClusterDto>(path, Json.Options);
-            if (cluster?.Status.Phase == ClusterPhase.Running)
-                return;
-            last = $"{cluster?.Status.Phase} {cluster?.Status.Message}";
-            await Task.Delay(250);
-        }
-
-        throw new TimeoutException($"{path} did not become Running within 3 minutes; last seen: {last}");
+        var last = "";
+        await Portal.Testing.Eventually.HoldsAsync(async () =>
+            {
+                var cluster = await client.GetFromJsonAsync<ClusterDto>(path, Json.Options);
+                last = $"{cluster?.Status.Phase} {cluster?.Status.Message}";
+                return cluster?.Status.Phase == ClusterPhase.Running;
+            },
+            () => $"{path} Running (last seen: {last})", within: TimeSpan.FromMinutes(3), every: TimeSpan.FromMilliseconds(250));
     }
 }

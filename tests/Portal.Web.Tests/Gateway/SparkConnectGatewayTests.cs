@@ -153,15 +153,11 @@ public sealed class SparkConnectGatewayTests(GatewayFixture app) : IDisposable
     /// <summary>The stand-in's record of the first call of <paramref name="session"/>, once that call has ended there.</summary>
     private static async Task<SparkConnectCall> CallOfSessionAsync(string session)
     {
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (SandboxServer.Sandbox.SparkConnect.Calls.FirstOrDefault(c => c.SessionId == session) is { } call)
-                return call;
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException($"The stand-in saw no call of session {session} within a minute.");
+        SparkConnectCall? call = null;
+        await Portal.Testing.Eventually.HoldsAsync(
+            () => (call = SandboxServer.Sandbox.SparkConnect.Calls.FirstOrDefault(c => c.SessionId == session)) is not null,
+            $"the stand-in sees a call of session {session}", ct: TestContext.Current.CancellationToken);
+        return call!;
     }
 
     public void Dispose() => _client.Dispose();

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Portal.Core.Clusters;
 using Portal.Core.Tenants;
 using Portal.Provisioning.Manifests;
+using Portal.Testing;
 
 namespace Portal.Web.Tests.Operations;
 
@@ -218,14 +219,6 @@ public sealed class LeastPrivilegeScenario(RbacPortalApp app)
     private static Task UntilAsync(string what, Func<Task<bool>> condition) => UntilAsync(() => what, condition);
 
     /// <summary>Waits for <paramref name="condition"/>; <paramref name="what"/> is read at the timeout, so it can say what was last seen.</summary>
-    private static async Task UntilAsync(Func<string> what, Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + Ceiling;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"Not within {Ceiling.TotalSeconds} s: {what()}.");
-            await Task.Delay(200, Ct);
-        }
-    }
+    private static Task UntilAsync(Func<string> what, Func<Task<bool>> condition) =>
+        Eventually.HoldsAsync(condition, what, Ceiling, TimeSpan.FromMilliseconds(200), Ct);
 }

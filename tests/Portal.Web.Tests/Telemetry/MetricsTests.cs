@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Portal.Core.Clusters;
 using Portal.Core.Tenants;
 using Portal.Web.Tests.Clusters;
+using Portal.Testing;
 
 namespace Portal.Web.Tests.Telemetry;
 
@@ -69,16 +70,13 @@ public sealed class MetricsTests(MeteredPortalApp app) : IClassFixture<MeteredPo
     private static async Task UntilRunningAsync(HttpClient client, string tenant, string name)
     {
         // Generous: the sandbox starts pods on timers, and this machine is shared with other builds.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
         ClusterDto? cluster = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            cluster = await client.GetFromJsonAsync<ClusterDto>($"/api/v1/tenants/{tenant}/clusters/{name}", Json.Options, Ct);
-            if (cluster?.Status.Phase == ClusterPhase.Running)
-                return;
-            await Task.Delay(200, Ct);
-        }
-
-        throw new TimeoutException($"Cluster {tenant}/{name} stayed {cluster?.Status.Phase} ({cluster?.Status.Message}).");
+        await Eventually.HoldsAsync(async () =>
+            {
+                cluster = await client.GetFromJsonAsync<ClusterDto>($"/api/v1/tenants/{tenant}/clusters/{name}", Json.Options, Ct);
+                return cluster?.Status.Phase == ClusterPhase.Running;
+            },
+            () => $"cluster {tenant}/{name} Running (it stayed {cluster?.Status.Phase}: {cluster?.Status.Message})",
+            within: TimeSpan.FromSeconds(120), every: TimeSpan.FromMilliseconds(200), ct: Ct);
     }
 }
