@@ -1,6 +1,6 @@
 using Portal.Core.Clusters;
 
-namespace Portal.Web.Tests.Validation;
+namespace Portal.Core.Tests.Clusters;
 
 /// <summary>The quantity grammar of k8s.io/apimachinery/pkg/api/resource, as far as cores and memory use it.</summary>
 public sealed class KubernetesQuantityTests

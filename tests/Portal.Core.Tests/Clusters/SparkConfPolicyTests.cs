@@ -1,6 +1,6 @@
 using Portal.Core.Clusters;
 
-namespace Portal.Web.Tests.Validation;
+namespace Portal.Core.Tests.Clusters;
 
 /// <summary>Tenants tune Spark, but never where it runs, who it runs as or how it is reached.</summary>
 public sealed class SparkConfPolicyTests

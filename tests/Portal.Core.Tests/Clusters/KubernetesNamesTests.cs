@@ -1,6 +1,6 @@
 using Portal.Core.Clusters;
 
-namespace Portal.Web.Tests.Validation;
+namespace Portal.Core.Tests.Clusters;
 
 /// <summary>Cluster and tenant names become Kubernetes object names.</summary>
 public sealed class KubernetesNamesTests
