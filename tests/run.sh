@@ -100,7 +100,7 @@ failures() {
         if (match($0, /<Message>[^<]*/)) message = substr($0, RSTART + 9, RLENGTH - 9)
         if (match($0, /<StackTrace>[^<]*/)) stack = substr($0, RSTART + 12, RLENGTH - 12)
         n = split(message, lines, "\n")
-        for (i = 1; i <= n && i <= 12; i++) if (lines[i] != "") printf "    %s\n", substr(lines[i], 1, 300)
+        for (i = 1; i <= n && i <= 12; i++) if (lines[i] != "") printf "    %s\n", substr(lines[i], 1, 3000)
         n = split(stack, lines, "\n"); shown = 0
         for (i = 1; i <= n && shown < 4; i++) if (lines[i] ~ /\/tests\//) { printf "    %s\n", substr(lines[i], 1, 300); shown++ }
       }' "$file"

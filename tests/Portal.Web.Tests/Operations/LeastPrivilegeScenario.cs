@@ -146,8 +146,17 @@ public sealed class LeastPrivilegeScenario(RbacPortalApp app)
                 + $" restarts={p.Status?.ContainerStatuses?.Sum(c => c.RestartCount)}"
                 + (p.Metadata.DeletionTimestamp is null ? "" : " deleting"));
         var warnings = app.Log.GetSnapshot().Where(r => r.Level >= LogLevel.Warning).TakeLast(3)
-            .Select(r => $"{r.Category}: {r.Message}{(r.Exception is null ? "" : $" ({r.Exception.GetType().Name}: {r.Exception.Message})")}");
+            .Select(r => $"{r.Category}: {r.Message}{Causes(r.Exception)}");
         return $"pods: {string.Join(", ", pods)}; last warnings: {string.Join(" | ", warnings)}";
+    }
+
+    /// <summary>An exception and its inner ones, type and message each: the outermost rarely says what happened.</summary>
+    private static string Causes(Exception? e)
+    {
+        var causes = new List<string>();
+        for (; e is not null; e = e.InnerException)
+            causes.Add($"{e.GetType().Name}: {e.Message}");
+        return causes.Count == 0 ? "" : $" ({string.Join(" <- ", causes)})";
     }
 
     private async Task OpenSparkUiAsync(string name) =>

@@ -130,7 +130,7 @@ internal static partial class SparkConnectGateway
         {
             var cause = context.Features.Get<IForwarderErrorFeature>()?.Exception;
             Unreachable(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SparkConnectGateway)),
-                door.Tenant, door.Cluster.Name, error, cause?.Message);
+                cause, door.Tenant, door.Cluster.Name, error);
             if (!context.Response.HasStarted)
                 await Refuse(context, GrpcStatus.Unavailable,
                     $"Cluster '{door.Tenant}/{door.Cluster.Name}' is Running, but its Spark Connect server did not answer ({Why(cause)}); try again in a moment.");
@@ -236,8 +236,9 @@ internal static partial class SparkConnectGateway
         _ => "other",
     };
 
-    [LoggerMessage(LogLevel.Warning, "Spark Connect call to {Tenant}/{Cluster} could not be forwarded ({Error}): {Cause}")]
-    static partial void Unreachable(ILogger logger, string tenant, string cluster, ForwarderError error, string? cause);
+    // The whole exception, inner ones included: the outer one is the forwarder's "error while sending the request".
+    [LoggerMessage(LogLevel.Warning, "Spark Connect call to {Tenant}/{Cluster} could not be forwarded ({Error})")]
+    static partial void Unreachable(ILogger logger, Exception? cause, string tenant, string cluster, ForwarderError error);
 
     /// <summary>Copies the call as it is, minus what is the portal's alone: the caller's token and the routing header.</summary>
     sealed class StripCredentials : HttpTransformer

@@ -52,8 +52,8 @@ internal static partial class SparkUiProxy
         var error = await forwarder.SendAsync(context, upstream.Prefix, upstream.Client, RequestConfig, new ToSparkPath(path ?? ""));
         if (error is not ForwarderError.None and not ForwarderError.RequestCanceled)
         {
-            Unreachable(loggers.CreateLogger(typeof(SparkUiProxy)), tenant, cluster, error,
-                context.Features.Get<IForwarderErrorFeature>()?.Exception?.Message);
+            Unreachable(loggers.CreateLogger(typeof(SparkUiProxy)), context.Features.Get<IForwarderErrorFeature>()?.Exception,
+                tenant, cluster, error);
             if (!context.Response.HasStarted)
                 await Results.Problem(statusCode: StatusCodes.Status502BadGateway, title: "The Spark UI did not answer.",
                     detail: $"Cluster '{tenant}/{cluster}' is Running, but its master's web UI did not answer; try again in a moment.")
@@ -61,8 +61,8 @@ internal static partial class SparkUiProxy
         }
     }
 
-    [LoggerMessage(LogLevel.Warning, "Spark UI of {Tenant}/{Cluster} could not be proxied ({Error}): {Cause}")]
-    static partial void Unreachable(ILogger logger, string tenant, string cluster, ForwarderError error, string? cause);
+    [LoggerMessage(LogLevel.Warning, "Spark UI of {Tenant}/{Cluster} could not be proxied ({Error})")]
+    static partial void Unreachable(ILogger logger, Exception? cause, string tenant, string cluster, ForwarderError error);
 
     /// <summary>
     /// Sends the path below the portal's prefix to Spark, without the portal's cookies or any Authorization header:
