@@ -107,6 +107,12 @@ failures() {
   done | sed -e 's/&quot;/"/g' -e "s/&apos;/'/g" -e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&amp;/\&/g' -e 's/&#xD;//g' -e 's/\r$//'
 }
 
+# What passing tests wrote for whoever reads the end of the log: lines they start with "note: ".
+notes() {
+  grep -h -o "note: [^<]*" "$results"/*.trx 2>/dev/null | cut -c 1-3000 \
+    | sed -e 's/&quot;/"/g' -e "s/&apos;/'/g" -e 's/&lt;/</g' -e 's/&gt;/>/g' -e 's/&amp;/\&/g' -e 's/&#xD;//g' || true
+}
+
 passed=$(count passed)
 failed=$(($(count failed) + $(count error) + $(count timeout) + $(count aborted)))
 
@@ -117,6 +123,10 @@ if ((passed + failed == 0)); then
   echo "No tests ran" >&2
 fi
 
+if [[ -n $(notes) ]]; then
+  echo "Notes:"
+  notes | sed 's/^/  /'
+fi
 if ((failed > 0)); then
   echo "Failed tests:"
   failures

@@ -52,7 +52,7 @@ public sealed class OpenApiFuzzTests(PortalApp app) : IClassFixture<PortalApp>
         var seed = int.TryParse(Environment.GetEnvironmentVariable("PORTAL_FUZZ_SEED"), CultureInfo.InvariantCulture, out var given) ? given : Random.Shared.Next();
         var count = int.TryParse(Environment.GetEnvironmentVariable("PORTAL_FUZZ_REQUESTS"), CultureInfo.InvariantCulture, out var n) ? n : DefaultRequests;
         var replay = $"seed {seed}; replay with PORTAL_FUZZ_SEED={seed} dotnet test --project tests/Portal.Web.Tests/Portal.Web.Tests.csproj -- --filter-class \"*OpenApiFuzzTests\"";
-        TestContext.Current.TestOutputHelper?.WriteLine($"OpenAPI fuzz: {count} requests, {replay}");
+        TestContext.Current.TestOutputHelper?.WriteLine($"note: OpenAPI fuzz: {count} requests, {replay}");
 
         var client = app.CreateClient();
         var tenant = (await app.CreateTenantAsync((PortalApp.DevelopmentUser, TenantRole.Admin))).Slug;
