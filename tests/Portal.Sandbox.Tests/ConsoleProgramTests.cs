@@ -14,14 +14,8 @@ public sealed class ConsoleProgramTests : IDisposable
     public async Task The_console_program_serves_kubectl_and_saves_state_when_interrupted()
     {
         var statePath = Path.Combine(_kubectl.Dir, "state.json");
-        var dll = Path.Combine(AppContext.BaseDirectory, "Portal.Sandbox.dll");
-        var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", $"{dll} --port 0 --kubeconfig {_kubectl.KubeconfigPath} --state {statePath}")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var process = Process.Start(psi)!;
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var process = Start($"--port 0 --kubeconfig {_kubectl.KubeconfigPath} --state {statePath}", output);
         try
         {
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
@@ -31,7 +25,14 @@ public sealed class ConsoleProgramTests : IDisposable
             using (var interrupt = Process.Start("kill", $"-INT {process.Id}")) await interrupt.WaitForExitAsync(Ct);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
             timeout.CancelAfter(TimeSpan.FromSeconds(120));
-            await process.WaitForExitAsync(timeout.Token);
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
+            {
+                throw new TimeoutException($"The sandbox did not stop within 120 s of Ctrl+C; its last output: {string.Join(" | ", output.TakeLast(10))}");
+            }
         }
         finally
         {
@@ -86,7 +87,10 @@ public sealed class ConsoleProgramTests : IDisposable
         Assert.Equal(2, process.ExitCode);
     }
 
-    static Process Start(string arguments, params (string Name, string Value)[] environment)
+    static Process Start(string arguments, params (string Name, string Value)[] environment) => Start(arguments, null, environment);
+
+    /// <summary>Starts the console program with its output drained (into <paramref name="output"/> when given).</summary>
+    static Process Start(string arguments, System.Collections.Concurrent.ConcurrentQueue<string>? output, params (string Name, string Value)[] environment)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "Portal.Sandbox.dll");
         var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", $"{dll} {arguments}")
@@ -98,11 +102,19 @@ public sealed class ConsoleProgramTests : IDisposable
         foreach (var (name, value) in environment) psi.Environment[name] = value;
         var process = Process.Start(psi)!;
         // Drained, so a chatty sandbox never blocks on a full pipe.
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, e) => Keep(output, e.Data);
+        process.ErrorDataReceived += (_, e) => Keep(output, e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
+    }
+
+    static void Keep(System.Collections.Concurrent.ConcurrentQueue<string>? output, string? line)
+    {
+        if (output is null || line is null) return;
+        output.Enqueue(line);
+        // Only the tail is ever reported.
+        while (output.Count > 200) output.TryDequeue(out _);
     }
 
     /// <summary>Lists config maps on the sandbox the kubeconfig names, once the program has written it.</summary>

@@ -48,16 +48,32 @@ internal sealed partial class ManagedObjectWatches(IKubernetes client, Provision
             IgnoresStatus: true),
     ];
 
-    /// <summary>Runs every watch until <paramref name="ct"/> ends (the term or the process).</summary>
-    public Task RunAsync(CancellationToken ct) => Task.WhenAll(Kinds.Select(kind => kind.RunAsync(this, ct)));
+    /// <summary>
+    /// Starts every watch, to run until <paramref name="ct"/> ends (the term or the process). <c>Listed</c> completes
+    /// once each has listed: from then on no change to a watched object goes unseen.
+    /// </summary>
+    public (Task Running, Task Listed) Start(CancellationToken ct)
+    {
+        var pending = Kinds.Count;
+        var listed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OneListed()
+        {
+            if (Interlocked.Decrement(ref pending) == 0)
+            {
+                listed.TrySetResult();
+            }
+        }
+
+        return (Task.WhenAll(Kinds.Select(kind => kind.RunAsync(this, OneListed, ct))), listed.Task);
+    }
 
     /// <summary>
     /// Lists once for a resourceVersion, then watches from it, resuming from the last version seen. When the
     /// server has forgotten that version (410) or the stream fails, it lists again and queues everything listed,
     /// since events in the gap are lost. With <paramref name="changes"/>, Modified events that change only the
-    /// object's status are dropped.
+    /// object's status are dropped. <paramref name="onListed"/> is called after the first list.
     /// </summary>
-    internal async Task WatchAsync<T>(WatchedKind<T> kind, SpecChanges<T>? changes, CancellationToken ct)
+    internal async Task WatchAsync<T>(WatchedKind<T> kind, SpecChanges<T>? changes, Action onListed, CancellationToken ct)
         where T : IKubernetesObject<V1ObjectMeta>
     {
         string? version = null;
@@ -72,7 +88,11 @@ internal sealed partial class ManagedObjectWatches(IKubernetes client, Provision
                     var items = listed.ToList();
                     version = listedVersion;
                     changes?.Relisted(items);
-                    if (!first)
+                    if (first)
+                    {
+                        onListed();
+                    }
+                    else
                     {
                         foreach (var item in items)
                         {
@@ -142,7 +162,7 @@ internal sealed partial class ManagedObjectWatches(IKubernetes client, Provision
 internal abstract record WatchedKind(string Plural)
 {
     /// <summary>Runs this kind's watch in <paramref name="watches"/> until <paramref name="ct"/> ends.</summary>
-    public abstract Task RunAsync(ManagedObjectWatches watches, CancellationToken ct);
+    public abstract Task RunAsync(ManagedObjectWatches watches, Action listed, CancellationToken ct);
 }
 
 /// <summary>How to list and watch the portal's objects of one kind across all namespaces.</summary>
@@ -159,6 +179,6 @@ internal sealed record WatchedKind<T>(
     where T : IKubernetesObject<V1ObjectMeta>
 {
     /// <inheritdoc/>
-    public override Task RunAsync(ManagedObjectWatches watches, CancellationToken ct) =>
-        watches.WatchAsync(this, IgnoresStatus ? new SpecChanges<T>() : null, ct);
+    public override Task RunAsync(ManagedObjectWatches watches, Action listed, CancellationToken ct) =>
+        watches.WatchAsync(this, IgnoresStatus ? new SpecChanges<T>() : null, listed, ct);
 }

@@ -78,11 +78,34 @@ public sealed partial class ProvisioningService : BackgroundService
     /// <summary>One term as leader: everything stops when <paramref name="ct"/> does.</summary>
     async Task LeadAsync(CancellationToken ct)
     {
+        var (watching, listed) = _watches.Start(ct);
+        Task[] tasks =
+        [
+            watching,
+            ForwardWritesAsync(_writes, _queues.ClusterChanged, ct),
+            ForwardWritesAsync(_tenantWrites, _queues.TenantChanged, ct),
+            ReconcileOnceListedAsync(listed, ct),
+        ];
+        await Task.WhenAll(tasks).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    /// <summary>
+    /// The reconcile loops, the resync and the poll, once every watch has listed, as a controller waits for its
+    /// informers' caches: an object the portal wrote and someone then changed before its watch had listed would go
+    /// unseen until the next resync, minutes later. Queued work waits meanwhile.
+    /// </summary>
+    async Task ReconcileOnceListedAsync(Task listed, CancellationToken ct)
+    {
+        await listed.WaitAsync(ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (ct.IsCancellationRequested)
+        {
+            return;
+        }
+
         var clusterLoop = new ReconcileLoop<Guid>("cluster", _queues.Clusters, _clusters.ReconcileAsync, _logger);
         var tenantLoop = new ReconcileLoop<Guid>("tenant", _queues.Tenants, _tenants.ReconcileAsync, _logger);
         var resynced = false;
-        Task[] tasks =
-        [
+        await Task.WhenAll(
             clusterLoop.RunAsync(_options.Workers, ct),
             tenantLoop.RunAsync(Math.Max(1, _options.Workers / 2), ct),
             EveryAsync("resync", TimeSpan.FromSeconds(_options.ResyncSeconds), async c =>
@@ -90,12 +113,7 @@ public sealed partial class ProvisioningService : BackgroundService
                 await ResyncAsync(first: !resynced, c).ConfigureAwait(false);
                 resynced = true;
             }, ct),
-            EveryAsync("poll", TimeSpan.FromSeconds(_options.PollSeconds), _poll.RunAsync, ct),
-            ForwardWritesAsync(_writes, _queues.ClusterChanged, ct),
-            ForwardWritesAsync(_tenantWrites, _queues.TenantChanged, ct),
-            _watches.RunAsync(ct),
-        ];
-        await Task.WhenAll(tasks).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            EveryAsync("poll", TimeSpan.FromSeconds(_options.PollSeconds), _poll.RunAsync, ct)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     /// <summary>
