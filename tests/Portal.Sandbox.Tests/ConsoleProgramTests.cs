@@ -3,7 +3,7 @@ using System.Net;
 
 namespace Portal.Sandbox.Tests;
 
-/// <summary>The console mode: <c>Portal.Sandbox --port 0 --kubeconfig PATH --state FILE</c>, stopped with Ctrl+C.</summary>
+/// <summary>The console mode: <c>Portal.Sandbox --port 0 --kubeconfig PATH --state FILE</c>, stopped with Ctrl+C or SIGTERM.</summary>
 public sealed class ConsoleProgramTests : IDisposable
 {
     readonly Kubectl _kubectl = new();
@@ -11,7 +11,7 @@ public sealed class ConsoleProgramTests : IDisposable
     static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task The_console_program_serves_kubectl_and_saves_state_when_interrupted()
+    public async Task The_console_program_serves_kubectl_and_saves_state_when_stopped()
     {
         var statePath = Path.Combine(_kubectl.Dir, "state.json");
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
@@ -22,7 +22,9 @@ public sealed class ConsoleProgramTests : IDisposable
             while (!File.Exists(_kubectl.KubeconfigPath) && DateTime.UtcNow < deadline) await Task.Delay(50, Ct);
             await _kubectl.Ok("apply -f -", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: hello, namespace: default}\ndata: {a: b}\n");
 
-            using (var interrupt = Process.Start("kill", $"-INT {process.Id}")) await interrupt.WaitForExitAsync(Ct);
+            // SIGTERM, which the host handles as it does Ctrl+C (SIGINT): a test run started in the background has
+            // SIGINT ignored, as POSIX shells start background jobs, and .NET keeps an inherited SIG_IGN.
+            using (var stop = Process.Start("kill", $"-TERM {process.Id}")) await stop.WaitForExitAsync(Ct);
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
             timeout.CancelAfter(TimeSpan.FromSeconds(120));
             try
@@ -31,7 +33,7 @@ public sealed class ConsoleProgramTests : IDisposable
             }
             catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
             {
-                throw new TimeoutException($"The sandbox did not stop within 120 s of Ctrl+C; its last output: {string.Join(" | ", output.TakeLast(10))}");
+                throw new TimeoutException($"The sandbox did not stop within 120 s of SIGTERM; its last output: {string.Join(" | ", output.TakeLast(10))}");
             }
         }
         finally
