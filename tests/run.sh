@@ -123,9 +123,10 @@ if ((passed + failed == 0)); then
   echo "No tests ran" >&2
 fi
 
-if [[ -n $(notes) ]]; then
+noted=$(notes)
+if [[ -n $noted ]]; then
   echo "Notes:"
-  notes | sed 's/^/  /'
+  sed 's/^/  /' <<<"$noted"
 fi
 if ((failed > 0)); then
   echo "Failed tests:"

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 
@@ -14,7 +15,7 @@ public sealed class ConsoleProgramTests : IDisposable
     public async Task The_console_program_serves_kubectl_and_saves_state_when_stopped()
     {
         var statePath = Path.Combine(_kubectl.Dir, "state.json");
-        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var output = new ConcurrentQueue<string>();
         using var process = Start($"--port 0 --kubeconfig {_kubectl.KubeconfigPath} --state {statePath}", output);
         try
         {
@@ -92,7 +93,7 @@ public sealed class ConsoleProgramTests : IDisposable
     static Process Start(string arguments, params (string Name, string Value)[] environment) => Start(arguments, null, environment);
 
     /// <summary>Starts the console program with its output drained (into <paramref name="output"/> when given).</summary>
-    static Process Start(string arguments, System.Collections.Concurrent.ConcurrentQueue<string>? output, params (string Name, string Value)[] environment)
+    static Process Start(string arguments, ConcurrentQueue<string>? output, params (string Name, string Value)[] environment)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "Portal.Sandbox.dll");
         var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", $"{dll} {arguments}")
@@ -111,7 +112,7 @@ public sealed class ConsoleProgramTests : IDisposable
         return process;
     }
 
-    static void Keep(System.Collections.Concurrent.ConcurrentQueue<string>? output, string? line)
+    static void Keep(ConcurrentQueue<string>? output, string? line)
     {
         if (output is null || line is null) return;
         output.Enqueue(line);

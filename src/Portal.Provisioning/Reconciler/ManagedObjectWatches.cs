@@ -162,7 +162,7 @@ internal sealed partial class ManagedObjectWatches(IKubernetes client, Provision
 internal abstract record WatchedKind(string Plural)
 {
     /// <summary>Runs this kind's watch in <paramref name="watches"/> until <paramref name="ct"/> ends.</summary>
-    public abstract Task RunAsync(ManagedObjectWatches watches, Action listed, CancellationToken ct);
+    public abstract Task RunAsync(ManagedObjectWatches watches, Action onListed, CancellationToken ct);
 }
 
 /// <summary>How to list and watch the portal's objects of one kind across all namespaces.</summary>
@@ -179,6 +179,6 @@ internal sealed record WatchedKind<T>(
     where T : IKubernetesObject<V1ObjectMeta>
 {
     /// <inheritdoc/>
-    public override Task RunAsync(ManagedObjectWatches watches, Action listed, CancellationToken ct) =>
-        watches.WatchAsync(this, IgnoresStatus ? new SpecChanges<T>() : null, listed, ct);
+    public override Task RunAsync(ManagedObjectWatches watches, Action onListed, CancellationToken ct) =>
+        watches.WatchAsync(this, IgnoresStatus ? new SpecChanges<T>() : null, onListed, ct);
 }

@@ -153,7 +153,7 @@ public sealed class LeastPrivilegeScenario(RbacPortalApp app)
             await UntilAsync(() => $"{what} (last: {last})", async () => (last = await attempt()) is null);
         }
         catch (TimeoutException timeout) when (app.Recorder.Requests.Any(r => r.Resource == resource && r.Namespace == Namespace)
-            && last?.Contains("Kubernetes API refused", StringComparison.Ordinal) == false)
+            && last?.Contains(Portal.Web.Features.Gateway.SparkConnectGateway.TunnelRefused, StringComparison.Ordinal) == false)
         {
             TestContext.Current.TestOutputHelper?.WriteLine($"note: least-privilege scenario: Kubernetes authorized {resource}, but Spark did not answer behind it: {timeout.Message}");
         }

@@ -141,6 +141,9 @@ internal static partial class SparkConnectGateway
     /// Why an upstream call failed, in words a notebook user can act on, without the pod names and addresses the
     /// exception carries (those go to the log).
     /// </summary>
+    /// <summary>Why a call failed when the API server refused the port-forward: RBAC, not Spark.</summary>
+    internal const string TunnelRefused = "the Kubernetes API refused the tunnel to it";
+
     internal static string Why(Exception? cause)
     {
         for (var e = cause; e is not null; e = e.InnerException)
@@ -150,7 +153,7 @@ internal static partial class SparkConnectGateway
             if (e is IOException && e.Message.StartsWith("error forwarding port", StringComparison.Ordinal))
                 return "nothing listens on its port yet";
             if (e is System.Net.WebSockets.WebSocketException or k8s.Autorest.HttpOperationException)
-                return "the Kubernetes API refused the tunnel to it";
+                return TunnelRefused;
         }
 
         return cause is null ? "no answer" : "the connection to it failed";
