@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -6,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Portal.Core.Clusters;
 using Portal.Core.Tenants;
 using Portal.Provisioning.Kubernetes;
+using Portal.Core.Storage;
 using Portal.Provisioning.Reconciler;
 using Portal.Provisioning.Spark;
 using Portal.Provisioning.WorkQueue;
@@ -17,7 +19,7 @@ public static class ProvisioningExtensions
 {
     /// <summary>
     /// Registers <see cref="KubernetesOptions"/> (section <c>Kubernetes</c>, validated at start), the Kubernetes
-    /// connection, <see cref="ProvisioningQueues"/>, the reconcilers, <see cref="ClusterLifetime"/>, the
+    /// connection, <see cref="ProvisioningQueues"/>, the reconcilers, the
     /// <see cref="ProvisioningService"/> hosted service, <see cref="ProvisioningMetrics"/> (created when a metrics reader asks for it), and <see cref="ClusterWrites"/> and <see cref="TenantWrites"/>,
     /// the process-wide signals through which <see cref="ClusterService"/> and <see cref="TenantService"/> (registered
     /// by the host) have their writes reconciled at once.
@@ -40,11 +42,13 @@ public static class ProvisioningExtensions
         services.TryAddSingleton<TenantWrites>();
         services.TryAddSingleton<SparkEndpoint>();
         services.TryAddSingleton<SparkObserver>();
+        // Object-store keys reach their Secrets unprotected with the host's key ring (the portal database's).
+        services.AddDataProtection();
+        services.TryAddSingleton<ObjectStoreSecrets>();
         services.TryAddSingleton<ClusterReconciler>();
         services.TryAddSingleton<TenantReconciler>();
         services.TryAddSingleton<ClusterResync>();
         services.TryAddSingleton<TenantResync>();
-        services.TryAddSingleton<ClusterLifetime>();
         services.TryAddSingleton<ProvisioningService>();
         services.TryAddSingleton<ProvisioningMetrics>();
         services.AddHostedService(sp => sp.GetRequiredService<ProvisioningService>());

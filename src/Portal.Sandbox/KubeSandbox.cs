@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Portal.Sandbox.Api;
 using Portal.Sandbox.Controllers;
 using Portal.Sandbox.Network;
+using Portal.Sandbox.Registries;
 using Portal.Sandbox.Spark;
 using Portal.Sandbox.SparkConnect;
 using Portal.Sandbox.Storage;
@@ -52,6 +53,9 @@ public sealed class KubeSandbox : IAsyncDisposable
 
     /// <summary>The simulated Spark daemons in the sandbox's pods, and hooks that submit applications and jobs to them.</summary>
     public SparkSimulation Spark { get; }
+
+    /// <summary>What the sandbox's persistent volumes hold, per claim (the "disks" pods share through their mounts).</summary>
+    public Volumes.VolumeFiles Volumes => Spark.Volumes;
 
     /// <summary>Every request RBAC allowed for a service account, as decided: what a caller really needed.</summary>
     public AuthorizationLog Authorizations { get; private init; } = new();
@@ -103,7 +107,7 @@ public sealed class KubeSandbox : IAsyncDisposable
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Portal.Sandbox");
         // Watches end when the sandbox stops, so shutdown never waits on long-running streams.
-        var handler = new ResourceHandler(registry, options, logger, app.Lifetime.ApplicationStopping);
+        var handler = new ResourceHandler(registry, options, logger, app.Lifetime.ApplicationStopping) { TerminatedLog = spark.TerminatedLog };
         Uri? address = null;
         var portForward = new PortForward(registry, app.Lifetime.ApplicationStopping);
         var authorizations = new AuthorizationLog();

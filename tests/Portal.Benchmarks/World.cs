@@ -1,15 +1,15 @@
 using System.Text;
 using k8s;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Portal.Core.Clusters;
 using Portal.Core.Data;
 using Portal.Core.Tenants;
+using Portal.Provisioning;
 using Portal.Provisioning.Kubernetes;
 using Portal.Provisioning.Reconciler;
-using Portal.Provisioning.Spark;
-using Portal.Provisioning.WorkQueue;
 using Portal.Sandbox;
 using Portal.Testing;
 
@@ -17,7 +17,7 @@ namespace Portal.Benchmarks;
 
 /// <summary>
 /// One sandbox API server and one fresh, migrated PostgreSQL database, with the portal's parts wired to them the
-/// way AddProvisioning and the web host wire them, and every API call of the portal counted.
+/// way the web host wires them (reconcilers resolved from AddProvisioning), and every API call of the portal counted.
 /// </summary>
 internal sealed class World : IAsyncDisposable
 {
@@ -25,13 +25,13 @@ internal sealed class World : IAsyncDisposable
     public const string Subject = "bench";
 
     readonly List<IDisposable> _disposables = [];
+    readonly List<ServiceProvider> _providers = [];
 
     World(KubeSandbox sandbox, string connectionString)
     {
         Sandbox = sandbox;
         Dbs = new Factory(connectionString);
         Connection = Connect(Counter);
-        Api = new KubernetesApi(Connection, TimeProvider.System, NullLoggerFactory.Instance);
         // Checks made by the benchmark itself go through their own client, so they are never counted.
         Observer = Connect().Client;
         Clusters = new ClusterService(Dbs, new Caller(Subject, IsPlatformAdmin: false), Microsoft.Extensions.Options.Options.Create(new ClusterOptions()),
@@ -42,12 +42,13 @@ internal sealed class World : IAsyncDisposable
 
     public IDbContextFactory<PortalDb> Dbs { get; }
 
+    /// <summary>Protects object-store keys with a key ring of this process's own, as the host's would.</summary>
+    public global::Portal.Core.Storage.ObjectStoreSecrets Secrets { get; } = new(new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider());
+
     public ApiCallCounter Counter { get; } = new();
 
     /// <summary>The portal's connection: every request through it is counted.</summary>
     public KubernetesConnection Connection { get; }
-
-    public KubernetesApi Api { get; }
 
     public IKubernetes Observer { get; }
 
@@ -56,8 +57,6 @@ internal sealed class World : IAsyncDisposable
 
     /// <summary>What the REST API calls before answering 202.</summary>
     public ClusterService Clusters { get; }
-
-    public KubernetesOptions Options { get; } = new();
 
     public static async Task<World> StartAsync(PostgresServer postgres, SandboxOptions sandbox)
     {
@@ -78,16 +77,24 @@ internal sealed class World : IAsyncDisposable
         return connection;
     }
 
-    /// <summary>Reconcilers as one portal process has them, over the counted connection.</summary>
+    /// <summary>
+    /// Reconcilers as one portal process has them: AddProvisioning with default options, over the counted
+    /// connection. Each call is a fresh process; its services are disposed with the world.
+    /// </summary>
     public (ClusterReconciler Clusters, TenantReconciler Tenants, ClusterResync Resync, TenantResync TenantResync) Reconcilers()
     {
-        var queues = new ProvisioningQueues(TimeProvider.System);
-        _disposables.Add(queues);
-        var options = Microsoft.Extensions.Options.Options.Create(Options);
-        return (new ClusterReconciler(Dbs, Api, new SparkObserver(new SparkEndpoint(Api, NullLogger<SparkEndpoint>.Instance)), options, TimeProvider.System, NullLogger<ClusterReconciler>.Instance),
-            new TenantReconciler(Dbs, Api, queues, options, TimeProvider.System, NullLogger<TenantReconciler>.Instance),
-            new ClusterResync(Dbs, Api, TimeProvider.System, NullLogger<ClusterResync>.Instance),
-            new TenantResync(Dbs, Api, options));
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        // The data layer's registration lives in Web; provisioning needs only its context factory.
+        builder.Services.AddSingleton(Dbs);
+        // Registered before AddProvisioning, whose TryAdd keeps it: the portal's own connection, counted (the world owns it).
+        builder.Services.AddSingleton(Connection);
+        // One key ring for the world's processes, as the portal's replicas share the database's.
+        builder.Services.AddSingleton(Secrets);
+        builder.AddProvisioning();
+        var services = builder.Services.BuildServiceProvider();
+        _providers.Add(services);
+        return (services.GetRequiredService<ClusterReconciler>(), services.GetRequiredService<TenantReconciler>(),
+            services.GetRequiredService<ClusterResync>(), services.GetRequiredService<TenantResync>());
     }
 
     /// <summary>
@@ -99,7 +106,8 @@ internal sealed class World : IAsyncDisposable
         var tenants = Enumerable.Range(0, count).Select(n =>
         {
             var tenant = Builders.ATenant().WithSlug($"{prefix}-{n:D3}").Build();
-            tenant.Quota = new TenantQuota { Cpu = $"{4 * clusters}", Memory = $"{8 * clusters}Gi", MaxPods = 4 * clusters, MaxClusters = clusters };
+            // Room for every cluster asked for: a default one needs 26Gi of scratch (ephemeral storage) besides CPU and memory.
+            tenant.Quota = new TenantQuota { Cpu = $"{4 * clusters}", Memory = $"{8 * clusters}Gi", EphemeralStorage = $"{32 * clusters}Gi", MaxPods = 4 * clusters, MaxClusters = clusters };
             tenant.Members.Add(new Membership { TenantId = tenant.Id, Subject = Subject, Role = TenantRole.Member });
             return tenant;
         }).ToList();
@@ -112,7 +120,9 @@ internal sealed class World : IAsyncDisposable
     /// <summary>Asks for a default cluster exactly as POST /api/tenants/{tenant}/clusters does before its 202.</summary>
     public async Task<Cluster> CreateClusterAsync(Tenant tenant, string name)
     {
-        var outcome = await Clusters.CreateAsync(tenant.Slug, new CreateClusterRequest { Name = name }, idempotencyKey: null, CancellationToken.None);
+        // Without Connect, as docs/provisioning-benchmarks.md describes the cluster measured: 5 objects and 3 pods
+        // (the default image now offers Connect, which would add a Deployment, a Service and a pod).
+        var outcome = await Clusters.CreateAsync(tenant.Slug, new CreateClusterRequest { Name = name, SparkConnect = false }, idempotencyKey: null, CancellationToken.None);
         return outcome.Value?.Cluster ?? throw new InvalidOperationException($"Create of {tenant.Slug}/{name} was refused: {outcome.Failure}");
     }
 
@@ -130,6 +140,11 @@ internal sealed class World : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var provider in Enumerable.Reverse(_providers))
+        {
+            await provider.DisposeAsync();
+        }
+
         foreach (var disposable in Enumerable.Reverse(_disposables))
         {
             disposable.Dispose();

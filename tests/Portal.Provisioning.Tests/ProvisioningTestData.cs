@@ -11,6 +11,9 @@ internal static class ProvisioningTestData
 {
     public static Cluster WithSparkConnect(this Cluster cluster) => Change(cluster, s => s with { SparkConnect = true });
 
+    public static Cluster WithStorage(this Cluster cluster, IReadOnlyList<Core.Storage.ClusterVolume> volumes, string? objectStore, Core.Storage.EventLogSpec? eventLog) =>
+        Change(cluster, s => s with { Volumes = volumes, ObjectStore = objectStore, EventLog = eventLog });
+
     public static Cluster WithImage(this Cluster cluster, string image) => Change(cluster, s => s with { Image = image });
 
     public static Cluster WithWorkerSize(this Cluster cluster, string cores, string memory) =>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using Portal.Testing;
 
 namespace Portal.Sandbox.Tests;
 
@@ -19,8 +20,7 @@ public sealed class ConsoleProgramTests : IDisposable
         using var process = Start($"--port 0 --kubeconfig {_kubectl.KubeconfigPath} --state {statePath}", output);
         try
         {
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
-            while (!File.Exists(_kubectl.KubeconfigPath) && DateTime.UtcNow < deadline) await Task.Delay(50, Ct);
+            await Eventually.HoldsAsync(() => File.Exists(_kubectl.KubeconfigPath), $"the program wrote {_kubectl.KubeconfigPath}", TimeSpan.FromSeconds(120), ct: Ct);
             await _kubectl.Ok("apply -f -", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: hello, namespace: default}\ndata: {a: b}\n");
 
             // SIGTERM, which the host handles as it does Ctrl+C (SIGINT): a test run started in the background has
@@ -124,16 +124,15 @@ public sealed class ConsoleProgramTests : IDisposable
     async Task<HttpResponseMessage> ListConfigMapsAsync()
     {
         // The file appears before it is fully written: wait for its server line, not only for the file.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         string? server = null;
-        while (server is null && DateTime.UtcNow < deadline)
+        await Eventually.TryAsync(() =>
         {
             server = File.Exists(_kubectl.KubeconfigPath)
                 ? File.ReadAllLines(_kubectl.KubeconfigPath).Select(line => line.Trim())
                     .FirstOrDefault(line => line.StartsWith("server:", StringComparison.Ordinal))?["server:".Length..].Trim()
                 : null;
-            if (server is null) await Task.Delay(50, Ct);
-        }
+            return Task.FromResult(server is not null);
+        }, ct: Ct);
 
         Assert.NotNull(server);
         using var http = new HttpClient { BaseAddress = new Uri(server) };

@@ -78,7 +78,7 @@ public sealed class FaultTests : SandboxTest
         using var watch = Client.CoreV1.WatchListNamespacedConfigMap("default", resourceVersion: current.Metadata.ResourceVersion,
             onEvent: (_, _) => { }, onClosed: () => closed.TrySetResult());
 
-        await closed.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        await closed.Task.WaitAsync(Portal.Testing.Eventually.Ceiling, Ct);
     }
 }
 

@@ -171,7 +171,7 @@ public sealed class WatchTests : SandboxTest
     static async Task<List<string>> Take(ChannelReader<string> reader, int count)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        timeout.CancelAfter(Portal.Testing.Eventually.Ceiling);
         var result = new List<string>();
         while (result.Count < count) result.Add(await reader.ReadAsync(timeout.Token));
         return result;

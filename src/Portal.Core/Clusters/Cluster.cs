@@ -1,3 +1,5 @@
+using Portal.Core.Storage;
+
 namespace Portal.Core.Clusters;
 
 /// <summary>An ephemeral Spark cluster asked for by a tenant member; the desired state the reconciler drives towards.</summary>
@@ -87,6 +89,23 @@ public sealed record ClusterSpec
 
     /// <summary>How long the cluster may live; <see cref="Cluster.ExpiresAt"/> is counted from it.</summary>
     public TimeSpan TimeToLive { get; init; }
+
+    /// <summary>Tenant volumes every pod mounts under <see cref="StoragePaths.MountRoot"/>, checked against the tenant's.</summary>
+    public IReadOnlyList<ClusterVolume> Volumes { get; init; } = [];
+
+    /// <summary>The tenant object store whose key the pods get from its Secret, or null.</summary>
+    public string? ObjectStore { get; init; }
+
+    /// <summary>Where Spark writes event logs, or null for none.</summary>
+    public EventLogSpec? EventLog { get; init; }
+
+    /// <summary>Whether <paramref name="other"/> asks for the same cluster: records compare lists by reference, specs by content.</summary>
+    public bool SameAs(ClusterSpec? other) =>
+        other is not null
+        && this with { SparkConf = other.SparkConf, Volumes = other.Volumes } == other
+        && SparkConf.Count == other.SparkConf.Count
+        && SparkConf.All(e => other.SparkConf.TryGetValue(e.Key, out var v) && v == e.Value)
+        && Volumes.SequenceEqual(other.Volumes);
 }
 
 /// <summary>Lifecycle of a cluster as the user sees it.</summary>

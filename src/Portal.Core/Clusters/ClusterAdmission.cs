@@ -1,4 +1,5 @@
 using System.Globalization;
+using Portal.Core.Storage;
 using Portal.Core.Tenants;
 
 namespace Portal.Core.Clusters;
@@ -38,31 +39,57 @@ public static class ClusterAdmission
     /// limit without room. With <paramref name="replacing"/> (a scale), that cluster's current demand is given back
     /// first and only the dimensions that grow are checked, so shrinking always passes.
     /// </summary>
-    public static Failure? Check(Tenant tenant, IEnumerable<Cluster> live, ClusterSpec asked, Cluster? replacing = null)
+    /// <param name="tenant">The tenant, with its quota.</param>
+    /// <param name="live">The tenant's clusters.</param>
+    /// <param name="asked">The spec to admit.</param>
+    /// <param name="replacing">The cluster a scale resizes, or null for a new cluster.</param>
+    /// <param name="history">The tenant's history server, which holds its pod beside the clusters; or null.</param>
+    public static Failure? Check(Tenant tenant, IEnumerable<Cluster> live, ClusterSpec asked, Cluster? replacing = null, HistoryServer? history = null)
     {
         ArgumentNullException.ThrowIfNull(tenant);
         ArgumentNullException.ThrowIfNull(live);
         ArgumentNullException.ThrowIfNull(asked);
         var others = live.Where(c => c.Status.Phase != ClusterPhase.Deleted && c.Id != replacing?.Id).ToList();
-        var quota = tenant.Quota;
-        var (clusters, used) = InUse(others);
-        if (replacing is null && clusters + 1 > quota.MaxClusters)
-            return Refuse(tenant, "clusters", "cluster", Count(quota.MaxClusters), Count(clusters), "1", clusters);
+        var clusters = InUse(others).Clusters;
+        if (replacing is null && clusters + 1 > tenant.Quota.MaxClusters)
+            return Refuse(tenant, "clusters", "cluster", Count(tenant.Quota.MaxClusters), Count(clusters), "1", Holders(clusters, null));
 
-        var need = ClusterDemand.Of(asked);
-        var before = replacing is null ? new ClusterDemand(0, 0, 0, 0) : ClusterDemand.Of(replacing.Spec);
-        var n = others.Count;
+        var before = replacing is null ? default : ClusterDemand.Of(replacing.Spec);
+        return Fits(tenant, others, history, ClusterDemand.Of(asked), before);
+    }
+
+    /// <summary>
+    /// Null when a history server of <paramref name="server"/>'s size fits beside <paramref name="live"/>; otherwise
+    /// the refusal naming the first limit without room.
+    /// </summary>
+    public static Failure? CheckHistoryServer(Tenant tenant, IEnumerable<Cluster> live, HistoryServer server)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        ArgumentNullException.ThrowIfNull(live);
+        return Fits(tenant, live.Where(c => c.Status.Phase != ClusterPhase.Deleted).ToList(), null, ClusterDemand.Of(server), default);
+    }
+
+    /// <summary>Whether <paramref name="need"/> fits on top of what the clusters and the history server hold; only dimensions that grow past <paramref name="before"/> are checked.</summary>
+    static Failure? Fits(Tenant tenant, List<Cluster> others, HistoryServer? history, ClusterDemand need, ClusterDemand before)
+    {
+        var quota = tenant.Quota;
+        var used = InUse(others).Demand + (history is null ? default : ClusterDemand.Of(history));
+        var by = Holders(others.Count, history);
 
         if (need.Cpu > before.Cpu && Over(used.Cpu + need.Cpu, quota.Cpu))
-            return Refuse(tenant, "cpu", "CPU", quota.Cpu, Cores(used.Cpu), Cores(need.Cpu), n);
+            return Refuse(tenant, "cpu", "CPU", quota.Cpu, Cores(used.Cpu), Cores(need.Cpu), by);
         if (need.Memory > before.Memory && Over(used.Memory + need.Memory, quota.Memory))
-            return Refuse(tenant, "memory", "memory", quota.Memory, Bytes(used.Memory), Bytes(need.Memory), n);
+            return Refuse(tenant, "memory", "memory", quota.Memory, Bytes(used.Memory), Bytes(need.Memory), by);
         if (need.Pods > before.Pods && used.Pods + need.Pods > quota.MaxPods)
-            return Refuse(tenant, "pods", "pod", Count(quota.MaxPods), Count(used.Pods), Count(need.Pods), n);
+            return Refuse(tenant, "pods", "pod", Count(quota.MaxPods), Count(used.Pods), Count(need.Pods), by);
         if (need.EphemeralStorage > before.EphemeralStorage && Over(used.EphemeralStorage + need.EphemeralStorage, quota.EphemeralStorage))
-            return Refuse(tenant, "ephemeralStorage", "scratch storage", quota.EphemeralStorage, Bytes(used.EphemeralStorage), Bytes(need.EphemeralStorage), n);
+            return Refuse(tenant, "ephemeralStorage", "scratch storage", quota.EphemeralStorage, Bytes(used.EphemeralStorage), Bytes(need.EphemeralStorage), by);
         return null;
     }
+
+    /// <summary>Who holds what is in use, for a refusal: "2 clusters", "1 cluster and the history server".</summary>
+    static string Holders(int clusters, HistoryServer? history) =>
+        $"{clusters} {(clusters == 1 ? "cluster" : "clusters")}{(history is null ? "" : " and the history server")}";
 
     /// <summary>
     /// What <paramref name="clusters"/> hold against their tenant's quota, as <see cref="Check"/> counts it: resources of
@@ -74,7 +101,7 @@ public static class ClusterAdmission
         var holding = clusters.Where(c => c.Status.Phase != ClusterPhase.Deleted).ToList();
         return new QuotaUse(
             holding.Count(c => !c.IsDeleting),
-            holding.Aggregate(new ClusterDemand(0, 0, 0, 0), (sum, c) => Add(sum, ClusterDemand.Of(c.Spec))));
+            holding.Aggregate(default(ClusterDemand), (sum, c) => sum + ClusterDemand.Of(c.Spec)));
     }
 
     /// <summary>
@@ -108,16 +135,13 @@ public static class ClusterAdmission
         new(limit, quota, inUse,
             $"This tenant uses {uses} now; running clusters keep running, new clusters will be refused until usage falls below {below}.");
 
-    static ClusterDemand Add(ClusterDemand a, ClusterDemand b) =>
-        new(a.Cpu + b.Cpu, a.Memory + b.Memory, a.Pods + b.Pods, a.EphemeralStorage + b.EphemeralStorage);
-
     // A quota that doesn't parse has been refused by TenantService; treat it as no room rather than as no limit.
     static bool Over(decimal total, string quota) => !KubernetesQuantity.TryParse(quota, out var limit) || total > limit;
 
-    static Failure Refuse(Tenant tenant, string limit, string what, string quota, string inUse, string requested, int clusters) =>
+    static Failure Refuse(Tenant tenant, string limit, string what, string quota, string inUse, string requested, string holders) =>
         new(FailureKind.Conflict,
             $"The tenant's {what} quota has no room for this request.",
-            $"Tenant '{tenant.Slug}' has a {what} quota of {quota}, {inUse} in use by {clusters} {(clusters == 1 ? "cluster" : "clusters")}, " +
+            $"Tenant '{tenant.Slug}' has a {what} quota of {quota}, {inUse} in use by {holders}, " +
             $"and this request needs {requested} more. Delete or shrink a cluster, or ask a platform admin for a larger quota.",
             Code: $"quota.{limit}",
             Quota: new QuotaShortfall(limit, quota, inUse, requested));

@@ -29,6 +29,20 @@ public readonly record struct ClusterDemand(decimal Cpu, decimal Memory, int Pod
             (drivers * PodEphemeralStorageMiB(spec.MasterScratch) + spec.Workers * PodEphemeralStorageMiB(spec.WorkerScratch)) * 1024m * 1024);
     }
 
+    /// <summary>
+    /// The demand of a tenant's history server: one pod of its cores and memory, with
+    /// <see cref="Storage.HistoryServer.EphemeralStorage"/> of ephemeral storage.
+    /// </summary>
+    public static ClusterDemand Of(Storage.HistoryServer server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        return new ClusterDemand(Quantity(server.Cores), Quantity(server.Memory), 1, Quantity(Storage.HistoryServer.EphemeralStorage));
+    }
+
+    /// <summary>The sum of two demands.</summary>
+    public static ClusterDemand operator +(ClusterDemand a, ClusterDemand b) =>
+        new(a.Cpu + b.Cpu, a.Memory + b.Memory, a.Pods + b.Pods, a.EphemeralStorage + b.EphemeralStorage);
+
     /// <summary>The ephemeral-storage request (and limit) of one Spark pod whose scratch space is <paramref name="scratch"/>, in MiB.</summary>
     public static long PodEphemeralStorageMiB(string scratch) => SparkMemory.ContainerMiB(scratch) + LogsMiB;
 

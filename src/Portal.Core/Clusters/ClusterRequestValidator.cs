@@ -1,4 +1,5 @@
 using System.Globalization;
+using Portal.Core.Storage;
 using Portal.Core.Tenants;
 
 namespace Portal.Core.Clusters;
@@ -71,6 +72,9 @@ public static class ClusterRequestValidator
             errors.Add("sparkConf", $"At most {SparkConfPolicy.MaxEntries} entries are allowed.");
         foreach (var (key, value) in sparkConf)
             errors.Add($"sparkConf[{key}]", SparkConfPolicy.Problem(key, value));
+
+        var (mounts, eventLog) = ClusterStorageRules.Resolve(request.Volumes, request.ObjectStore, request.EventLog, errors.Add);
+        spec = spec with { Volumes = mounts, ObjectStore = request.ObjectStore, EventLog = eventLog };
 
         errors.Add("timeToLive", TimeToLiveProblem(spec.TimeToLive, policy, duration ?? (t => t.ToString("c", CultureInfo.InvariantCulture))));
 

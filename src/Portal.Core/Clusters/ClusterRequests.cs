@@ -1,3 +1,5 @@
+using Portal.Core.Storage;
+
 namespace Portal.Core.Clusters;
 
 /// <summary>
@@ -91,6 +93,24 @@ public sealed record CreateClusterRequest
     public TimeSpan? TimeToLive { get; init; }
 
     /// <summary>
+    /// Tenant volumes (at most 10) every pod of the cluster mounts under /mnt/data, read-write or read-only. Deleting
+    /// the cluster never deletes a volume. Default: none.
+    /// </summary>
+    public List<VolumeMountRequest?>? Volumes { get; init; }
+
+    /// <summary>
+    /// One of the tenant's object stores: its key reaches the pods from a Kubernetes Secret, and spark.hadoop.fs.s3a.*
+    /// points s3a:// paths at its endpoint. Default: none.
+    /// </summary>
+    public string? ObjectStore { get; init; }
+
+    /// <summary>
+    /// Where the cluster's Spark applications write event logs (spark.eventLog.dir), for the tenant's history server.
+    /// Default: none (no event logs).
+    /// </summary>
+    public EventLogRequest? EventLog { get; init; }
+
+    /// <summary>
     /// The request that asks for <paramref name="cluster"/> again ("Create again"): every field of its spec as it is
     /// now (workers as last scaled), under its own name unless <paramref name="name"/> is given. It is resolved like any
     /// other create, so today's image catalogue and tenant policy decide whether that spec is still allowed.
@@ -115,6 +135,9 @@ public sealed record CreateClusterRequest
             SparkConf = spec.SparkConf.ToDictionary(e => e.Key, e => (string?)e.Value, StringComparer.Ordinal),
             SparkConnect = spec.SparkConnect,
             TimeToLive = spec.TimeToLive,
+            Volumes = [.. spec.Volumes.Select(v => new VolumeMountRequest { Volume = v.Volume, Path = v.Path, ReadOnly = v.ReadOnly })],
+            ObjectStore = spec.ObjectStore,
+            EventLog = spec.EventLog is { } log ? new EventLogRequest { Volume = log.Volume, ObjectStore = log.ObjectStore, Path = log.Path } : null,
         };
     }
 }

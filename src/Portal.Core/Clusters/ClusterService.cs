@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Portal.Core.Audit;
 using Portal.Core.Data;
+using Portal.Core.Storage;
 using Portal.Core.Tenants;
 
 namespace Portal.Core.Clusters;
@@ -224,6 +225,13 @@ public sealed partial class ClusterService(
             return await RefusedAsync("cluster.create", access.Tenant, target, full, ct);
         }
 
+        // Under the lock too: a volume deleted meanwhile is either seen missing here or sees this cluster mount it.
+        if (await StorageProblemAsync(db, access.Tenant, spec.Value!, ct) is { } unknown)
+        {
+            await transaction.RollbackAsync(ct);
+            return await RefusedAsync("cluster.create", access.Tenant, target, unknown, ct);
+        }
+
         var now = Now();
         var cluster = new Cluster
         {
@@ -245,8 +253,8 @@ public sealed partial class ClusterService(
             Reason = "Requested",
             Message = origin is null ? $"Requested by {caller.Subject}" : $"Requested by {caller.Subject} again from {Describe(origin)}",
         });
-        db.AuditLog.Add(Audit("cluster.create", access.Tenant.Id, target, AuditOutcome.Succeeded,
-            $"workers={cluster.Spec.Workers} image={cluster.Spec.Image}{(origin is null ? "" : $" again from {Describe(origin)}")}"));
+        Audit(db, "cluster.create", access.Tenant.Id, target, AuditOutcome.Succeeded,
+            $"workers={cluster.Spec.Workers} image={cluster.Spec.Image}{(origin is null ? "" : $" again from {Describe(origin)}")}");
 
         try
         {
@@ -297,8 +305,22 @@ public sealed partial class ClusterService(
             }
 
             return null;
-        }, $"workers={request.Workers}", ct);
+        }, _ => $"workers={request.Workers}", ct);
     }
+
+    /// <summary>
+    /// Moves the cluster's expiry later by <paramref name="by"/>, within its tenant's maximum lifetime counted from
+    /// its creation; the reconciler moves its wake-up to the new expiry. Who may, and If-Match, as for scale.
+    /// </summary>
+    public async Task<Outcome<Cluster>> ExtendAsync(string tenant, string name, TimeSpan by, long? expectedVersion, CancellationToken ct) =>
+        await ChangeAsync("cluster.extend", tenant, name, expectedVersion, (_, cluster, access) =>
+        {
+            var change = ClusterExpiry.Decide(cluster, access.Tenant.Policy, by, Now());
+            if (!change.Succeeded)
+                return Task.FromResult<Failure?>(ClusterExpiry.Explain(change));
+            cluster.ExpiresAt = change.ExpiresAt;
+            return Task.FromResult<Failure?>(null);
+        }, cluster => $"by={by:c} expiresAt={cluster.ExpiresAt:O}", ct);
 
     /// <summary>
     /// Asks for the cluster to be deleted: its phase becomes <see cref="ClusterPhase.Deleting"/> and the reconciler
@@ -330,7 +352,7 @@ public sealed partial class ClusterService(
                 Message = message,
             });
             return Task.FromResult<Failure?>(null);
-        }, detail: null, ct);
+        }, detail: _ => null, ct);
 
     /// <summary>
     /// Loads the cluster for a change by a member, applies <paramref name="change"/> (which edits the tracked cluster
@@ -338,7 +360,7 @@ public sealed partial class ClusterService(
     /// </summary>
     private async Task<Outcome<Cluster>> ChangeAsync(
         string action, string tenant, string name, long? expectedVersion,
-        Func<PortalDb, Cluster, TenantAccess, Task<Failure?>> change, string? detail, CancellationToken ct, int attempt = 1)
+        Func<PortalDb, Cluster, TenantAccess, Task<Failure?>> change, Func<Cluster, string?> detail, CancellationToken ct, int attempt = 1)
     {
         var target = Target(tenant, name);
         await using var db = await contexts.CreateDbContextAsync(ct);
@@ -371,7 +393,7 @@ public sealed partial class ClusterService(
 
         if (expectedVersion is { } version)
             db.ExpectVersion(cluster, version);
-        db.AuditLog.Add(Audit(action, access.Tenant.Id, target, AuditOutcome.Succeeded, detail));
+        Audit(db, action, access.Tenant.Id, target, AuditOutcome.Succeeded, detail(cluster));
         try
         {
             await db.SaveChangesAsync(ct);
@@ -410,10 +432,22 @@ public sealed partial class ClusterService(
         var live = await db.Clusters.AsNoTracking()
             .Where(c => c.TenantId == tenantId && c.Status.Phase != ClusterPhase.Deleted)
             .ToListAsync(ct);
-        var refused = ClusterAdmission.Check(tenant, live, asked, replacing);
+        var history = await db.HistoryServers.AsNoTracking().SingleOrDefaultAsync(h => h.TenantId == tenantId, ct);
+        var refused = ClusterAdmission.Check(tenant, live, asked, replacing, history);
         if (refused is not null)
             PortalTelemetry.AdmissionRefusals.Add(1, new(PortalTelemetry.TenantTag, tenant.Slug), new(PortalTelemetry.ReasonTag, refused.Code));
         return refused;
+    }
+
+    /// <summary>The volumes and object store <paramref name="spec"/> names that the tenant lacks, as a field failure; or null.</summary>
+    private static async Task<Failure?> StorageProblemAsync(PortalDb db, Tenant tenant, ClusterSpec spec, CancellationToken ct)
+    {
+        if (spec.Volumes.Count == 0 && spec.ObjectStore is null)
+            return null;
+        var volumes = await db.Volumes.AsNoTracking().Where(v => v.TenantId == tenant.Id).ToListAsync(ct);
+        var stores = await db.ObjectStores.AsNoTracking().Where(s => s.TenantId == tenant.Id).ToListAsync(ct);
+        var errors = ClusterStorageRules.Check(spec.Volumes, spec.ObjectStore, spec.EventLog, volumes, stores, tenant.Slug);
+        return errors.Count == 0 ? null : Failure.Invalid(errors);
     }
 
     /// <summary>
@@ -465,10 +499,7 @@ public sealed partial class ClusterService(
         if (earlier.Generation > 1)
             return true;
 
-        var stored = earlier.Spec;
-        return stored with { SparkConf = spec.SparkConf } == spec
-            && stored.SparkConf.Count == spec.SparkConf.Count
-            && stored.SparkConf.All(e => spec.SparkConf.TryGetValue(e.Key, out var v) && v == e.Value);
+        return earlier.Spec.SameAs(spec);
     }
 
     /// <summary>Why an Idempotency-Key header value is unusable, or null.</summary>
@@ -481,8 +512,7 @@ public sealed partial class ClusterService(
 
     private async Task<Failure> RefusedAsync(string action, Tenant? tenant, string target, Failure failure, CancellationToken ct)
     {
-        var outcome = failure.Kind is FailureKind.NotFound or FailureKind.Forbidden ? AuditOutcome.Denied : AuditOutcome.Failed;
-        await RecordAsync(action, tenant, target, outcome, failure.Title, ct);
+        await RecordAsync(action, tenant, target, AuditWriter.OutcomeOf(failure), failure.Title, ct);
         return failure;
     }
 
@@ -494,20 +524,12 @@ public sealed partial class ClusterService(
     {
         // A separate context: the calling operation's context may hold changes that must not be saved.
         await using var db = await contexts.CreateDbContextAsync(ct);
-        db.AuditLog.Add(Audit(action, tenantId, target, outcome, detail));
+        Audit(db, action, tenantId, target, outcome, detail);
         await db.SaveChangesAsync(ct);
     }
 
-    private AuditEntry Audit(string action, Guid? tenantId, string target, AuditOutcome outcome, string? detail) => new()
-    {
-        At = Now(),
-        Actor = caller.Subject,
-        TenantId = tenantId,
-        Action = action,
-        Target = target,
-        Outcome = outcome,
-        Detail = detail,
-    };
+    private void Audit(PortalDb db, string action, Guid? tenantId, string target, AuditOutcome outcome, string? detail) =>
+        db.Record(caller.Subject, action, outcome, tenantId, target, detail);
 
     /// <summary>
     /// The current time at the precision PostgreSQL stores (microseconds), so the answer to a create is the same,
@@ -519,9 +541,7 @@ public sealed partial class ClusterService(
         return now.AddTicks(-(now.Ticks % 10));
     }
 
-    // Truncated: the column holds 512 characters and a refused request may carry any name.
-    private static string Target(string tenant, string? name) =>
-        $"tenants/{tenant}/clusters/{name}" is var target && target.Length > 512 ? target[..512] : target;
+    private static string Target(string tenant, string? name) => $"tenants/{tenant}/clusters/{name}";
 
     private static Failure TenantNotFound(string tenant) =>
         // Same answer whether the tenant doesn't exist or the caller isn't a member: don't reveal other tenants.

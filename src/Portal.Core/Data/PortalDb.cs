@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Portal.Core.Audit;
 using Portal.Core.Clusters;
 using Portal.Core.Identity;
+using Portal.Core.Storage;
 using Portal.Core.Tenants;
 using Portal.Core.Usage;
 
@@ -59,6 +60,15 @@ public abstract class PortalDb : IdentityDbContext, IDataProtectionKeyContext
     /// <summary>Personal access tokens (hashes only).</summary>
     public DbSet<PersonalAccessToken> PersonalAccessTokens => Set<PersonalAccessToken>();
 
+    /// <summary>Tenant volumes (PersistentVolumeClaims in the tenant namespaces); always filter by TenantId.</summary>
+    public DbSet<TenantVolume> Volumes => Set<TenantVolume>();
+
+    /// <summary>Tenant object stores, secret keys protected; always filter by TenantId.</summary>
+    public DbSet<ObjectStore> ObjectStores => Set<ObjectStore>();
+
+    /// <summary>Tenants' history servers, at most one per tenant.</summary>
+    public DbSet<HistoryServer> HistoryServers => Set<HistoryServer>();
+
     /// <summary>Append-only audit records.</summary>
     public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
 
@@ -83,6 +93,14 @@ public abstract class PortalDb : IdentityDbContext, IDataProtectionKeyContext
 
     /// <inheritdoc cref="ExpectVersion(Tenant, long)"/>
     public void ExpectVersion(Cluster entity, long expectedVersion) =>
+        Entry(entity).Property(c => c.Version).OriginalValue = expectedVersion;
+
+    /// <inheritdoc cref="ExpectVersion(Tenant, long)"/>
+    public void ExpectVersion(HistoryServer entity, long expectedVersion) =>
+        Entry(entity).Property(c => c.Version).OriginalValue = expectedVersion;
+
+    /// <inheritdoc cref="ExpectVersion(Tenant, long)"/>
+    public void ExpectVersion(ObjectStore entity, long expectedVersion) =>
         Entry(entity).Property(c => c.Version).OriginalValue = expectedVersion;
 
     /// <inheritdoc/>
@@ -112,12 +130,25 @@ public abstract class PortalDb : IdentityDbContext, IDataProtectionKeyContext
                     throw new InvalidOperationException(
                         "The audit log is append-only: audit entries cannot be modified or deleted.");
 
-                case (Tenant or Cluster, EntityState.Added):
+                case (Tenant or Cluster or ObjectStore, EntityState.Added):
                     StampCreated(entry, nameof(Tenant.CreatedAt), now);
                     SetVersion(entry, original: null);
                     break;
 
-                case (Tenant or Cluster, EntityState.Modified):
+                case (HistoryServer, EntityState.Added):
+                    StampCreated(entry, nameof(HistoryServer.StartedAt), now);
+                    SetVersion(entry, original: null);
+                    break;
+
+                case (HistoryServer, EntityState.Modified):
+                    SetVersion(entry, original: (long)entry.Property(nameof(HistoryServer.Version)).OriginalValue!);
+                    break;
+
+                case (TenantVolume, EntityState.Added):
+                    StampCreated(entry, nameof(TenantVolume.CreatedAt), now);
+                    break;
+
+                case (Tenant or Cluster or ObjectStore, EntityState.Modified):
                     SetVersion(entry, original: (long)entry.Property(nameof(Tenant.Version)).OriginalValue!);
                     break;
 
@@ -178,6 +209,8 @@ public abstract class PortalDb : IdentityDbContext, IDataProtectionKeyContext
         configurationBuilder.Properties<ClusterTermination>().HaveConversion<string>().HaveMaxLength(32);
         configurationBuilder.Properties<TenantRole>().HaveConversion<string>().HaveMaxLength(32);
         configurationBuilder.Properties<AuditOutcome>().HaveConversion<string>().HaveMaxLength(32);
+        configurationBuilder.Properties<HistoryServerPhase>().HaveConversion<string>().HaveMaxLength(32);
+        configurationBuilder.Properties<VolumeAccessMode>().HaveConversion<string>().HaveMaxLength(32);
     }
 
     /// <inheritdoc/>
@@ -194,6 +227,9 @@ public abstract class PortalDb : IdentityDbContext, IDataProtectionKeyContext
         modelBuilder.Entity<AuditEntry>(ConfigureAuditEntry);
         modelBuilder.Entity<UsageSample>(ConfigureUsageSample);
         modelBuilder.Entity<PortalUser>(ConfigurePortalUser);
+        modelBuilder.Entity<TenantVolume>(ConfigureVolume);
+        modelBuilder.Entity<ObjectStore>(ConfigureObjectStore);
+        modelBuilder.Entity<HistoryServer>(ConfigureHistoryServer);
         IdentityModel.Configure(modelBuilder);
     }
 
@@ -217,6 +253,7 @@ public abstract class PortalDb : IdentityDbContext, IDataProtectionKeyContext
             quota.Property(q => q.Cpu).HasMaxLength(32);
             quota.Property(q => q.Memory).HasMaxLength(32);
             quota.Property(q => q.EphemeralStorage).HasMaxLength(32);
+            quota.Property(q => q.Storage).HasMaxLength(32);
         });
         tenant.ComplexProperty(t => t.Policy, policy =>
             // One JSON document: presets are read and written with the policy, never queried one by one.
@@ -283,6 +320,19 @@ public abstract class PortalDb : IdentityDbContext, IDataProtectionKeyContext
                         (a, b) => a!.Count == b!.Count && !a.Except(b).Any(),
                         conf => conf.Aggregate(0, (hash, kv) => hash ^ HashCode.Combine(kv.Key, kv.Value)),
                         conf => new Dictionary<string, string>(conf)));
+            spec.Property(s => s.ObjectStore).HasMaxLength(63);
+            spec.Property(s => s.Volumes)
+                .HasConversion(
+                    mounts => JsonSerializer.Serialize(mounts, ConfJson),
+                    json => JsonSerializer.Deserialize<List<ClusterVolume>>(json, ConfJson) ?? new List<ClusterVolume>(),
+                    new ValueComparer<IReadOnlyList<ClusterVolume>>(
+                        (a, b) => a!.SequenceEqual(b!),
+                        mounts => mounts.Aggregate(0, (hash, mount) => HashCode.Combine(hash, mount)),
+                        mounts => mounts.ToList()));
+            spec.Property(s => s.EventLog)
+                .HasConversion(
+                    log => log == null ? null : JsonSerializer.Serialize(log, ConfJson),
+                    json => json == null ? null : JsonSerializer.Deserialize<EventLogSpec>(json, ConfJson));
         });
 
         cluster.ComplexProperty(c => c.Status, status =>
@@ -339,6 +389,56 @@ public abstract class PortalDb : IdentityDbContext, IDataProtectionKeyContext
         sample.Property(u => u.CpuCores).HasPrecision(18, 3);
 
         // No foreign key to Tenants: a removed tenant's usage stays accountable.
+    }
+
+    static void ConfigureVolume(EntityTypeBuilder<TenantVolume> volume)
+    {
+        volume.ToTable("Volumes");
+        volume.HasKey(v => v.Id);
+        volume.Property(v => v.Id).ValueGeneratedNever();
+        volume.Property(v => v.Name).HasMaxLength(63);
+        volume.Property(v => v.StorageClass).HasMaxLength(253);
+        volume.Property(v => v.Size).HasMaxLength(32);
+        volume.Property(v => v.CreatedBy).HasMaxLength(256);
+        volume.HasIndex(v => new { v.TenantId, v.Name }).IsUnique();
+        volume.HasOne<Tenant>().WithMany().HasForeignKey(v => v.TenantId).OnDelete(DeleteBehavior.Cascade);
+    }
+
+    static void ConfigureObjectStore(EntityTypeBuilder<ObjectStore> store)
+    {
+        store.ToTable("ObjectStores");
+        store.HasKey(s => s.Id);
+        store.Property(s => s.Id).ValueGeneratedNever();
+        store.Property(s => s.Name).HasMaxLength(63);
+        store.Property(s => s.Endpoint).HasMaxLength(512);
+        store.Property(s => s.Region).HasMaxLength(64);
+        store.Property(s => s.BucketPrefix).HasMaxLength(256);
+        store.Property(s => s.AccessKeyId).HasMaxLength(128);
+        store.Property(s => s.CreatedBy).HasMaxLength(256);
+        store.Property(s => s.Version).IsConcurrencyToken();
+        store.HasIndex(s => new { s.TenantId, s.Name }).IsUnique();
+        store.HasOne<Tenant>().WithMany().HasForeignKey(s => s.TenantId).OnDelete(DeleteBehavior.Cascade);
+    }
+
+    static void ConfigureHistoryServer(EntityTypeBuilder<HistoryServer> server)
+    {
+        server.ToTable("HistoryServers");
+        server.HasKey(h => h.Id);
+        server.Property(h => h.Id).ValueGeneratedNever();
+        server.Property(h => h.Image).HasMaxLength(512);
+        server.Property(h => h.Cores).HasMaxLength(32);
+        server.Property(h => h.Memory).HasMaxLength(32);
+        server.Property(h => h.StartedBy).HasMaxLength(256);
+        server.Property(h => h.Message).HasMaxLength(1024);
+        server.Property(h => h.Version).IsConcurrencyToken();
+        server.ComplexProperty(h => h.Source, source =>
+        {
+            source.Property(s => s.Volume).HasMaxLength(63);
+            source.Property(s => s.ObjectStore).HasMaxLength(63);
+            source.Property(s => s.Path).HasMaxLength(256);
+        });
+        server.HasIndex(h => h.TenantId).IsUnique();
+        server.HasOne<Tenant>().WithMany().HasForeignKey(h => h.TenantId).OnDelete(DeleteBehavior.Cascade);
     }
 
     static void ConfigurePortalUser(EntityTypeBuilder<PortalUser> user)

@@ -321,11 +321,7 @@ public sealed partial class Accounts(
         Check(await users.AddPasswordAsync(account, password));
         Check(await users.RemoveAuthenticationTokenAsync(account, TokenProvider, InvitationToken));
         await RemoveClaimsAsync(account, PasswordChangeRequiredClaim);
-        db.AuditLog.Add(new AuditEntry
-        {
-            Actor = account.Id, Action = InvitationAcceptedAction, Target = $"users/{account.Id}", Outcome = AuditOutcome.Succeeded,
-            Detail = account.UserName,
-        });
+        db.Record(account.Id, InvitationAcceptedAction, AuditOutcome.Succeeded, target: $"users/{account.Id}", detail: account.UserName);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         return [];
@@ -417,14 +413,9 @@ public sealed partial class Accounts(
     static Failure NotFound(string? userName) =>
         new(FailureKind.NotFound, "No such account.", $"There is no built-in account '{userName}'.");
 
-    void Audit(Caller caller, string action, IdentityUser account, string? detail) => db.AuditLog.Add(new AuditEntry
-    {
-        Actor = caller.Subject,
-        Action = action,
-        Target = $"users/{account.Id}",
-        Outcome = AuditOutcome.Succeeded,
-        Detail = detail is null ? account.UserName : $"{account.UserName}: {detail}",
-    });
+    void Audit(Caller caller, string action, IdentityUser account, string? detail) =>
+        db.Record(caller.Subject, action, AuditOutcome.Succeeded, target: $"users/{account.Id}",
+            detail: detail is null ? account.UserName : $"{account.UserName}: {detail}");
 
     static void Check(IdentityResult result)
     {

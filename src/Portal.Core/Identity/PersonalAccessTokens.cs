@@ -81,7 +81,7 @@ public sealed class PersonalAccessTokens(PortalDb db, TimeProvider time, IOption
         // NOTE: two 71-bit random prefixes colliding is not worth a retry loop; the unique index turns that
         // one-in-10^21 event into a failed request instead of an ambiguous token.
         Tokens.Add(token);
-        db.AuditLog.Add(Audit(actor, token, "token.create"));
+        Audit(db, actor, token, "token.create");
         await db.SaveChangesAsync(cancellationToken);
         return new CreatedToken(token, text);
     }
@@ -166,7 +166,7 @@ public sealed class PersonalAccessTokens(PortalDb db, TimeProvider time, IOption
         if (token.RevokedAt is null)
         {
             token.RevokedAt = time.GetUtcNow();
-            db.AuditLog.Add(Audit(actor, token, "token.revoke"));
+            Audit(db, actor, token, "token.revoke");
             await db.SaveChangesAsync(cancellationToken);
         }
 
@@ -193,15 +193,8 @@ public sealed class PersonalAccessTokens(PortalDb db, TimeProvider time, IOption
             .OrderByDescending(t => t.CreatedAt)
             .ToListAsync(cancellationToken);
 
-    static AuditEntry Audit(string actor, PersonalAccessToken token, string action) => new()
-    {
-        Actor = actor,
-        TenantId = token.TenantId,
-        Action = action,
-        Target = $"users/{token.Owner}/tokens/{token.Id}",
-        Outcome = AuditOutcome.Succeeded,
-        Detail = token.Name,
-    };
+    static void Audit(PortalDb db, string actor, PersonalAccessToken token, string action) =>
+        db.Record(actor, action, AuditOutcome.Succeeded, token.TenantId, $"users/{token.Owner}/tokens/{token.Id}", token.Name);
 }
 
 /// <summary>What to create a personal access token for.</summary>

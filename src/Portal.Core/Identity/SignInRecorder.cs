@@ -64,7 +64,7 @@ public sealed class SignInRecorder(PortalDb db, TimeProvider time)
         db.Add(user);
         if (signIn.PlatformAdminFromDirectory)
         {
-            db.AuditLog.Add(PlatformAdminAudit(signIn.Subject, granted: true));
+            PlatformAdminAudit(db, signIn.Subject, granted: true);
         }
 
         try
@@ -125,20 +125,15 @@ public sealed class SignInRecorder(PortalDb db, TimeProvider time)
             .ExecuteUpdateAsync(set => set.SetProperty(u => u.PlatformAdminFromDirectory, platformAdmin), cancellationToken);
         if (flipped > 0)
         {
-            db.AuditLog.Add(PlatformAdminAudit(subject, platformAdmin));
+            PlatformAdminAudit(db, subject, platformAdmin);
         }
 
         return flipped > 0;
     }
 
-    static AuditEntry PlatformAdminAudit(string subject, bool granted) => new()
-    {
-        Actor = DirectoryActor,
-        Action = granted ? PlatformAdminAdded : PlatformAdminRemoved,
-        Target = $"users/{subject}",
-        Outcome = AuditOutcome.Succeeded,
-        Detail = granted
-            ? "Directory groups map to platform administration."
-            : "No directory group maps to platform administration any more.",
-    };
+    static void PlatformAdminAudit(PortalDb db, string subject, bool granted) =>
+        db.Record(DirectoryActor, granted ? PlatformAdminAdded : PlatformAdminRemoved, AuditOutcome.Succeeded, target: $"users/{subject}",
+            detail: granted
+                ? "Directory groups map to platform administration."
+                : "No directory group maps to platform administration any more.");
 }

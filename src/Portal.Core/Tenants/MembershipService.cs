@@ -18,8 +18,10 @@ public sealed class MembershipService(IDbContextFactory<PortalDb> contexts, Call
     public async Task<Outcome<IReadOnlyList<Membership>>> ListAsync(string slug, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        if (await AdministeredAsync(db, slug, ct) is not { } tenant)
-            return Refused(slug);
+        var administered = await AdministeredAsync(db, slug, ct);
+        if (administered.Failure is { } refusal)
+            return refusal;
+        var tenant = administered.Value!;
         var members = await db.Memberships.AsNoTracking().Where(m => m.TenantId == tenant.Id).ToListAsync(ct);
         return Outcome<IReadOnlyList<Membership>>.Success(members.OrderBy(m => m.Subject, StringComparer.Ordinal).ToList());
     }
@@ -31,8 +33,10 @@ public sealed class MembershipService(IDbContextFactory<PortalDb> contexts, Call
         subject = subject.Trim();
         var target = $"tenants/{slug}/members/{subject}";
         await using var db = await contexts.CreateDbContextAsync(ct);
-        if (await AdministeredAsync(db, slug, ct) is not { } tenant)
-            return await RefusedAsync(db, "membership.add", null, target, Refused(slug), ct);
+        var administered = await AdministeredAsync(db, slug, ct);
+        if (administered.Failure is { } refusal)
+            return await RefusedAsync(db, "membership.add", null, target, refusal, ct);
+        var tenant = administered.Value!;
         if (SubjectProblem(subject) is { } problem)
             return await RefusedAsync(db, "membership.add", tenant.Id, target, Failure.Invalid("subject", problem), ct);
         if (await db.Memberships.AnyAsync(m => m.TenantId == tenant.Id && m.Subject == subject, ct))
@@ -41,7 +45,7 @@ public sealed class MembershipService(IDbContextFactory<PortalDb> contexts, Call
 
         var membership = new Membership { TenantId = tenant.Id, Subject = subject, Role = role, CreatedAt = time.GetUtcNow() };
         db.Memberships.Add(membership);
-        db.AuditLog.Add(Audit("membership.add", tenant.Id, target, AuditOutcome.Succeeded, role.ToString()));
+        Audit(db, "membership.add", tenant.Id, target, AuditOutcome.Succeeded, role.ToString());
         await db.SaveChangesAsync(ct);
         return membership;
     }
@@ -51,8 +55,10 @@ public sealed class MembershipService(IDbContextFactory<PortalDb> contexts, Call
     {
         var target = $"tenants/{slug}/members/{subject}";
         await using var db = await contexts.CreateDbContextAsync(ct);
-        if (await AdministeredAsync(db, slug, ct) is not { } tenant)
-            return await RefusedAsync(db, "membership.change", null, target, Refused(slug), ct);
+        var administered = await AdministeredAsync(db, slug, ct);
+        if (administered.Failure is { } refusal)
+            return await RefusedAsync(db, "membership.change", null, target, refusal, ct);
+        var tenant = administered.Value!;
         var membership = await db.Memberships.SingleOrDefaultAsync(m => m.TenantId == tenant.Id && m.Subject == subject, ct);
         if (membership is null)
             return await RefusedAsync(db, "membership.change", tenant.Id, target, NoSuchMember(slug, subject), ct);
@@ -60,7 +66,7 @@ public sealed class MembershipService(IDbContextFactory<PortalDb> contexts, Call
             return await RefusedAsync(db, "membership.change", tenant.Id, target, LastAdmin(slug), ct);
 
         membership.Role = role;
-        db.AuditLog.Add(Audit("membership.change", tenant.Id, target, AuditOutcome.Succeeded, role.ToString()));
+        Audit(db, "membership.change", tenant.Id, target, AuditOutcome.Succeeded, role.ToString());
         await db.SaveChangesAsync(ct);
         return membership;
     }
@@ -70,8 +76,10 @@ public sealed class MembershipService(IDbContextFactory<PortalDb> contexts, Call
     {
         var target = $"tenants/{slug}/members/{subject}";
         await using var db = await contexts.CreateDbContextAsync(ct);
-        if (await AdministeredAsync(db, slug, ct) is not { } tenant)
-            return await RefusedAsync(db, "membership.remove", null, target, Refused(slug), ct);
+        var administered = await AdministeredAsync(db, slug, ct);
+        if (administered.Failure is { } refusal)
+            return await RefusedAsync(db, "membership.remove", null, target, refusal, ct);
+        var tenant = administered.Value!;
         var membership = await db.Memberships.SingleOrDefaultAsync(m => m.TenantId == tenant.Id && m.Subject == subject, ct);
         if (membership is null)
             return await RefusedAsync(db, "membership.remove", tenant.Id, target, NoSuchMember(slug, subject), ct);
@@ -79,7 +87,7 @@ public sealed class MembershipService(IDbContextFactory<PortalDb> contexts, Call
             return await RefusedAsync(db, "membership.remove", tenant.Id, target, LastAdmin(slug), ct);
 
         db.Memberships.Remove(membership);
-        db.AuditLog.Add(Audit("membership.remove", tenant.Id, target, AuditOutcome.Succeeded, null));
+        Audit(db, "membership.remove", tenant.Id, target, AuditOutcome.Succeeded, null);
         await db.SaveChangesAsync(ct);
         return membership;
     }
@@ -99,20 +107,17 @@ public sealed class MembershipService(IDbContextFactory<PortalDb> contexts, Call
         return subject.AsSpan().IndexOfAny('<', '>') >= 0 ? "Must not contain '<' or '>'." : null;
     }
 
-    async Task<Tenant?> AdministeredAsync(PortalDb db, string slug, CancellationToken ct)
-    {
-        var tenant = await db.Tenants.AsNoTracking().SingleOrDefaultAsync(t => t.Slug == slug && t.DeletionRequestedAt == null, ct);
-        if (tenant is null)
-            return null;
-        if (caller.IsPlatformAdmin)
-            return tenant;
-        // A token scoped to another tenant must not reach this one, whatever its owner's roles.
-        if (caller.TokenTenant is { } scoped && scoped != tenant.Id)
-            return null;
-        var isAdmin = await db.Memberships.AnyAsync(
-            m => m.TenantId == tenant.Id && m.Subject == caller.Subject && m.Role == TenantRole.Admin, ct);
-        return isAdmin ? tenant : null;
-    }
+    /// <summary>
+    /// The tenant when the caller administers it; otherwise why not: Forbidden for its own members and viewers (they
+    /// know it exists), NotFound for everyone else, so a tenant one doesn't belong to looks like one that doesn't exist.
+    /// </summary>
+    async Task<Outcome<Tenant>> AdministeredAsync(PortalDb db, string slug, CancellationToken ct) =>
+        await TenantAccess.ForMemberAsync(db, caller, slug, ct) switch
+        {
+            null => Refused(slug),
+            { Role: TenantRole.Admin } access => access.Tenant,
+            _ => AdminsOnly(slug),
+        };
 
     static async Task<bool> IsLastAdminAsync(PortalDb db, Guid tenantId, CancellationToken ct) =>
         await db.Memberships.CountAsync(m => m.TenantId == tenantId && m.Role == TenantRole.Admin, ct) <= 1;
@@ -120,26 +125,20 @@ public sealed class MembershipService(IDbContextFactory<PortalDb> contexts, Call
     async Task<Failure> RefusedAsync(PortalDb db, string action, Guid? tenantId, string target, Failure failure, CancellationToken ct)
     {
         db.ChangeTracker.Clear();
-        var outcome = failure.Kind is FailureKind.NotFound or FailureKind.Forbidden ? AuditOutcome.Denied : AuditOutcome.Failed;
-        db.AuditLog.Add(Audit(action, tenantId, target, outcome, failure.Title));
+        Audit(db, action, tenantId, target, AuditWriter.OutcomeOf(failure), failure.Title);
         await db.SaveChangesAsync(ct);
         return failure;
     }
 
-    AuditEntry Audit(string action, Guid? tenantId, string target, AuditOutcome outcome, string? detail) => new()
-    {
-        At = time.GetUtcNow(),
-        Actor = caller.Subject,
-        TenantId = tenantId,
-        Action = action,
-        Target = target.Length > 512 ? target[..512] : target,
-        Outcome = outcome,
-        Detail = detail,
-    };
+    void Audit(PortalDb db, string action, Guid? tenantId, string target, AuditOutcome outcome, string? detail) =>
+        db.Record(caller.Subject, action, outcome, tenantId, target, detail);
 
-    // Non-admins get the same answer as for a missing tenant, so the page does not reveal which tenants exist.
+    // Outsiders get the same answer as for a missing tenant, so nothing reveals which tenants exist.
     static Failure Refused(string slug) =>
         new(FailureKind.NotFound, "Tenant not found.", $"No tenant '{slug}' you administer.");
+
+    static Failure AdminsOnly(string slug) =>
+        new(FailureKind.Forbidden, "Only tenant admins manage members.", $"Ask an admin of '{slug}' to change its members.", Code: "members.admins-only");
 
     static Failure NoSuchMember(string slug, string subject) =>
         new(FailureKind.NotFound, "Member not found.", $"'{subject}' is not a member of '{slug}'.");

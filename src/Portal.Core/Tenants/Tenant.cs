@@ -60,6 +60,18 @@ public sealed record TenantQuota
 
     /// <summary>Most clusters the tenant may have at once; checked by the portal, Kubernetes has no such quota.</summary>
     public int MaxClusters { get; init; } = 10;
+
+    /// <summary>Total size of the tenant's volumes (<c>requests.storage</c>), as a Kubernetes quantity from 1Gi to 1Pi.</summary>
+    public string Storage { get; init; } = DefaultStorage;
+
+    /// <summary>Most volumes the tenant may have (<c>persistentvolumeclaims</c>); 0 gives it none.</summary>
+    public int MaxVolumes { get; init; } = DefaultMaxVolumes;
+
+    /// <summary>Storage quota of a tenant that names none, and of tenants created before volumes existed.</summary>
+    public const string DefaultStorage = "1Ti";
+
+    /// <summary>Volume count quota of a tenant that names none, and of tenants created before volumes existed.</summary>
+    public const int DefaultMaxVolumes = 20;
 }
 
 /// <summary>What a tenant's members may ask for.</summary>

@@ -76,7 +76,7 @@ public sealed partial class TenantService(
         db.Tenants.Add(tenant);
         // The creator administers the new tenant until members are managed in their own feature.
         db.Memberships.Add(new Membership { TenantId = tenant.Id, Subject = caller.Subject, Role = TenantRole.Admin });
-        db.AuditLog.Add(Audit("tenant.create", tenant.Id, target, AuditOutcome.Succeeded, null));
+        Audit(db, "tenant.create", tenant.Id, target, AuditOutcome.Succeeded, null);
         try
         {
             await db.SaveChangesAsync(ct);
@@ -125,7 +125,7 @@ public sealed partial class TenantService(
         tenant.Policy = request.Policy ?? tenant.Policy;
         if (expectedVersion is { } version)
             db.ExpectVersion(tenant, version);
-        db.AuditLog.Add(Audit("tenant.update", tenant.Id, target, AuditOutcome.Succeeded, null));
+        Audit(db, "tenant.update", tenant.Id, target, AuditOutcome.Succeeded, null);
         try
         {
             await db.SaveChangesAsync(ct);
@@ -186,6 +186,9 @@ public sealed partial class TenantService(
     /// <summary>Most memory and ephemeral-storage quota (1Pi).</summary>
     public const decimal MaxQuotaBytes = 1024m * 1024 * 1024 * 1024 * 1024;
 
+    /// <summary>Most volumes a tenant's quota may allow.</summary>
+    public const int MaxQuotaVolumes = 1000;
+
     private static void ValidateLimits(Dictionary<string, string[]> errors, TenantQuota? quota, TenantPolicy? policy)
     {
         if (quota is not null)
@@ -200,6 +203,10 @@ public sealed partial class TenantService(
                 errors["quota.maxPods"] = ["Must be at least 1."];
             if (quota.MaxClusters < 1)
                 errors["quota.maxClusters"] = ["Must be at least 1."];
+            if (!KubernetesQuantity.TryParse(quota.Storage, out var volumes) || volumes is < MinQuotaBytes or > MaxQuotaBytes)
+                errors["quota.storage"] = ["Must be a Kubernetes quantity from 1Gi to 1Pi (e.g. \"1Ti\")."];
+            if (quota.MaxVolumes is < 0 or > MaxQuotaVolumes)
+                errors["quota.maxVolumes"] = [$"Must be from 0 to {MaxQuotaVolumes}."];
         }
 
         if (policy is not null)
@@ -270,25 +277,11 @@ public sealed partial class TenantService(
             errors[field] = [problem];
     }
 
-    private async Task<Failure> RefusedAsync(string action, Tenant? tenant, string target, Failure failure, CancellationToken ct)
-    {
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        var outcome = failure.Kind is FailureKind.NotFound or FailureKind.Forbidden ? AuditOutcome.Denied : AuditOutcome.Failed;
-        db.AuditLog.Add(Audit(action, tenant?.Id, target, outcome, failure.Title));
-        await db.SaveChangesAsync(ct);
-        return failure;
-    }
+    private Task<Failure> RefusedAsync(string action, Tenant? tenant, string target, Failure failure, CancellationToken ct) =>
+        contexts.RecordRefusalAsync(caller.Subject, action, tenant?.Id, target, failure, ct);
 
-    private AuditEntry Audit(string action, Guid? tenantId, string target, AuditOutcome outcome, string? detail) => new()
-    {
-        At = TruncatedNow(),
-        Actor = caller.Subject,
-        TenantId = tenantId,
-        Action = action,
-        Target = target.Length > 512 ? target[..512] : target,
-        Outcome = outcome,
-        Detail = detail,
-    };
+    private void Audit(PortalDb db, string action, Guid? tenantId, string target, AuditOutcome outcome, string? detail) =>
+        db.Record(caller.Subject, action, outcome, tenantId, target, detail);
 
     private DateTimeOffset TruncatedNow()
     {

@@ -8,8 +8,10 @@ using Portal.Provisioning.Manifests;
 namespace Portal.Provisioning.Kubernetes;
 
 /// <summary>
-/// The calls the reconcilers make, each retried on transient failures: server-side apply of the kinds the portal
-/// writes, deletion, and reads where "not found" is an answer rather than an error.
+/// The calls the reconcilers make: server-side apply of the kinds the portal writes, deletion, and reads where "not
+/// found" is an answer rather than an error. A call is tried again only when the server says when
+/// (<see cref="RetryPolicy.ServerAsked"/>); any other failure fails the pass, and the work queue backs the key off
+/// (1 s doubling), as a controller does, instead of a retry loop hidden under that backoff.
 /// </summary>
 public sealed partial class KubernetesApi
 {
@@ -19,13 +21,13 @@ public sealed partial class KubernetesApi
     readonly KubernetesRetry _retry;
     readonly ILogger<KubernetesApi> _logger;
 
-    /// <summary>Creates the API over <paramref name="connection"/>; <paramref name="time"/> paces retries.</summary>
+    /// <summary>Creates the API over <paramref name="connection"/>; <paramref name="time"/> paces the waits a server asks for.</summary>
     public KubernetesApi(KubernetesConnection connection, TimeProvider time, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(loggers);
         Client = connection.Client;
-        _retry = new KubernetesRetry(time, loggers.CreateLogger<KubernetesRetry>());
+        _retry = new KubernetesRetry(time, loggers.CreateLogger<KubernetesRetry>(), RetryPolicy.ServerAsked);
         _logger = loggers.CreateLogger<KubernetesApi>();
     }
 
@@ -48,6 +50,12 @@ public sealed partial class KubernetesApi
         ["Service"] = new(
             async (k, p, name, ns, c) => await k.CoreV1.PatchNamespacedServiceAsync(p, name, ns, fieldManager: FieldManager, force: true, cancellationToken: c).ConfigureAwait(false),
             (k, name, ns, o, c) => k.CoreV1.DeleteNamespacedServiceAsync(name, ns, o, cancellationToken: c)),
+        ["PersistentVolumeClaim"] = new(
+            async (k, p, name, ns, c) => await k.CoreV1.PatchNamespacedPersistentVolumeClaimAsync(p, name, ns, fieldManager: FieldManager, force: true, cancellationToken: c).ConfigureAwait(false),
+            (k, name, ns, o, c) => k.CoreV1.DeleteNamespacedPersistentVolumeClaimAsync(name, ns, o, cancellationToken: c)),
+        ["Secret"] = new(
+            async (k, p, name, ns, c) => await k.CoreV1.PatchNamespacedSecretAsync(p, name, ns, fieldManager: FieldManager, force: true, cancellationToken: c).ConfigureAwait(false),
+            (k, name, ns, o, c) => k.CoreV1.DeleteNamespacedSecretAsync(name, ns, o, cancellationToken: c)),
         ["ServiceAccount"] = new(
             async (k, p, name, ns, c) => await k.CoreV1.PatchNamespacedServiceAccountAsync(p, name, ns, fieldManager: FieldManager, force: true, cancellationToken: c).ConfigureAwait(false)),
         ["ResourceQuota"] = new(
@@ -122,7 +130,7 @@ public sealed partial class KubernetesApi
         return true;
     }
 
-    /// <summary>Runs a read, retried on transient failures.</summary>
+    /// <summary>Runs a read, tried again when the server asks.</summary>
     public Task<T> ReadAsync<T>(string operation, Func<IKubernetes, CancellationToken, Task<T>> call, CancellationToken ct) =>
         _retry.RunAsync(operation, c => call(Client, c), ct);
 
@@ -132,7 +140,7 @@ public sealed partial class KubernetesApi
     {
         try
         {
-            return await _retry.RunAsync(operation, c => call(Client, c), ct).ConfigureAwait(false);
+            return await ReadAsync(operation, call, ct).ConfigureAwait(false);
         }
         catch (HttpOperationException ex) when (ex.Response.StatusCode == HttpStatusCode.NotFound)
         {

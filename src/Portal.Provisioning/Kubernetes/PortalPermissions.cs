@@ -30,6 +30,8 @@ public static class PortalPermissions
         new("", "events", ["get", "list", "watch"]),
         new("", "services/proxy", ["get"]),
         new("", "pods/portforward", ["get", "create"]),
+        new("", "persistentvolumeclaims", ["list", "create", "patch", "delete"]),
+        new("", "secrets", ["list", "create", "patch", "delete"]),
         new("rbac.authorization.k8s.io", "roles", ["list", "create", "patch", "delete"]),
         new("rbac.authorization.k8s.io", "rolebindings", ["list", "create", "patch", "delete"]),
         new("coordination.k8s.io", "leases", ["get", "create", "update"], InPortalNamespace: true),

@@ -4,6 +4,7 @@ using System.Text;
 using k8s;
 using k8s.Models;
 using Portal.Core.Clusters;
+using Portal.Core.Storage;
 
 namespace Portal.Provisioning.Manifests;
 
@@ -76,7 +77,8 @@ public static class ClusterManifests
     /// <param name="cluster">The cluster.</param>
     /// <param name="namespace">The tenant's namespace.</param>
     /// <param name="uiProxyUrl">Where the portal serves this cluster's Spark UI (<see cref="UiProxyUrl"/>); null: Spark's own links.</param>
-    public static V1ConfigMap Root(Cluster cluster, string @namespace, string? uiProxyUrl = null) => new()
+    /// <param name="store">The object store <see cref="ClusterSpec.ObjectStore"/> names, or null.</param>
+    public static V1ConfigMap Root(Cluster cluster, string @namespace, string? uiProxyUrl = null, ObjectStore? store = null) => new()
     {
         ApiVersion = "v1",
         Kind = "ConfigMap",
@@ -86,7 +88,7 @@ public static class ClusterManifests
             NamespaceProperty = @namespace,
             Labels = Labels.ForCluster(cluster, "config"),
         },
-        Data = new Dictionary<string, string> { [ConfFile] = SparkDefaults(cluster, @namespace, uiProxyUrl) },
+        Data = new Dictionary<string, string> { [ConfFile] = SparkDefaults(cluster, @namespace, uiProxyUrl, store) },
     };
 
     /// <summary>
@@ -112,20 +114,20 @@ public static class ClusterManifests
         BlockOwnerDeletion = true,
     };
 
-    /// <summary>Everything but the root, in apply order.</summary>
-    public static IReadOnlyList<IKubernetesObject<V1ObjectMeta>> Children(Cluster cluster, string @namespace, V1OwnerReference owner)
+    /// <summary>Everything but the root, in apply order; <paramref name="store"/> is the object store the spec names.</summary>
+    public static IReadOnlyList<IKubernetesObject<V1ObjectMeta>> Children(Cluster cluster, string @namespace, V1OwnerReference owner, ObjectStore? store = null)
     {
         List<IKubernetesObject<V1ObjectMeta>> objects =
         [
             IntraClusterPolicy(cluster, @namespace, owner),
             MasterService(cluster, @namespace, owner),
-            MasterDeployment(cluster, @namespace, owner),
-            WorkerDeployment(cluster, @namespace, owner),
+            MasterDeployment(cluster, @namespace, owner, store),
+            WorkerDeployment(cluster, @namespace, owner, store),
         ];
         if (cluster.Spec.SparkConnect)
         {
             objects.Add(ConnectService(cluster, @namespace, owner));
-            objects.Add(ConnectDeployment(cluster, @namespace, owner));
+            objects.Add(ConnectDeployment(cluster, @namespace, owner, store));
         }
 
         return objects;
@@ -194,7 +196,7 @@ public static class ClusterManifests
     public const long TerminationGraceSeconds = 15;
 
     /// <summary>The single Spark master, its daemon heap sized from the container's memory.</summary>
-    public static V1Deployment MasterDeployment(Cluster cluster, string @namespace, V1OwnerReference owner)
+    public static V1Deployment MasterDeployment(Cluster cluster, string @namespace, V1OwnerReference owner, ObjectStore? store = null)
     {
         var memory = SparkMemory.Master(SparkMemory.ContainerMiB(cluster.Spec.MasterMemory));
         // spark-class exec's the JVM (bin/spark-class ends in `exec "${CMD[@]}"`), so under tini the Master is the
@@ -212,14 +214,14 @@ public static class ClusterManifests
             MasterPort);
 
         // Recreate: two masters side by side would split the workers between them.
-        return Deployment(cluster, @namespace, owner, MasterName(cluster), "master", replicas: 1, container, "Recreate");
+        return Deployment(cluster, @namespace, owner, MasterName(cluster), "master", replicas: 1, container, "Recreate", store, prepareEventLog: true);
     }
 
     /// <summary>
     /// The workers, <see cref="ClusterSpec.Workers"/> replicas registering with the master; each leaves room beside
     /// its daemon for one executor.
     /// </summary>
-    public static V1Deployment WorkerDeployment(Cluster cluster, string @namespace, V1OwnerReference owner)
+    public static V1Deployment WorkerDeployment(Cluster cluster, string @namespace, V1OwnerReference owner, ObjectStore? store = null)
     {
         var memory = SparkMemory.Worker(SparkMemory.ContainerMiB(cluster.Spec.WorkerMemory));
         var container = SparkContainer(cluster, "worker", cluster.Spec.WorkerCores, cluster.Spec.WorkerMemory, cluster.Spec.WorkerScratch,
@@ -242,7 +244,7 @@ public static class ClusterManifests
             ],
             [ContainerPort("ui", WorkerUiPort)],
             WorkerUiPort);
-        return Deployment(cluster, @namespace, owner, WorkerName(cluster), "worker", cluster.Spec.Workers, container, "RollingUpdate");
+        return Deployment(cluster, @namespace, owner, WorkerName(cluster), "worker", cluster.Spec.Workers, container, "RollingUpdate", store);
     }
 
     /// <summary>
@@ -250,7 +252,7 @@ public static class ClusterManifests
     /// class, as sbin/start-connect-server.sh does, but without its spark-daemon.sh shell, which as PID 1 would drop
     /// SIGTERM; spark-submit knows the class and needs no application jar (SparkSubmitCommandBuilder).
     /// </summary>
-    public static V1Deployment ConnectDeployment(Cluster cluster, string @namespace, V1OwnerReference owner)
+    public static V1Deployment ConnectDeployment(Cluster cluster, string @namespace, V1OwnerReference owner, ObjectStore? store = null)
     {
         var driver = SparkMemory.ConnectDriver(SparkMemory.ContainerMiB(cluster.Spec.MasterMemory));
         var container = SparkContainer(cluster, "connect", cluster.Spec.MasterCores, cluster.Spec.MasterMemory, cluster.Spec.MasterScratch,
@@ -269,7 +271,7 @@ public static class ClusterManifests
             [ContainerPort("connect", ConnectPort), ContainerPort("ui", DriverUiPort)],
             ConnectPort);
         container.LivenessProbe = ConnectLiveness(cluster, @namespace);
-        return Deployment(cluster, @namespace, owner, ConnectName(cluster), "connect", replicas: 1, container, "Recreate");
+        return Deployment(cluster, @namespace, owner, ConnectName(cluster), "connect", replicas: 1, container, "Recreate", store, prepareEventLog: true);
     }
 
     /// <summary>Application name of the Connect server, as start-connect-server.sh names it.</summary>
@@ -324,7 +326,7 @@ public static class ClusterManifests
     /// the same bytes. Written in java.util.Properties syntax, which is how Spark reads it
     /// (Utils.getPropertiesFromFile), so no value can run on into the next line.
     /// </summary>
-    public static string SparkDefaults(Cluster cluster, string @namespace, string? uiProxyUrl = null)
+    public static string SparkDefaults(Cluster cluster, string @namespace, string? uiProxyUrl = null, ObjectStore? store = null)
     {
         var memory = SparkMemory.Worker(SparkMemory.ContainerMiB(cluster.Spec.WorkerMemory));
         var conf = new SortedDictionary<string, string>(StringComparer.Ordinal)
@@ -358,8 +360,35 @@ public static class ClusterManifests
             conf["spark.ui.killEnabled"] = "false";
         }
 
+        if (store is not null)
+        {
+            // Where s3a:// paths go. The key is not here: Spark copies AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (the
+            // store's Secret, in the environment) into fs.s3a.access.key and .secret.key of its in-memory Hadoop
+            // configuration, which s3a's default credential chain reads (docs/spark.md, "Object storage").
+            S3a(conf, store);
+        }
+
+        if (cluster.Spec.EventLog is { } eventLog)
+        {
+            conf["spark.eventLog.enabled"] = "true";
+            conf["spark.eventLog.dir"] = StoragePaths.EventLogDirectory(eventLog, cluster.Spec.Volumes);
+        }
+
         return PropertiesFormat.Write(conf);
     }
+
+    /// <summary>The <c>spark.hadoop.fs.s3a.*</c> entries that point s3a:// paths at <paramref name="store"/>, without its key.</summary>
+    public static void S3a(IDictionary<string, string> conf, ObjectStore store)
+    {
+        ArgumentNullException.ThrowIfNull(conf);
+        ArgumentNullException.ThrowIfNull(store);
+        conf["spark.hadoop.fs.s3a.endpoint"] = store.Endpoint;
+        conf["spark.hadoop.fs.s3a.endpoint.region"] = store.Region;
+        conf["spark.hadoop.fs.s3a.path.style.access"] = store.PathStyleAccess ? "true" : "false";
+    }
+
+    /// <summary>Annotation on pod templates carrying the object store's key version, so a rotated key restarts the pods.</summary>
+    public const string KeyVersionAnnotation = Labels.Domain + "/object-store-key-version";
 
     /// <summary>Spark wants whole cores; a fractional request rounds up, and never below one.</summary>
     public static int WorkerCores(string quantity) =>
@@ -380,7 +409,16 @@ public static class ClusterManifests
     };
 
     static V1Deployment Deployment(Cluster cluster, string @namespace, V1OwnerReference owner, string name, string component,
-        int replicas, V1Container container, string strategy) => new()
+        int replicas, V1Container container, string strategy, ObjectStore? store, bool prepareEventLog = false)
+    {
+        AddStorage(cluster, container, store);
+        var annotations = new Dictionary<string, string> { [ConfigHashAnnotation] = ConfigHash(cluster, @namespace, store) };
+        if (store is not null)
+            annotations[KeyVersionAnnotation] = Invariant(store.KeyVersion);
+        var pod = PodSpec(cluster, container, component == "worker" ? cluster.Spec.WorkerScratch : cluster.Spec.MasterScratch);
+        if (prepareEventLog && EventLogPreparation(cluster, container) is { } prepare)
+            pod.InitContainers = [prepare];
+        return new()
         {
             ApiVersion = "apps/v1",
             Kind = "Deployment",
@@ -392,15 +430,68 @@ public static class ClusterManifests
                 Strategy = new V1DeploymentStrategy { Type = strategy },
                 Template = new V1PodTemplateSpec
                 {
-                    Metadata = new V1ObjectMeta
-                    {
-                        Labels = Labels.ForCluster(cluster, component),
-                        Annotations = new Dictionary<string, string> { [ConfigHashAnnotation] = ConfigHash(cluster, @namespace) },
-                    },
-                    Spec = PodSpec(cluster, container, component == "worker" ? cluster.Spec.WorkerScratch : cluster.Spec.MasterScratch),
+                    Metadata = new V1ObjectMeta { Labels = Labels.ForCluster(cluster, component), Annotations = annotations },
+                    Spec = pod,
                 },
             },
         };
+    }
+
+    /// <summary>
+    /// The tenant volumes the spec mounts, in the container at their paths under /mnt/data, and the object store's key
+    /// in its environment, by reference to the store's Secret.
+    /// </summary>
+    static void AddStorage(Cluster cluster, V1Container container, ObjectStore? store)
+    {
+        foreach (var mount in cluster.Spec.Volumes)
+        {
+            container.VolumeMounts.Add(new V1VolumeMount { Name = PodVolumeName(mount), MountPath = StoragePaths.MountPath(mount), ReadOnlyProperty = mount.ReadOnly });
+        }
+
+        if (store is not null)
+        {
+            var secret = StorageManifests.SecretName(store.Name);
+            container.Env.Add(SecretEnv(StorageManifests.AccessKeyIdVariable, secret));
+            container.Env.Add(SecretEnv(StorageManifests.SecretKeyVariable, secret));
+        }
+    }
+
+    static V1EnvVar SecretEnv(string name, string secret) => new()
+    {
+        Name = name,
+        ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = secret, Key = name } },
+    };
+
+    /// <summary>The pod volume of a tenant volume mount.</summary>
+    public static string PodVolumeName(ClusterVolume mount)
+    {
+        ArgumentNullException.ThrowIfNull(mount);
+        return $"vol-{mount.Volume}";
+    }
+
+    /// <summary>
+    /// Spark refuses to start a driver whose event-log directory doesn't exist and never creates it (docs/spark.md,
+    /// "Event logs"), so the drivers' pods create it first, as the spark user, with the same image and fences.
+    /// </summary>
+    static V1Container? EventLogPreparation(Cluster cluster, V1Container main)
+    {
+        if (cluster.Spec.EventLog is not { Volume: not null } eventLog)
+            return null;
+        return new V1Container
+        {
+            Name = "prepare-event-log",
+            Image = main.Image,
+            ImagePullPolicy = main.ImagePullPolicy,
+            Command = ["/bin/mkdir", "-p", StoragePaths.LocalEventLogDirectory(eventLog, cluster.Spec.Volumes)],
+            Resources = new V1ResourceRequirements
+            {
+                Requests = new Dictionary<string, ResourceQuantity>(main.Resources.Requests),
+                Limits = new Dictionary<string, ResourceQuantity>(main.Resources.Limits),
+            },
+            SecurityContext = main.SecurityContext,
+            VolumeMounts = [.. main.VolumeMounts.Where(m => m.Name.StartsWith("vol-", StringComparison.Ordinal))],
+        };
+    }
 
     // Pod Security "restricted": non-root as the image's spark user, no privilege escalation, no capabilities,
     // the runtime's default seccomp profile. No service-account token: Spark standalone never calls the API.
@@ -410,21 +501,42 @@ public static class ClusterManifests
         AutomountServiceAccountToken = false,
         EnableServiceLinks = false,
         TerminationGracePeriodSeconds = TerminationGraceSeconds,
-        SecurityContext = new V1PodSecurityContext
-        {
-            RunAsNonRoot = true,
-            RunAsUser = SparkUserId,
-            RunAsGroup = SparkUserId,
-            FsGroup = SparkUserId,
-            SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
-        },
+        SecurityContext = RestrictedPodSecurity(),
         Containers = [container],
         Volumes =
         [
             new V1Volume { Name = "conf", ConfigMap = new V1ConfigMapVolumeSource { Name = RootName(cluster) } },
             // Size-limited: a pod whose spill outgrows it is evicted on its own, before it fills the node's disk.
             new V1Volume { Name = "scratch", EmptyDir = new V1EmptyDirVolumeSource { SizeLimit = new ResourceQuantity(scratch) } },
+            .. cluster.Spec.Volumes.Select(m => new V1Volume
+            {
+                Name = PodVolumeName(m),
+                PersistentVolumeClaim = new V1PersistentVolumeClaimVolumeSource { ClaimName = m.Volume, ReadOnlyProperty = m.ReadOnly },
+            }),
         ],
+    };
+
+    /// <summary>
+    /// Pod Security "restricted" for a Spark pod: non-root as the image's spark user (its group owns mounted volumes),
+    /// the runtime's default seccomp profile.
+    /// </summary>
+    public static V1PodSecurityContext RestrictedPodSecurity() => new()
+    {
+        RunAsNonRoot = true,
+        RunAsUser = SparkUserId,
+        RunAsGroup = SparkUserId,
+        FsGroup = SparkUserId,
+        SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
+    };
+
+    /// <summary>Pod Security "restricted" for a Spark container: also no privilege escalation and no capabilities.</summary>
+    public static V1SecurityContext RestrictedContainerSecurity() => new()
+    {
+        RunAsNonRoot = true,
+        RunAsUser = SparkUserId,
+        AllowPrivilegeEscalation = false,
+        Capabilities = new V1Capabilities { Drop = ["ALL"] },
+        SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
     };
 
     static V1Container SparkContainer(Cluster cluster, string name, string cpu, string memory, string scratch, List<string> command,
@@ -459,14 +571,7 @@ public static class ClusterManifests
                 PeriodSeconds = 5,
                 FailureThreshold = 3,
             },
-            SecurityContext = new V1SecurityContext
-            {
-                RunAsNonRoot = true,
-                RunAsUser = SparkUserId,
-                AllowPrivilegeEscalation = false,
-                Capabilities = new V1Capabilities { Drop = ["ALL"] },
-                SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
-            },
+            SecurityContext = RestrictedContainerSecurity(),
             VolumeMounts =
             [
                 new V1VolumeMount { Name = "conf", MountPath = ConfDir, ReadOnlyProperty = true },
@@ -475,8 +580,8 @@ public static class ClusterManifests
         };
     }
 
-    static string ConfigHash(Cluster cluster, string @namespace) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(SparkDefaults(cluster, @namespace))))[..16];
+    static string ConfigHash(Cluster cluster, string @namespace, ObjectStore? store) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(SparkDefaults(cluster, @namespace, store: store))))[..16];
 
     static V1ObjectMeta Meta(Cluster cluster, string @namespace, string name, string component, V1OwnerReference owner) => new()
     {

@@ -57,9 +57,9 @@ public static class TenantManifests
 
     /// <summary>
     /// The tenant's quota. CPU and memory bound requests and limits alike, since every Spark pod sets them equal.
-    /// Services are capped at two per cluster (master, Connect), ConfigMaps at one per cluster plus the
-    /// <c>kube-root-ca.crt</c> Kubernetes puts in every namespace, and volume claims, LoadBalancers and NodePorts at zero:
-    /// clusters are ephemeral and are reached through the portal, never from outside.
+    /// Services are capped at two per cluster (master, Connect) plus the history server's, ConfigMaps at one per cluster
+    /// plus the history server's and the <c>kube-root-ca.crt</c> Kubernetes puts in every namespace, volume claims and their storage at the tenant's volume
+    /// quota, and LoadBalancers and NodePorts at zero: clusters are reached through the portal, never from outside.
     /// </summary>
     public static V1ResourceQuota ResourceQuota(Tenant tenant) => new()
     {
@@ -79,9 +79,12 @@ public static class TenantManifests
                 ["requests.ephemeral-storage"] = new(tenant.Quota.EphemeralStorage),
                 ["limits.ephemeral-storage"] = new(tenant.Quota.EphemeralStorage),
                 ["pods"] = new(Invariant(tenant.Quota.MaxPods)),
-                ["services"] = new(Invariant(tenant.Quota.MaxClusters * 2)),
-                ["configmaps"] = new(Invariant(tenant.Quota.MaxClusters + 1)),
-                ["persistentvolumeclaims"] = new("0"),
+                // Two per cluster, and the history server's one.
+                ["services"] = new(Invariant((tenant.Quota.MaxClusters * 2) + 1)),
+                ["configmaps"] = new(Invariant(tenant.Quota.MaxClusters + 2)),
+                // Tenant volumes: the portal admits them against the same figures before it creates their claims.
+                ["persistentvolumeclaims"] = new(Invariant(tenant.Quota.MaxVolumes)),
+                ["requests.storage"] = new(tenant.Quota.Storage),
                 ["services.loadbalancers"] = new("0"),
                 ["services.nodeports"] = new("0"),
             },
@@ -164,6 +167,7 @@ public static class TenantManifests
                             Port(ClusterManifests.MasterUiPort, "TCP"),
                             Port(ClusterManifests.DriverUiPort, "TCP"),
                             Port(ClusterManifests.ConnectPort, "TCP"),
+                            Port(HistoryServerManifests.UiPort, "TCP"),
                         ],
                     },
                 ],

@@ -11,6 +11,7 @@ using Portal.Core;
 using Portal.Core.Audit;
 using Portal.Core.Clusters;
 using Portal.Core.Data;
+using Portal.Core.Storage;
 using Portal.Core.Tenants;
 using Portal.Provisioning.Kubernetes;
 using Portal.Provisioning.Manifests;
@@ -30,20 +31,22 @@ public sealed partial class ClusterReconciler
     readonly IDbContextFactory<PortalDb> _dbs;
     readonly KubernetesApi _kube;
     readonly SparkObserver _spark;
+    readonly ObjectStoreSecrets _secrets;
     readonly KubernetesOptions _options;
     readonly TimeProvider _time;
     readonly ILogger<ClusterReconciler> _logger;
     readonly string? _publicUrl;
 
     /// <summary>Creates the reconciler.</summary>
-    public ClusterReconciler(IDbContextFactory<PortalDb> dbs, KubernetesApi kube, SparkObserver spark, IOptions<KubernetesOptions> options,
-        TimeProvider time, ILogger<ClusterReconciler> logger, IOptions<PortalOptions>? portal = null)
+    public ClusterReconciler(IDbContextFactory<PortalDb> dbs, KubernetesApi kube, SparkObserver spark, ObjectStoreSecrets secrets,
+        IOptions<KubernetesOptions> options, TimeProvider time, ILogger<ClusterReconciler> logger, IOptions<PortalOptions>? portal = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _publicUrl = portal?.Value.PublicUrl;
         _dbs = dbs;
         _kube = kube;
         _spark = spark;
+        _secrets = secrets;
         _options = options.Value;
         _time = time;
         _logger = logger;
@@ -92,20 +95,6 @@ public sealed partial class ClusterReconciler
         if (cluster.IsDeleting)
         {
             return await DeleteAsync(db, cluster, live, ct).ConfigureAwait(false);
-        }
-
-        // The tenant reconciler makes the namespace; until it exists there is nowhere to put anything.
-        var ns = await _kube.FindAsync($"read namespace {tenant.Namespace}",
-            (k, c) => k.CoreV1.ReadNamespaceAsync(tenant.Namespace, cancellationToken: c), ct).ConfigureAwait(false);
-        if (ns is null || ns.Status?.Phase == "Terminating")
-        {
-            WaitingForNamespace(_logger, tenant.Namespace);
-            return ReconcileResult.After(Waiting);
-        }
-
-        if (cluster.Status.Phase == ClusterPhase.Requested)
-        {
-            await TransitionAsync(db, cluster, ClusterPhase.Provisioning, "Applying", "Applying the cluster's objects", ct).ConfigureAwait(false);
         }
 
         if (await ApplyAsync(db, cluster, tenant, live, ct).ConfigureAwait(false) is { } refused)
@@ -197,25 +186,32 @@ public sealed partial class ClusterReconciler
     {
         cluster.DeletionRequestedAt = now;
         cluster.Status = cluster.Status with { TerminationReason = reason };
-        db.AuditLog.Add(new AuditEntry
-        {
-            At = now,
-            Actor = "system",
-            TenantId = tenant.Id,
-            Action = action,
-            Target = $"tenants/{tenant.Slug}/clusters/{cluster.Name}",
-            Outcome = AuditOutcome.Succeeded,
-            Detail = message,
-        });
+        db.Record("system", action, AuditOutcome.Succeeded, tenant.Id, $"tenants/{tenant.Slug}/clusters/{cluster.Name}", message);
         await TransitionAsync(db, cluster, ClusterPhase.Deleting, reason.ToString(), message, ct).ConfigureAwait(false);
     }
 
-    /// <summary>Applies the root, then everything owned by it, then removes children the spec no longer has.</summary>
-    /// <returns>Null when applied; otherwise the result of a refusal that was recorded as Failed.</returns>
+    /// <summary>
+    /// Applies the root, then everything owned by it at once (none depends on another), then removes children the spec
+    /// no longer has. A Requested cluster moves to Provisioning while its children are applied. The namespace is not
+    /// read first: the API server's own NamespaceLifecycle admission answers for it, and until the tenant reconciler
+    /// has made it (or while it terminates) the pass waits.
+    /// </summary>
+    /// <returns>Null when applied; otherwise the result to end the pass with (waiting, or a refusal recorded as Failed).</returns>
     async Task<ReconcileResult?> ApplyAsync(PortalDb db, Cluster cluster, Tenant tenant, LiveClusterObjects live, CancellationToken ct)
     {
         var @namespace = tenant.Namespace;
-        if (!TryRender(() => ClusterManifests.Root(cluster, @namespace, ClusterManifests.UiProxyUrl(_publicUrl, tenant.Slug, cluster)), out var desiredRoot, out var invalid))
+        ObjectStore? store = null;
+        if (cluster.Spec.ObjectStore is { } storeName)
+        {
+            // Deleting a store in use is refused, so a missing one is a row written past the API: only a new spec helps.
+            store = await db.ObjectStores.AsNoTracking().SingleOrDefaultAsync(s => s.TenantId == tenant.Id && s.Name == storeName, ct).ConfigureAwait(false);
+            if (store is null)
+            {
+                return await InvalidSpecAsync(db, cluster, $"The tenant has no object store '{storeName}'.", ct).ConfigureAwait(false);
+            }
+        }
+
+        if (!TryRender(() => ClusterManifests.Root(cluster, @namespace, ClusterManifests.UiProxyUrl(_publicUrl, tenant.Slug, cluster), store), out var desiredRoot, out var invalid))
         {
             return await InvalidSpecAsync(db, cluster, invalid, ct).ConfigureAwait(false);
         }
@@ -227,15 +223,37 @@ public sealed partial class ClusterReconciler
             root = await _kube.ApplyAsync(desiredRoot, ct).ConfigureAwait(false);
             // Outside the rendering: a root without a UID is the server's doing, not the spec's.
             var owner = ClusterManifests.OwnerReference(root);
-            if (!TryRender(() => ClusterManifests.Children(cluster, @namespace, owner), out children, out invalid))
+            if (!TryRender(() => ClusterManifests.Children(cluster, @namespace, owner, store), out children, out invalid))
             {
                 return await InvalidSpecAsync(db, cluster, invalid, ct).ConfigureAwait(false);
             }
 
-            foreach (var child in children)
+            // The database write overlaps the applies, which don't touch the context; it is awaited before anything
+            // else uses the context again.
+            var recorded = cluster.Status.Phase == ClusterPhase.Requested
+                ? TransitionAsync(db, cluster, ClusterPhase.Provisioning, "Applying", "Applying the cluster's objects", ct)
+                : Task.CompletedTask;
+            try
             {
-                await _kube.ApplyAsync(child, ct).ConfigureAwait(false);
+                if (store is not null)
+                {
+                    // The tenant's pass writes this Secret too; written here first as well, so pods that a rotated key
+                    // restarts never start before the Secret holds the new key.
+                    await _kube.ApplyAsync(StorageManifests.Secret(tenant, new ObjectStoreKey(store, _secrets.Unprotect(store.ProtectedSecretKey), [])), ct).ConfigureAwait(false);
+                }
+
+                await Task.WhenAll(children.Select(child => _kube.ApplyAsync(child, ct))).ConfigureAwait(false);
             }
+            finally
+            {
+                await recorded.ConfigureAwait(false);
+            }
+        }
+        catch (HttpOperationException ex) when (NamespaceUnavailable(ex))
+        {
+            // The tenant reconciler makes the namespace; until it exists (or while it terminates) there is nowhere to put anything.
+            WaitingForNamespace(_logger, @namespace);
+            return ReconcileResult.After(Waiting);
         }
         catch (HttpOperationException ex) when (ex.Response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.UnprocessableEntity)
         {
@@ -298,20 +316,8 @@ public sealed partial class ClusterReconciler
         var deployments = await live.DeploymentsAsync(ct).ConfigureAwait(false);
         var pods = await live.PodsAsync(ct).ConfigureAwait(false);
         var events = await live.EventsAsync(ct).ConfigureAwait(false);
-        var uids = deployments.Select(d => d.Metadata.Uid).Concat(pods.Select(p => p.Metadata.Uid)).ToHashSet();
-        var names = deployments.Select(d => d.Metadata.Name).ToHashSet();
-        return new ObservedCluster(
-            [.. deployments],
-            [.. pods],
-            events.Where(e => e.InvolvedObject is { } o && (uids.Contains(o.Uid) || IsReplicaSetOf(o, names))).ToList());
+        return new ObservedCluster([.. deployments], [.. pods], ClusterObjectEvents.About(events, deployments, pods));
     }
-
-    // A ReplicaSet is named "<deployment>-<hash>" with no dash in the hash, so "etl-worker-5d8f" belongs to
-    // etl-worker and never to etl-worker-master. Matching by name spares listing ReplicaSets, which the portal's
-    // ClusterRole needn't grant.
-    static bool IsReplicaSetOf(V1ObjectReference involved, HashSet<string> deployments) =>
-        involved.Kind == "ReplicaSet" && involved.Name is { } name && name.LastIndexOf('-') is > 0 and var dash
-        && deployments.Contains(name[..dash]);
 
     /// <summary>
     /// Deletes the root (its dependents follow through the garbage collector), then waits until nothing labelled
@@ -428,6 +434,35 @@ public sealed partial class ClusterReconciler
         {
             await db.SaveChangesAsync(ct).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Whether NamespaceLifecycle refused a create: 404 for the namespace itself (details.kind "namespaces"), or 403
+    /// with the cause NamespaceTerminating.
+    /// </summary>
+    static bool NamespaceUnavailable(HttpOperationException ex)
+    {
+        if (string.IsNullOrEmpty(ex.Response.Content))
+        {
+            return false;
+        }
+
+        V1Status? status;
+        try
+        {
+            status = KubernetesJson.Deserialize<V1Status>(ex.Response.Content);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
+
+        return ex.Response.StatusCode switch
+        {
+            HttpStatusCode.NotFound => status?.Details?.Kind == "namespaces",
+            HttpStatusCode.Forbidden => status?.Details?.Causes?.Any(c => c.Reason == "NamespaceTerminating") == true,
+            _ => false,
+        };
     }
 
     static string Status(HttpOperationException ex)

@@ -14,21 +14,27 @@ namespace Portal.Provisioning.Reconciler;
 internal static partial class PortalNamespace
 {
     /// <summary>Creates the portal's namespace when it is missing; logs, never throws, when it can't tell.</summary>
-    public static async Task EnsureAsync(KubernetesApi kube, string @namespace, KubernetesMode mode, ILogger logger, CancellationToken ct)
+    public static async Task EnsureAsync(
+        KubernetesApi kube, string @namespace, KubernetesMode mode, TimeProvider time, ILogger logger, CancellationToken ct)
     {
+        // Once, at start, outside any work queue: so transient failures are retried here, as no queue will.
+        var retry = new KubernetesRetry(time, logger, RetryPolicy.Transient);
         try
         {
-            var existing = await kube.FindAsync("read portal namespace",
-                (k, c) => k.CoreV1.ReadNamespaceAsync(@namespace, cancellationToken: c), ct).ConfigureAwait(false);
-            if (existing is null)
+            await retry.RunAsync($"ensure namespace {@namespace}", async c =>
             {
-                await kube.ApplyAsync(new V1Namespace
+                var existing = await kube.FindAsync("read portal namespace",
+                    (k, cc) => k.CoreV1.ReadNamespaceAsync(@namespace, cancellationToken: cc), c).ConfigureAwait(false);
+                if (existing is null)
                 {
-                    ApiVersion = "v1",
-                    Kind = "Namespace",
-                    Metadata = new V1ObjectMeta { Name = @namespace, Labels = new Dictionary<string, string> { [Labels.PartOf] = Labels.Manager } },
-                }, ct).ConfigureAwait(false);
-            }
+                    await kube.ApplyAsync(new V1Namespace
+                    {
+                        ApiVersion = "v1",
+                        Kind = "Namespace",
+                        Metadata = new V1ObjectMeta { Name = @namespace, Labels = new Dictionary<string, string> { [Labels.PartOf] = Labels.Manager } },
+                    }, c).ConfigureAwait(false);
+                }
+            }, ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {

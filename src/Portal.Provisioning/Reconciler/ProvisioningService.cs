@@ -71,7 +71,7 @@ public sealed partial class ProvisioningService : BackgroundService
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await PortalNamespace.EnsureAsync(_kube, _options.PortalNamespace, _connection.Mode, _logger, stoppingToken).ConfigureAwait(false);
+        await PortalNamespace.EnsureAsync(_kube, _options.PortalNamespace, _connection.Mode, _time, _logger, stoppingToken).ConfigureAwait(false);
         await _lease.RunAsync(LeadAsync, stoppingToken).ConfigureAwait(false);
     }
 

@@ -1,11 +1,15 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using k8s;
 using k8s.Models;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Portal.Core.Audit;
 using Portal.Core.Clusters;
 using Portal.Core.Data;
+using Portal.Core.Storage;
 using Portal.Core.Tenants;
 using Portal.Provisioning.Kubernetes;
 using Portal.Provisioning.Manifests;
@@ -23,18 +27,22 @@ public sealed partial class TenantReconciler
     readonly IDbContextFactory<PortalDb> _dbs;
     readonly KubernetesApi _kube;
     readonly ProvisioningQueues _queues;
+    readonly ObjectStoreSecrets _secrets;
     readonly KubernetesOptions _options;
     readonly TimeProvider _time;
     readonly ILogger<TenantReconciler> _logger;
+    readonly string? _publicUrl;
 
     /// <summary>Creates the reconciler.</summary>
-    public TenantReconciler(IDbContextFactory<PortalDb> dbs, KubernetesApi kube, ProvisioningQueues queues,
-        IOptions<KubernetesOptions> options, TimeProvider time, ILogger<TenantReconciler> logger)
+    public TenantReconciler(IDbContextFactory<PortalDb> dbs, KubernetesApi kube, ProvisioningQueues queues, ObjectStoreSecrets secrets,
+        IOptions<KubernetesOptions> options, TimeProvider time, ILogger<TenantReconciler> logger, IOptions<Portal.Core.PortalOptions>? portal = null)
     {
+        _publicUrl = portal?.Value.PublicUrl;
         ArgumentNullException.ThrowIfNull(options);
         _dbs = dbs;
         _kube = kube;
         _queues = queues;
+        _secrets = secrets;
         _options = options.Value;
         _time = time;
         _logger = logger;
@@ -71,18 +79,121 @@ public sealed partial class TenantReconciler
             return await DeleteAsync(db, tenant, ct).ConfigureAwait(false);
         }
 
-        var desired = TenantManifests.For(tenant, _options.Fencing);
+        var volumes = await db.Volumes.AsNoTracking().Where(v => v.TenantId == tenant.Id).OrderBy(v => v.Name).ToListAsync(ct).ConfigureAwait(false);
+        var stores = await db.ObjectStores.AsNoTracking().Where(s => s.TenantId == tenant.Id).OrderBy(s => s.Name).ToListAsync(ct).ConfigureAwait(false);
+        var keys = new List<ObjectStoreKey>(stores.Count);
+        foreach (var store in stores)
+        {
+            keys.Add(new ObjectStoreKey(store, _secrets.Unprotect(store.ProtectedSecretKey), await AddressesAsync(store, ct).ConfigureAwait(false)));
+        }
+
+        var history = await db.HistoryServers.SingleOrDefaultAsync(h => h.TenantId == tenant.Id, ct).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
+        if (history is not null && now - history.LastOpenedAt >= history.IdleTimeout)
+        {
+            await StopIdleAsync(db, tenant, history, now, ct).ConfigureAwait(false);
+            history = null;
+        }
+
+        List<IKubernetesObject<V1ObjectMeta>> desired = [.. TenantManifests.For(tenant, _options.Fencing), .. StorageManifests.For(tenant, volumes, keys)];
+        if (history is not null)
+        {
+            var store = history.Source.ObjectStore is { } name ? stores.FirstOrDefault(s => s.Name == name) : null;
+            desired.AddRange(HistoryServerManifests.For(tenant, history, HistoryServerManifests.ProxyBase(_publicUrl, tenant.Slug), store));
+        }
+
         foreach (var obj in desired)
         {
             await _kube.ApplyAsync(obj, ct).ConfigureAwait(false);
         }
 
         await PruneAsync(tenant, desired, ct).ConfigureAwait(false);
-        return ReconcileResult.Done;
+        if (history is null)
+        {
+            return ReconcileResult.Done;
+        }
+
+        // Looked at again soon while it starts, and at the latest when it would have been idle for its timeout.
+        var phase = await ObserveHistoryAsync(db, tenant, history, ct).ConfigureAwait(false);
+        var untilIdle = history.LastOpenedAt + history.IdleTimeout - now;
+        return ReconcileResult.After(phase == HistoryServerPhase.Running ? untilIdle : TimeSpan.FromSeconds(Math.Min(_options.WaitingRequeueSeconds, untilIdle.TotalSeconds)));
     }
 
-    // Fences the row no longer asks for: the viewer Role and RoleBinding once the directory group is cleared, the
-    // egress allow-list once it is emptied. Only tenant-level objects carry this name label, never a cluster's.
+    /// <summary>Writes what the history server's pod says into its row: Running once ready, Failed when its pod can't start.</summary>
+    async Task<HistoryServerPhase> ObserveHistoryAsync(PortalDb db, Tenant tenant, HistoryServer history, CancellationToken ct)
+    {
+        var ns = tenant.Namespace;
+        // Listed rather than read: the portal's RBAC lists Deployments and never needs get.
+        var selector = $"{Labels.TenantId}={tenant.Id},{Labels.Component}={HistoryServerManifests.Component}";
+        var deployments = await _kube.ReadAsync("list history server", (k, c) => k.AppsV1.ListNamespacedDeploymentAsync(ns, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
+        var deployment = deployments.Items.FirstOrDefault(d => d.Metadata.Name == HistoryServerManifests.Name);
+        var (phase, message) = (HistoryServerPhase.Starting, (string?)null);
+        if (deployment?.Status?.ReadyReplicas >= 1)
+        {
+            phase = HistoryServerPhase.Running;
+        }
+        else if (deployment?.Status?.Conditions?.FirstOrDefault(c => c.Type == "ReplicaFailure" && c.Status == "True") is { } failure)
+        {
+            (phase, message) = (HistoryServerPhase.Failed, $"{failure.Reason}: {failure.Message}");
+        }
+        else
+        {
+            var pods = await _kube.ReadAsync("list history server pods", (k, c) => k.CoreV1.ListNamespacedPodAsync(ns, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
+            var waiting = pods.Items.SelectMany(p => (p.Status?.InitContainerStatuses ?? []).Concat(p.Status?.ContainerStatuses ?? []))
+                .Select(c => c.State?.Waiting)
+                .FirstOrDefault(w => w?.Reason is "CrashLoopBackOff" or "ImagePullBackOff" or "ErrImagePull" or "CreateContainerConfigError" or "InvalidImageName");
+            if (waiting is not null)
+            {
+                (phase, message) = (HistoryServerPhase.Failed, $"{waiting.Reason}: {waiting.Message}");
+            }
+        }
+
+        if (history.Phase != phase || history.Message != message)
+        {
+            history.Phase = phase;
+            history.Message = message is null ? null : Portal.Core.UserText.ForStorage(message, 1024);
+            await db.SaveChangesAsync(ct).ConfigureAwait(false);
+        }
+
+        return phase;
+    }
+
+    /// <summary>Nobody opened the history server for its idle timeout: the row goes, and with it (pruned) its objects.</summary>
+    async Task StopIdleAsync(PortalDb db, Tenant tenant, HistoryServer history, DateTimeOffset now, CancellationToken ct)
+    {
+        db.HistoryServers.Remove(history);
+        db.Record("system", "historyserver.stop", AuditOutcome.Succeeded, tenant.Id, $"tenants/{tenant.Slug}/history-server",
+            $"Idle: not opened for {history.IdleTimeout:c}");
+        await db.SaveChangesAsync(ct).ConfigureAwait(false);
+        HistoryIdle(_logger, tenant.Slug, history.IdleTimeout);
+    }
+
+    /// <summary>
+    /// The addresses of <paramref name="store"/>'s endpoint now: a literal address as it is, a host name as DNS
+    /// answers. A name that doesn't resolve opens nothing (and is logged); the next pass tries again.
+    /// </summary>
+    async Task<IReadOnlyList<IPAddress>> AddressesAsync(ObjectStore store, CancellationToken ct)
+    {
+        var host = new Uri(store.Endpoint).IdnHost;
+        if (IPAddress.TryParse(host, out var literal))
+        {
+            return [literal];
+        }
+
+        try
+        {
+            return await Dns.GetHostAddressesAsync(host, ct).ConfigureAwait(false);
+        }
+        catch (SocketException ex)
+        {
+            EndpointUnresolved(_logger, store.Name, host, ex.SocketErrorCode);
+            return [];
+        }
+    }
+
+    // Fences and storage the row no longer asks for: the viewer Role and RoleBinding once the directory group is
+    // cleared, the egress allow-list once it is emptied, a deleted volume's claim, a removed store's Secret and a
+    // stopped history server. Only tenant-level objects carry this name label, never a cluster's.
     async Task PruneAsync(Tenant tenant, IReadOnlyList<IKubernetesObject<V1ObjectMeta>> desired, CancellationToken ct)
     {
         var wanted = desired.Select(o => (o.Kind, o.Metadata.Name)).ToHashSet();
@@ -91,9 +202,19 @@ public sealed partial class TenantReconciler
         var policies = await _kube.ReadAsync("list networkpolicies", (k, c) => k.NetworkingV1.ListNamespacedNetworkPolicyAsync(ns, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
         var roles = await _kube.ReadAsync("list roles", (k, c) => k.RbacAuthorizationV1.ListNamespacedRoleAsync(ns, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
         var bindings = await _kube.ReadAsync("list rolebindings", (k, c) => k.RbacAuthorizationV1.ListNamespacedRoleBindingAsync(ns, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
+        var deployments = await _kube.ReadAsync("list deployments", (k, c) => k.AppsV1.ListNamespacedDeploymentAsync(ns, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
+        var services = await _kube.ReadAsync("list services", (k, c) => k.CoreV1.ListNamespacedServiceAsync(ns, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
+        var configMaps = await _kube.ReadAsync("list configmaps", (k, c) => k.CoreV1.ListNamespacedConfigMapAsync(ns, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
+        var claims = await _kube.ReadAsync("list persistentvolumeclaims", (k, c) => k.CoreV1.ListNamespacedPersistentVolumeClaimAsync(ns, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
+        var secrets = await _kube.ReadAsync("list secrets", (k, c) => k.CoreV1.ListNamespacedSecretAsync(ns, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
         var existing = policies.Items.Select(p => ("NetworkPolicy", p.Metadata.Name))
             .Concat(roles.Items.Select(r => ("Role", r.Metadata.Name)))
-            .Concat(bindings.Items.Select(b => ("RoleBinding", b.Metadata.Name)));
+            .Concat(bindings.Items.Select(b => ("RoleBinding", b.Metadata.Name)))
+            .Concat(claims.Items.Select(c => ("PersistentVolumeClaim", c.Metadata.Name)))
+            .Concat(secrets.Items.Select(s => ("Secret", s.Metadata.Name)))
+            .Concat(deployments.Items.Select(d => ("Deployment", d.Metadata.Name)))
+            .Concat(services.Items.Select(s => ("Service", s.Metadata.Name)))
+            .Concat(configMaps.Items.Select(m => ("ConfigMap", m.Metadata.Name)));
         foreach (var (kind, name) in existing.Where(e => !wanted.Contains(e)))
         {
             await _kube.DeleteAsync(kind, ns, name, uid: null, ct).ConfigureAwait(false);
@@ -142,6 +263,12 @@ public sealed partial class TenantReconciler
 
     [LoggerMessage(LogLevel.Information, "Waited for {Count} cluster(s) of tenant {Tenant} to be deleted before its namespace")]
     static partial void WaitingForClusters(ILogger logger, string tenant, int count);
+
+    [LoggerMessage(LogLevel.Information, "Stopped the history server of tenant {Tenant}: not opened for {IdleTimeout}")]
+    static partial void HistoryIdle(ILogger logger, string tenant, TimeSpan idleTimeout);
+
+    [LoggerMessage(LogLevel.Warning, "Object store {Store}'s endpoint host {Host} did not resolve ({Error}); its egress stays closed until it does")]
+    static partial void EndpointUnresolved(ILogger logger, string store, string host, SocketError error);
 
     [LoggerMessage(LogLevel.Debug, "Requeued tenant {Id}: its row changed during the pass")]
     static partial void RowChanged(ILogger logger, Guid id);

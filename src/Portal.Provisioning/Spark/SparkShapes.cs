@@ -68,6 +68,12 @@ public sealed record SparkApplicationInfo
 
     /// <summary>WAITING, RUNNING, FINISHED, FAILED, KILLED or UNKNOWN.</summary>
     [JsonPropertyName("state")] public string? State { get; init; }
+
+    /// <summary>When it registered with the master, epoch milliseconds.</summary>
+    [JsonPropertyName("starttime")] public long StartTime { get; init; }
+
+    /// <summary>How long it ran (so far, while running), milliseconds.</summary>
+    [JsonPropertyName("duration")] public long Duration { get; init; }
 }
 
 /// <summary>An application as a driver's monitoring REST API lists it (<c>/api/v1/applications</c>, status API v1 ApplicationInfo).</summary>

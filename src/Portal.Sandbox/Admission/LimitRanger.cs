@@ -1,22 +1,27 @@
 using System.Text.Json.Nodes;
-using Portal.Sandbox.Api;
 using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox.Admission;
 
 /// <summary>
-/// The LimitRanger admission plugin for pods: fills container requests/limits from LimitRange defaults
-/// (and requests from limits, as pod defaulting does), then enforces per-container min/max.
+/// The LimitRanger admission plugin for pods, on create. As upstream, it is both: the mutating half fills container
+/// requests/limits from LimitRange defaults (and requests from limits, as pod defaulting does); the validating
+/// half enforces per-container min/max.
 /// </summary>
-internal static class LimitRanger
+internal sealed class LimitRanger(ObjectStore store) : IMutatingAdmission, IValidatingAdmission
 {
-    public static void Admit(ObjectStore store, JsonObject pod)
-    {
-        var ns = pod.Namespace() ?? "";
-        var items = store.List(ResourceCatalog.LimitRanges, ns)
+    public bool Handles(AdmissionOperation operation, ResourceKind kind) => operation == AdmissionOperation.Create && kind == ResourceCatalog.Pods;
+
+    List<JsonObject> ContainerItems(string ns) =>
+        store.List(ResourceCatalog.LimitRanges, ns)
             .SelectMany(lr => lr.Objects("spec", "limits"))
             .Where(i => i.Str("type") == "Container")
             .ToList();
+
+    public void Admit(AdmissionAttributes attributes)
+    {
+        var pod = attributes.Object;
+        var items = ContainerItems(attributes.Namespace);
         var setRequests = new List<string>();
         var setLimits = new List<string>();
         foreach (var list in new[] { "initContainers", "containers" })
@@ -43,10 +48,18 @@ internal static class LimitRanger
                 if (resources["limits"] is JsonObject { Count: 0 }) resources.Remove("limits");
                 if (addedRequests.Count > 0) setRequests.Add($"{string.Join(", ", addedRequests.Distinct())} request for {(list == "initContainers" ? "init container" : "container")} {name}");
                 if (addedLimits.Count > 0) setLimits.Add($"{string.Join(", ", addedLimits.Distinct())} limit for {(list == "initContainers" ? "init container" : "container")} {name}");
-                Enforce(pod, items, resources);
             }
         if (setRequests.Count + setLimits.Count > 0)
             pod.Metadata().Obj("annotations")["kubernetes.io/limit-ranger"] = "LimitRanger plugin set: " + string.Join("; ", setRequests.Concat(setLimits));
+    }
+
+    public void Validate(AdmissionAttributes attributes)
+    {
+        var pod = attributes.Object;
+        var items = ContainerItems(attributes.Namespace);
+        foreach (var list in new[] { "initContainers", "containers" })
+            foreach (var container in pod.Objects("spec", list))
+                Enforce(pod, items, container["resources"] as JsonObject ?? []);
     }
 
     static void Enforce(JsonObject pod, List<JsonObject> items, JsonObject resources)

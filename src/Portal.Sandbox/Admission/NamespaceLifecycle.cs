@@ -1,16 +1,16 @@
 using System.Text.Json.Nodes;
-using Portal.Sandbox.Api;
 using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox.Admission;
 
-/// <summary>The NamespaceLifecycle admission plugin: no objects in missing or terminating namespaces.</summary>
-internal static class NamespaceLifecycle
+/// <summary>The NamespaceLifecycle admission plugin (mutating, as upstream): no objects in missing or terminating namespaces.</summary>
+internal sealed class NamespaceLifecycle(ObjectStore store) : IMutatingAdmission
 {
-    public static void AdmitCreate(ObjectStore store, ResourceKind kind, JsonObject obj)
+    public bool Handles(AdmissionOperation operation, ResourceKind kind) => operation == AdmissionOperation.Create && kind.Namespaced;
+
+    public void Admit(AdmissionAttributes attributes)
     {
-        if (!kind.Namespaced) return;
-        var ns = obj.Namespace() ?? "";
+        var (kind, obj, ns) = (attributes.Kind, attributes.Object, attributes.Namespace);
         var nsObj = store.Get(ResourceCatalog.Namespaces, null, ns) ?? throw ApiError.NotFound(ResourceCatalog.Namespaces, ns);
         if (nsObj.IsDeleting())
             throw ApiError.Forbidden(kind, obj.Name(),

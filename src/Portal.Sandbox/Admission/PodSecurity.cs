@@ -1,15 +1,15 @@
 using System.Text.Json.Nodes;
-using Portal.Sandbox.Api;
 using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox.Admission;
 
 /// <summary>
-/// Pod Security Admission in enforce mode, with the checks of the <c>baseline</c> and <c>restricted</c> levels
+/// Pod Security Admission (a validating plugin), with the checks of the <c>baseline</c> and <c>restricted</c> levels
 /// and the wording of k8s.io/pod-security-admission. Failed checks are reported in check-ID order, as upstream does.
+/// It enforces on pod create and warns on create and update of pods and workloads.
 /// NOTE: AppArmor, SELinux, procMount, sysctls and Windows host-process checks are not simulated.
 /// </summary>
-internal static class PodSecurity
+internal sealed class PodSecurity(ObjectStore store) : IValidatingAdmission
 {
     public const string EnforceLabel = "pod-security.kubernetes.io/enforce";
     public const string EnforceVersionLabel = "pod-security.kubernetes.io/enforce-version";
@@ -22,7 +22,18 @@ internal static class PodSecurity
     static readonly HashSet<string> RestrictedVolumeTypes =
         ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"];
 
-    public static void Admit(ObjectStore store, JsonObject pod)
+    public bool Handles(AdmissionOperation operation, ResourceKind kind) => kind == ResourceCatalog.Pods || IsWorkload(kind);
+
+    public void Validate(AdmissionAttributes attributes)
+    {
+        if (attributes.Operation == AdmissionOperation.Create && attributes.Kind == ResourceCatalog.Pods) Enforce(attributes.Object);
+        attributes.Warnings?.AddRange(Warnings(attributes.Kind, attributes.Object));
+    }
+
+    static bool IsWorkload(ResourceKind kind) =>
+        kind == ResourceCatalog.Deployments || kind == ResourceCatalog.ReplicaSets || kind == ResourceCatalog.StatefulSets;
+
+    void Enforce(JsonObject pod)
     {
         var ns = store.Get(ResourceCatalog.Namespaces, null, pod.Namespace() ?? "");
         if (ns is null) return;
@@ -39,10 +50,9 @@ internal static class PodSecurity
     /// Warnings as upstream returns them: pods against the <c>warn</c> level; workload pod templates against the
     /// <c>enforce</c> and <c>warn</c> levels (the template is not refused; its pods will be).
     /// </summary>
-    public static IEnumerable<string> Warnings(ObjectStore store, ResourceKind kind, JsonObject obj)
+    IEnumerable<string> Warnings(ResourceKind kind, JsonObject obj)
     {
-        var isWorkload = kind == ResourceCatalog.Deployments || kind == ResourceCatalog.ReplicaSets || kind == ResourceCatalog.StatefulSets;
-        if (kind != ResourceCatalog.Pods && !isWorkload) yield break;
+        var isWorkload = IsWorkload(kind);
         if (store.Get(ResourceCatalog.Namespaces, null, obj.Namespace() ?? "") is not { } ns) yield break;
         var labels = ns.Labels();
         var spec = (isWorkload ? obj.Node("spec", "template", "spec") : obj.Node("spec")) as JsonObject ?? [];

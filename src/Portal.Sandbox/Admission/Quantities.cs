@@ -124,6 +124,22 @@ internal static class Quantities
             if (type is "NodePort" or "LoadBalancer")
                 usage["services.nodeports"] = new(obj.Arr("spec", "ports").Count, QuantityFormat.DecimalSI);
         }
+        else if (kind == ResourceCatalog.PersistentVolumeClaims)
+        {
+            // pkg/quota/v1/evaluator/core/persistent_volume_claims.go Usage: the claim's class from the beta annotation,
+            // else spec.storageClassName; storage is max(request, status.allocatedResources).
+            usage["persistentvolumeclaims"] = one;
+            var storageClass = obj.Str("metadata", "annotations", "volume.beta.kubernetes.io/storage-class") ?? obj.Str("spec", "storageClassName") ?? "";
+            if (storageClass.Length > 0) usage[$"{storageClass}.storageclass.storage.k8s.io/persistentvolumeclaims"] = one;
+            var request = Quantity.Parse(obj.Node("spec", "resources", "requests", "storage"));
+            var allocated = Quantity.Parse(obj.Node("status", "allocatedResources", "storage"));
+            var storage = allocated.Value > request.Value ? allocated : request;
+            if (storage.Value != 0)
+            {
+                usage["requests.storage"] = storage;
+                if (storageClass.Length > 0) usage[$"{storageClass}.storageclass.storage.k8s.io/requests.storage"] = storage;
+            }
+        }
         else if (kind == ResourceCatalog.ConfigMaps) usage["configmaps"] = one;
         else if (kind == ResourceCatalog.Secrets) usage["secrets"] = one;
         else if (kind == ResourceCatalog.ResourceQuotas) usage["resourcequotas"] = one;

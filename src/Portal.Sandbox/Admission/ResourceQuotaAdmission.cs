@@ -1,22 +1,22 @@
 using System.Text.Json.Nodes;
-using Portal.Sandbox.Api;
 using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox.Admission;
 
 /// <summary>
-/// The ResourceQuota admission plugin on create. Usage is summed live from the store under the same lock as
-/// the write, so two racing creates can never both squeeze under a limit.
+/// The ResourceQuota admission plugin on create, the last validating plugin as upstream. Usage is summed live from
+/// the store under the same lock as the write, so two racing creates can never both squeeze under a limit.
 /// NOTE: quota scopes and scopeSelector are not simulated; every quota applies to every object in its namespace.
 /// </summary>
-internal static class ResourceQuotaAdmission
+internal sealed class ResourceQuotaAdmission(ObjectStore store) : IValidatingAdmission
 {
     static readonly string[] ComputeNames = ["requests.cpu", "requests.memory", "limits.cpu", "limits.memory", "cpu", "memory"];
 
-    public static void Admit(ObjectStore store, ResourceKind kind, JsonObject obj)
+    public bool Handles(AdmissionOperation operation, ResourceKind kind) => operation == AdmissionOperation.Create && kind.Namespaced;
+
+    public void Validate(AdmissionAttributes attributes)
     {
-        if (!kind.Namespaced) return;
-        var ns = obj.Namespace() ?? "";
+        var (kind, obj, ns) = (attributes.Kind, attributes.Object, attributes.Namespace);
         var quotas = store.List(ResourceCatalog.ResourceQuotas, ns).ToList();
         if (quotas.Count == 0) return;
         var requested = Quantities.UsageOf(kind, obj);

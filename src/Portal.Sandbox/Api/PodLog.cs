@@ -10,7 +10,8 @@ namespace Portal.Sandbox.Api;
 /// </summary>
 internal static class PodLog
 {
-    public static Task Serve(HttpContext http, JsonObject pod)
+    // terminatedLog: the output of a container's last run that a simulated daemon ended (pod uid, container), if any.
+    public static Task Serve(HttpContext http, JsonObject pod, Func<string, string, string?>? terminatedLog = null)
     {
         var names = pod.Objects("spec", "containers").Select(c => c.Str("name") ?? "").ToList();
         var container = http.Request.Query["container"].FirstOrDefault();
@@ -24,6 +25,12 @@ internal static class PodLog
             throw ApiError.BadRequest($"container {container} is not valid for pod {pod.Name()}");
 
         var status = pod.Objects("status", "containerStatuses").FirstOrDefault(s => s.Str("name") == container);
+        // A crash-looping container's log is its last run's, as the kubelet serves the exited container's log.
+        if (status.Str("state", "waiting", "reason") == "CrashLoopBackOff" && terminatedLog?.Invoke(pod.Uid(), container) is { } crashed)
+        {
+            http.Response.ContentType = "text/plain";
+            return http.Response.WriteAsync(crashed, http.RequestAborted);
+        }
         if (status?.Node("state", "running") is null)
         {
             var reason = status.Str("state", "waiting", "reason") switch

@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Portal.Sandbox.Registries;
 using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox.Api;

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Portal.Sandbox.Faults;
+using Portal.Sandbox.Registries;
 using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox.Api;
@@ -12,6 +13,9 @@ namespace Portal.Sandbox.Api;
 /// <summary>Serves the resource verbs (get, list, watch, create, update, patch, delete, deletecollection) and subresources.</summary>
 internal sealed partial class ResourceHandler(Registry registry, SandboxOptions options, ILogger logger, CancellationToken stopping)
 {
+    /// <summary>What <c>pods/log</c> answers for a container a simulated daemon ended: its last run's output (pod uid, container).</summary>
+    public Func<string, string, string?>? TerminatedLog { get; init; }
+
     public async Task Handle(HttpContext http, ResourceRoute route)
     {
         try
@@ -64,7 +68,7 @@ internal sealed partial class ResourceHandler(Registry registry, SandboxOptions 
             ("status", "PATCH") when route.Kind.HasStatus => Patch(http, route, statusOnly: true),
             ("scale", _) when Scale.Supports(route.Kind) => Scale.Serve(http, registry, route, WriteOptionsFrom(http.Request.Query)),
             ("finalize", "PUT") when route.Kind == ResourceCatalog.Namespaces => Finalize(http, route),
-            ("log", "GET") when route.Kind == ResourceCatalog.Pods => PodLog.Serve(http, registry.Get(route.Kind, route.Namespace, route.Name!)),
+            ("log", "GET") when route.Kind == ResourceCatalog.Pods => PodLog.Serve(http, registry.Get(route.Kind, route.Namespace, route.Name!), TerminatedLog),
             (null or "status" or "scale" or "finalize", _) => throw NotAllowed(method, route),
             _ => throw ApiError.RouteNotFound(),
         };

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using Portal.Sandbox.Registries;
 using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox.Api;

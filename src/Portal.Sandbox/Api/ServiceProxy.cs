@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
+using Portal.Sandbox.Registries;
 using Portal.Sandbox.Spark;
 using Portal.Sandbox.Storage;
 

@@ -35,7 +35,35 @@ internal static class Tables
                 new("Object", "string", o => $"{o.Str("involvedObject", "kind")?.ToLowerInvariant()}/{o.Str("involvedObject", "name")}"), new("Message", "string", o => o.Str("message"))];
         if (kind == ResourceCatalog.ConfigMaps || kind == ResourceCatalog.Secrets)
             return [NameColumn, new("Data", "integer", o => (o["data"] as JsonObject)?.Count ?? 0), AgeColumn];
+        // kubectl's printers.go: persistentVolumeClaimColumnDefinitions, persistentVolumeColumnDefinitions, storageClassColumnDefinitions.
+        if (kind == ResourceCatalog.PersistentVolumeClaims)
+            return [NameColumn, new("Status", "string", o => o.IsDeleting() ? "Terminating" : o.Str("status", "phase") ?? "Pending"),
+                new("Volume", "string", o => o.Str("spec", "volumeName") ?? ""), new("Capacity", "string", o => o.Str("status", "capacity", "storage") ?? ""),
+                new("Access Modes", "string", o => AccessModes(o.Node("status", "accessModes"))), new("StorageClass", "string", o => o.Str("spec", "storageClassName") ?? ""),
+                new("VolumeAttributesClass", "string", o => o.Str("spec", "volumeAttributesClassName") ?? "<unset>"), AgeColumn];
+        if (kind == ResourceCatalog.PersistentVolumes)
+            return [NameColumn, new("Capacity", "string", o => o.Str("spec", "capacity", "storage") ?? ""), new("Access Modes", "string", o => AccessModes(o.Node("spec", "accessModes"))),
+                new("Reclaim Policy", "string", o => o.Str("spec", "persistentVolumeReclaimPolicy") ?? ""), new("Status", "string", o => o.IsDeleting() ? "Terminating" : o.Str("status", "phase") ?? ""),
+                new("Claim", "string", o => o.Str("spec", "claimRef", "name") is { } claim ? $"{o.Str("spec", "claimRef", "namespace")}/{claim}" : ""),
+                new("StorageClass", "string", o => o.Str("spec", "storageClassName") ?? ""), new("VolumeAttributesClass", "string", o => o.Str("spec", "volumeAttributesClassName") ?? "<unset>"),
+                new("Reason", "string", o => o.Str("status", "reason") ?? ""), AgeColumn];
+        if (kind == ResourceCatalog.StorageClasses)
+            return [new("Name", "string", o => o.Name() + (Admission.StorageAdmission.IsDefaultClass(o) ? " (default)" : ""), "name"),
+                new("Provisioner", "string", o => o.Str("provisioner")), new("ReclaimPolicy", "string", o => o.Str("reclaimPolicy")),
+                new("VolumeBindingMode", "string", o => o.Str("volumeBindingMode")), new("AllowVolumeExpansion", "boolean", o => o.Bool("allowVolumeExpansion") ?? false), AgeColumn];
         return [NameColumn, AgeColumn];
+    }
+
+    /// <summary>kubectl's short access modes: RWO, ROX, RWX, RWOP (helper.GetAccessModesAsString).</summary>
+    static string AccessModes(JsonNode? modes)
+    {
+        var set = modes is JsonArray a ? a.Select(m => m?.GetValue<string>()).ToHashSet() : [];
+        var shortNames = new List<string>();
+        if (set.Contains("ReadWriteOnce")) shortNames.Add("RWO");
+        if (set.Contains("ReadOnlyMany")) shortNames.Add("ROX");
+        if (set.Contains("ReadWriteMany")) shortNames.Add("RWX");
+        if (set.Contains("ReadWriteOncePod")) shortNames.Add("RWOP");
+        return string.Join(",", shortNames);
     }
 
     static string PodReady(JsonObject pod)

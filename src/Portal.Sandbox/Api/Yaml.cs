@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox.Api;
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using Portal.Sandbox.Registries;
 using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox.Controllers;
@@ -43,7 +44,8 @@ internal sealed partial class ControllerHost : IAsyncDisposable
             new DeploymentController(registry, events),
             new ReplicaSetController(registry, events),
             new StatefulSetController(registry, events),
-            new Kubelet(registry, events, options),
+            new Kubelet(registry, events, options, spark.Volumes),
+            new PersistentVolumeController(registry, events, spark.Volumes),
             new QuotaController(registry),
             new DisruptionController(registry),
             new EventTtlController(registry),
@@ -117,7 +119,7 @@ internal sealed partial class ControllerHost : IAsyncDisposable
         {
             if (reconciler.Reconcile(key) is { } after) _delayed.Enqueue((reconciler, key), DateTime.UtcNow + after);
         }
-        catch (Api.ApiError e) when (e.Code is 409 or 404)
+        catch (ApiError e) when (e.Code is 409 or 404)
         {
             // Optimistic concurrency: the object changed or went while we worked; look again soon.
             _delayed.Enqueue((reconciler, key), DateTime.UtcNow + TimeSpan.FromMilliseconds(20));

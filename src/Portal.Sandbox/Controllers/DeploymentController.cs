@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Portal.Sandbox.Api;
+using Portal.Sandbox.Registries;
 using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox.Controllers;

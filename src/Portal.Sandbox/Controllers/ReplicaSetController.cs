@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Portal.Sandbox.Api;
+using Portal.Sandbox.Registries;
 using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox.Controllers;

@@ -1,4 +1,4 @@
-using Portal.Sandbox.Api;
+using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox.Faults;
 

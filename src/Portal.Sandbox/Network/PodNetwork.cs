@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Portal.Sandbox.Registries;
 using Portal.Sandbox.Spark;
 using Portal.Sandbox.SparkConnect;
 using Portal.Sandbox.Storage;
@@ -73,7 +74,7 @@ public sealed class PodNetwork : IAsyncDisposable
         {
             // The web UIs: whatever the daemon on that pod and port answers now.
             if (http.Features.Get<PodEndpoint>() is not { Protocol: Http1 } endpoint) return next(http);
-            if (endpoint.Listener() is var listener and (Listener.MasterUi or Listener.WorkerUi or Listener.DriverUi))
+            if (endpoint.Listener() is var listener and (Listener.MasterUi or Listener.WorkerUi or Listener.DriverUi or Listener.HistoryUi))
                 return SparkHttp.Serve(http, listener, http.Request.Path.Value is { Length: > 0 } p ? p : "/");
             endpoint.Reset();   // the daemon went away: its connections die with it
             return Task.CompletedTask;
@@ -102,7 +103,7 @@ public sealed class PodNetwork : IAsyncDisposable
         {
             // A connection reaches one process: a restarted driver in the same pod doesn't inherit it.
             Listener.ConnectServer c => Connect(endpoint with { Protocol = Http2, ProcessId = c.Server.ProcessId }),
-            Listener.MasterUi or Listener.WorkerUi or Listener.DriverUi => Connect(endpoint with { Protocol = Http1 }),
+            Listener.MasterUi or Listener.WorkerUi or Listener.DriverUi or Listener.HistoryUi => Connect(endpoint with { Protocol = Http1 }),
             // REVIEW: Spark's RPC port accepts a connection and closes it when the bytes aren't its protocol.
             var l when l == Listener.NotHttp => new ClosedByPeer(),
             _ => throw Refused(current, port),

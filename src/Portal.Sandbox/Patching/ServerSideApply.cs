@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Portal.Sandbox.Api;
 using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox.Patching;

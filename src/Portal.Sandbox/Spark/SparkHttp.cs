@@ -35,6 +35,7 @@ internal static class SparkHttp
                 _ => NotFound(http, path),
             },
             Listener.DriverUi d => Driver(http, d.State, trimmed, path),
+            Listener.HistoryUi h => History(http, h.State, trimmed, path),
             _ => NotFound(http, path),
         };
     }
@@ -94,6 +95,60 @@ internal static class SparkHttp
                 return d.Jobs.FirstOrDefault(j => j.Id == jobId) is { } job
                     ? Json(http, 200, SparkJson.Job(job))
                     : Write(http, 404, TextPlain, $"unknown job: {jobId}");
+            default:
+                return NotFound(http, path);
+        }
+    }
+
+    /// <summary>
+    /// The history server (deploy/history/HistoryServer.scala): the listing page at <c>/</c>, the REST API under
+    /// <c>/api/v1</c> (ApplicationListResource, OneApplicationResource), and each application's UI under
+    /// <c>/history/&lt;appId&gt;/</c>, whose root redirects to <c>jobs/</c> (SparkUI's redirect handler).
+    /// </summary>
+    static Task History(HttpContext http, HistorySnapshot h, string trimmed, string path)
+    {
+        // UIUtils.uiRoot: the spark.ui.proxyBase property, then APPLICATION_WEB_PROXY_BASE, then Knox's X-Forwarded-Context.
+        var uiRoot = h.ProxyBaseProperty ?? h.ProxyBaseEnv ?? http.Request.Headers["X-Forwarded-Context"].FirstOrDefault() ?? "";
+        if (trimmed == "/")
+            return Write(http, 200, Html, SparkPages.History(h, uiRoot, http.Request.Query["showIncomplete"].FirstOrDefault() == "true"));
+        var segments = trimmed.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        switch (segments)
+        {
+            case ["api", "v1", "version"]:
+                return Json(http, 200, new JsonObject { ["spark"] = h.Version });
+            case ["api", "v1", "applications"]:
+            {
+                // ApplicationListResource: ?status=completed|running (ApplicationStatus.fromString ignores case), ?limit=N.
+                var wanted = new HashSet<bool>();
+                foreach (var s in http.Request.Query["status"])
+                {
+                    switch ((s ?? "").ToUpperInvariant())
+                    {
+                        case "COMPLETED": wanted.Add(true); break;
+                        case "RUNNING": wanted.Add(false); break;
+                        default: return NotFound(http, path);
+                    }
+                }
+                var apps = h.Apps.Where(a => wanted.Count == 0 || wanted.Contains(a.Completed));
+                if (int.TryParse(http.Request.Query["limit"].FirstOrDefault(), CultureInfo.InvariantCulture, out var limit) && limit >= 0) apps = apps.Take(limit);
+                return Json(http, 200, new JsonArray([.. apps.Select(a => (JsonNode)SparkJson.HistoryApplication(a))]));
+            }
+            case ["api", "v1", "applications", var appId]:
+                return h.Apps.FirstOrDefault(a => a.Id == appId) is { } app
+                    ? Json(http, 200, SparkJson.HistoryApplication(app))
+                    : Write(http, 404, TextPlain, $"unknown app: {appId}");
+            case ["api", "v1", "applications", var appId, "jobs"]:
+                // NOTE: the simulated logs hold no job events, so a known app has no jobs.
+                return h.Apps.Any(a => a.Id == appId) ? Json(http, 200, new JsonArray()) : Write(http, 404, TextPlain, $"no such app: {appId}");
+            case ["history", var appId, ..] when h.Apps.All(a => a.Id != appId):
+                // The loader servlet: an application the provider doesn't know.
+                return Write(http, 404, Html, SparkPages.HistoryNotFound(appId, uiRoot));
+            case ["history", var appId]:
+                // SparkUI's "/" redirect handler: an absolute URL on the server's own address, without the proxy base.
+                http.Response.Headers.Location = $"http://{h.Address}/history/{appId}/jobs/";
+                return Write(http, 302, Html, "");
+            case ["history", var appId, "jobs"]:
+                return Write(http, 200, Html, SparkPages.HistoryJobs(h.Apps.First(a => a.Id == appId), uiRoot));
             default:
                 return NotFound(http, path);
         }

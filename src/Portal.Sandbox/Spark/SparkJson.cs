@@ -126,6 +126,29 @@ internal static class SparkJson
         }),
     });
 
+    /// <summary>
+    /// ApplicationInfo as the history server lists it (ApplicationsListResource.appHistoryInfoToPublicAppInfo): the
+    /// core counts are None, so absent; one attempt without attemptId (standalone client mode has none).
+    /// </summary>
+    public static JsonObject HistoryApplication(HistoryApp a) => new()
+    {
+        ["id"] = a.Id,
+        ["name"] = a.Name,
+        ["attempts"] = new JsonArray(new JsonObject
+        {
+            ["startTime"] = RestDate(DateTime.UnixEpoch.AddMilliseconds(a.StartTime)),
+            ["endTime"] = RestDate(DateTime.UnixEpoch.AddMilliseconds(a.EndTime)),
+            ["lastUpdated"] = RestDate(DateTime.UnixEpoch.AddMilliseconds(a.LastUpdated)),
+            ["duration"] = a.Duration,
+            ["sparkUser"] = a.User,
+            ["completed"] = a.Completed,
+            ["appSparkVersion"] = a.Version,
+            ["startTimeEpoch"] = a.StartTime,
+            ["endTimeEpoch"] = a.EndTime,
+            ["lastUpdatedEpoch"] = a.LastUpdated,
+        }),
+    };
+
     public static JsonObject Job(JobView j)
     {
         var done = j.Status != "RUNNING";

@@ -21,6 +21,12 @@ internal sealed class ProcessRecord(string podUid, string @namespace, string pod
     public DateTime Started { get; } = started;
     public DateTime? Ended { get; set; }
 
+    /// <summary>The event log this driver writes, once started; guarded by the simulation's lock.</summary>
+    public EventLogFile? EventLog { get; set; }
+
+    /// <summary>Whether the event log (or a history server's start check) needs nothing more from this run.</summary>
+    public bool EventLogSettled { get; set; }
+
     /// <summary>Jobs of a Connect driver; guarded by the simulation's lock.</summary>
     public List<JobEntry> Jobs { get; } = [];
     public int NextJobId { get; set; }

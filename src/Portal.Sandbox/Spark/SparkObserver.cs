@@ -15,5 +15,10 @@ internal sealed class SparkObserver(SparkSimulation spark, EventRecorder events)
         if (e.Kind == ResourceCatalog.Pods && e.Object.Namespace() is { } ns) yield return ns;
     }
 
-    public TimeSpan? Reconcile(string key) => spark.RestartLostDrivers(key, events);
+    public TimeSpan? Reconcile(string key)
+    {
+        var restarts = spark.RestartLostDrivers(key, events);
+        var logs = spark.SyncEventLogs(key, events);
+        return restarts is { } r && (logs is null || r < logs) ? r : logs;
+    }
 }

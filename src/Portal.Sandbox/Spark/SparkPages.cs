@@ -98,6 +98,68 @@ internal static class SparkPages
         return Page($"{d.Name} - Spark Jobs", d.Version, body);
     }
 
+    /// <summary>
+    /// HistoryPage: the provider's configuration (the event log directory), then the applications. Spark renders the
+    /// table in the browser (historypage.js, from <c>uiRoot/api/v1/applications</c>), linking each attempt to
+    /// <c>uiRoot + "/history/" + id + "/jobs/"</c>; here the same links are in the HTML. Completed applications by
+    /// default; <c>?showIncomplete=true</c> lists the running ones (the page's link is <c>uiRoot + "/?showIncomplete=…"</c>).
+    /// </summary>
+    public static string History(HistorySnapshot h, string uiRoot, bool showIncomplete)
+    {
+        var apps = h.Apps.Where(a => a.Completed != showIncomplete).ToList();
+        var body = new StringBuilder();
+        body.Append(CultureInfo.InvariantCulture, $"""
+            <div class="row"><div class="col-12"><ul class="list-unstyled">
+            <li><strong>Event log directory:</strong> {HtmlEncode(h.LogDirectory)}</li>
+            </ul></div></div>
+            <script>setUIRoot('{HtmlEncode(uiRoot)}')</script>
+
+            """);
+        if (apps.Count == 0)
+            body.Append(showIncomplete ? "<h4>No incomplete applications found!</h4>\n" : "<h4>No completed applications found!</h4>\n");
+        else
+            body.Append(Table(["Version", "App ID", "App Name", "Started", "Completed", "Duration", "Spark User", "Last Updated", "Event Log"], apps.Select(a => new[]
+            {
+                HtmlEncode(a.Version),
+                $"<span title=\"{HtmlEncode(a.Id)}\"><a href=\"{HtmlEncode($"{uiRoot}/history/{a.Id}/jobs/")}\">{HtmlEncode(a.Id)}</a></span>",
+                HtmlEncode(a.Name),
+                SparkJson.RestDate(DateTime.UnixEpoch.AddMilliseconds(a.StartTime)),
+                a.Completed ? SparkJson.RestDate(DateTime.UnixEpoch.AddMilliseconds(a.EndTime)) : "-",
+                Duration(a.Duration),
+                HtmlEncode(a.User),
+                SparkJson.RestDate(DateTime.UnixEpoch.AddMilliseconds(a.LastUpdated)),
+                $"<a href=\"{HtmlEncode($"{uiRoot}/api/v1/applications/{a.Id}/logs")}\" class=\"btn btn-info btn-mini\">Download</a>",
+            })));
+        body.Append(CultureInfo.InvariantCulture,
+            $"<a href=\"{HtmlEncode($"{uiRoot}/?showIncomplete={(showIncomplete ? "false" : "true")}")}\">{(showIncomplete ? "Back to completed applications" : "Show incomplete applications")}</a>\n");
+        return Page("History Server", h.Version, body.ToString(), uiRoot);
+    }
+
+    /// <summary>An application's jobs page in the history server: the tabs link under <c>uiRoot + "/history/" + appId</c> (UIUtils.headerSparkPage).</summary>
+    public static string HistoryJobs(HistoryApp a, string uiRoot)
+    {
+        var basePath = $"{uiRoot}/history/{a.Id}";
+        var tabs = string.Join("\n", new[] { ("jobs", "Jobs"), ("stages", "Stages"), ("storage", "Storage"), ("environment", "Environment"), ("executors", "Executors") }
+            .Select(t => $"<li class=\"nav-item\"><a class=\"nav-link\" href=\"{HtmlEncode($"{basePath}/{t.Item1}/")}\">{t.Item2}</a></li>"));
+        var body = $"""
+            <ul class="navbar-nav">
+            {tabs}
+            </ul>
+            <div class="row"><div class="col-12"><ul class="list-unstyled">
+            <li><strong>User:</strong> {HtmlEncode(a.User)}</li>
+            <li><strong>Total Uptime:</strong> {Duration(a.Duration)}</li>
+            <li><strong>Scheduling Mode:</strong> FIFO</li>
+            </ul></div></div>
+            <h4>Completed Jobs (0)</h4>
+
+            """;
+        return Page($"{a.Name} - Spark Jobs", a.Version, body, uiRoot);
+    }
+
+    /// <summary>The loader servlet's answer for an application it cannot load.</summary>
+    public static string HistoryNotFound(string appId, string uiRoot) =>
+        Page("Not Found", "", $"<div class=\"row\">Application {HtmlEncode(appId)} not found.</div>\n", uiRoot);
+
     /// <summary>Jetty's default error page, which Spark's UIs answer for paths they do not serve.</summary>
     public static string JettyError(int status, string reason, string uri) => $"""
         <html>
@@ -119,11 +181,12 @@ internal static class SparkPages
 
         """;
 
-    static string Page(string title, string version, string content) => $"""
+    static string Page(string title, string version, string content, string? uiRoot = null) => $"""
         <!DOCTYPE html>
         <html>
         <head>
         <meta http-equiv="Content-type" content="text/html; charset=utf-8"/>
+        {(uiRoot is null ? "" : $"<link rel=\"stylesheet\" href=\"{HtmlEncode(uiRoot + "/static/bootstrap.min.css")}\" type=\"text/css\"/>")}
         <title>{HtmlEncode(title)}</title>
         </head>
         <body>

@@ -5,7 +5,7 @@ using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox.Spark;
 
-internal enum SparkRole { Master, Worker, Connect }
+internal enum SparkRole { Master, Worker, Connect, HistoryServer }
 
 /// <summary>
 /// A Spark daemon recognised from a pod's container spec: the main class named anywhere in command + args (images
@@ -32,6 +32,13 @@ internal sealed record SparkProcess(
     const string MasterClass = "org.apache.spark.deploy.master.Master";
     const string WorkerClass = "org.apache.spark.deploy.worker.Worker";
     const string ConnectClass = "org.apache.spark.sql.connect.service.SparkConnectServer";
+    const string HistoryServerClass = "org.apache.spark.deploy.history.HistoryServer";
+
+    /// <summary>
+    /// <c>APPLICATION_WEB_PROXY_BASE</c> from the container's env: UIUtils.uiRoot's fallback after the
+    /// <c>spark.ui.proxyBase</c> system property.
+    /// </summary>
+    public string? WebProxyBaseEnv { get; init; }
 
     // NOTE: nothing runs, so the JVM's view of the machine is invented: a pod without a CPU limit sees the node's
     // 4 cores, without a memory limit its 16 GiB (Spark's worker then offers total - 1 GiB, Utils.inferDefaultMemory).
@@ -68,6 +75,7 @@ internal sealed record SparkProcess(
         var role = argv.Contains(MasterClass) ? SparkRole.Master
             : argv.Contains(WorkerClass) ? SparkRole.Worker
             : argv.Contains(ConnectClass) ? SparkRole.Connect
+            : argv.Contains(HistoryServerClass) ? SparkRole.HistoryServer
             : (SparkRole?)null;
         if (role is null) return null;
 
@@ -113,6 +121,18 @@ internal sealed record SparkProcess(
                     Regex.IsMatch(opts, @"-Dspark\.worker\.preferConfiguredMasterAddress=true\b", RegexOptions.IgnoreCase, TimeSpan.FromSeconds(1)),
                     conf, "", common.User, common.Version, null,
                     Effective(SparkConfFiles.SystemProperties(env.GetValueOrDefault("SPARK_DAEMON_JAVA_OPTS"), opts)));
+            }
+            case SparkRole.HistoryServer:
+            {
+                // SparkClassCommandBuilder gives the HistoryServer SPARK_DAEMON_JAVA_OPTS and SPARK_HISTORY_OPTS;
+                // HistoryServerArguments then loads spark-defaults.conf. Port: spark.history.ui.port, default 18080.
+                var historyConf = Effective(SparkConfFiles.SystemProperties(env.GetValueOrDefault("SPARK_DAEMON_JAVA_OPTS"), env.GetValueOrDefault("SPARK_HISTORY_OPTS")));
+                return new(SparkRole.HistoryServer, common.Name, podIp, 0,
+                    Port(historyConf.GetValueOrDefault("spark.history.ui.port"), 18080),
+                    null, 0, 0, false, conf, "", common.User, common.Version, null, historyConf)
+                {
+                    WebProxyBaseEnv = env.GetValueOrDefault("APPLICATION_WEB_PROXY_BASE"),
+                };
             }
             default:
             {

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Portal.Sandbox.Api;
 using Portal.Sandbox.Controllers;
+using Portal.Sandbox.Registries;
 using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox.Spark;
@@ -17,7 +18,7 @@ namespace Portal.Sandbox.Spark;
 /// master behind its <c>spark://</c> URL <see cref="SandboxOptions.SparkRegistrationDelay"/> after both are up, so the
 /// same history always gives the same answer. Only liveness restarts are acted out (by the controller loop).
 /// </remarks>
-public sealed class SparkSimulation
+public sealed partial class SparkSimulation
 {
     readonly object _gate = new();
     readonly Registry _registry;
@@ -31,6 +32,9 @@ public sealed class SparkSimulation
         _registry = registry;
         _options = options;
     }
+
+    /// <summary>The simulated contents of the claims' volumes, where daemons write event logs and the history server reads them.</summary>
+    public Volumes.VolumeFiles Volumes { get; } = new();
 
     TimeSpan Delay => _options.SparkRegistrationDelay;
 
@@ -124,6 +128,8 @@ public sealed class SparkSimulation
                     {
                         SparkRole.Master => new Listener.MasterUi(MasterSnapshotOf(record, now), id => ProxyTarget(record, id)),
                         SparkRole.Worker => new Listener.WorkerUi(WorkerSnapshotOf(record, now)),
+                        // A history server whose log directory is missing exits before it serves (FsHistoryProvider's init thread).
+                        SparkRole.HistoryServer => HistorySnapshotOf(record) is { } history ? new Listener.HistoryUi(history) : Listener.Refused,
                         // A driver that has not registered yet, or lost its master, has no UI to answer with.
                         _ => DriverSnapshotOf(record, now) is { } driver ? new Listener.DriverUi(driver) : Listener.Refused,
                     };
@@ -199,11 +205,12 @@ public sealed class SparkSimulation
         {
             foreach (var process in SparkProcess.In(pod, name => _registry.TryGet(ResourceCatalog.ConfigMaps, ns, name)))
             {
-                if (_latest.ContainsKey((pod.Uid(), process.Container))) continue;
+                var restarts = (int)(pod.Objects("status", "containerStatuses").FirstOrDefault(s => s.Str("name") == process.Container)?.Int("restartCount") ?? 0);
+                // A container the kubelet restarted after a crash is a new run; otherwise one run per container.
+                if (_latest.TryGetValue((pod.Uid(), process.Container), out var last) && (last.Alive || last.Incarnation >= restarts)) continue;
                 var container = pod.Objects("spec", "containers").First(c => c.Str("name") == process.Container);
                 var ports = container.Objects("ports").Where(p => p.Str("name") is not null && p.Int("containerPort") is not null)
                     .ToDictionary(p => p.Str("name")!, p => (int)p.Int("containerPort")!.Value);
-                var restarts = (int)(pod.Objects("status", "containerStatuses").FirstOrDefault(s => s.Str("name") == process.Container)?.Int("restartCount") ?? 0);
                 var record = new ProcessRecord(pod.Uid(), ns, pod.Name(), pod.Labels(), ports, pod.Str("status", "podIP") ?? "", process, restarts, now);
                 _records.Add(record);
                 _latest[(pod.Uid(), process.Container)] = record;
@@ -540,4 +547,6 @@ internal abstract record Listener
     public sealed record WorkerUi(WorkerSnapshot State) : Listener;
 
     public sealed record DriverUi(DriverSnapshot State) : Listener;
+
+    public sealed record HistoryUi(HistorySnapshot State) : Listener;
 }

@@ -29,6 +29,8 @@ internal static class Json
 
     public static IReadOnlyDictionary<string, string> Labels(this JsonObject obj) => StringMap(obj.Node("metadata", "labels"));
 
+    public static IReadOnlyDictionary<string, string> Annotations(this JsonObject obj) => StringMap(obj.Node("metadata", "annotations"));
+
     public static IReadOnlyDictionary<string, string> StringMap(JsonNode? node)
     {
         if (node is not JsonObject map) return EmptyMap;
@@ -97,11 +99,11 @@ internal static class Json
     {
         try
         {
-            return JsonNode.Parse(utf8) as JsonObject ?? throw new Api.ApiError(400, "BadRequest", "the request body must be a JSON object");
+            return JsonNode.Parse(utf8) as JsonObject ?? throw new ApiError(400, "BadRequest", "the request body must be a JSON object");
         }
         catch (JsonException e)
         {
-            throw new Api.ApiError(400, "BadRequest", $"the object provided is unrecognized: {e.Message}");
+            throw new ApiError(400, "BadRequest", $"the object provided is unrecognized: {e.Message}");
         }
     }
 

@@ -47,11 +47,15 @@ internal static class ResourceCatalog
     public static readonly ResourceKind ClusterRoleBindings = new("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", Namespaced: false);
     public static readonly ResourceKind PodDisruptionBudgets = new("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", Namespaced: true, HasStatus: true, TracksGeneration: true, ShortNames: ["pdb"]);
     public static readonly ResourceKind Leases = new("coordination.k8s.io", "v1", "leases", "Lease", Namespaced: true);
+    public static readonly ResourceKind PersistentVolumeClaims = new("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", Namespaced: true, HasStatus: true, ShortNames: ["pvc"]);
+    public static readonly ResourceKind PersistentVolumes = new("", "v1", "persistentvolumes", "PersistentVolume", Namespaced: false, HasStatus: true, ShortNames: ["pv"]);
+    public static readonly ResourceKind StorageClasses = new("storage.k8s.io", "v1", "storageclasses", "StorageClass", Namespaced: false, ShortNames: ["sc"]);
 
     public static readonly IReadOnlyList<ResourceKind> All =
     [
-        Namespaces, Pods, Services, ServiceAccounts, ConfigMaps, Secrets, ResourceQuotas, LimitRanges, Events,
+        Namespaces, Pods, Services, ServiceAccounts, ConfigMaps, Secrets, ResourceQuotas, LimitRanges, Events, PersistentVolumeClaims, PersistentVolumes,
         Deployments, StatefulSets, ReplicaSets, NetworkPolicies, Roles, RoleBindings, ClusterRoles, ClusterRoleBindings, PodDisruptionBudgets, Leases,
+        StorageClasses,
     ];
 
     /// <summary>Group versions in the order discovery lists them (core first, as the real server does).</summary>

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Portal.Sandbox.Api;
 
 namespace Portal.Sandbox.Storage;
 
@@ -82,7 +81,7 @@ internal sealed class LabelSelector
 
     static string CheckKey(string key)
     {
-        if (key.Length == 0 || Validation.LabelKeyError(key) is not null)
+        if (key.Length == 0 || NameRules.LabelKeyError(key) is not null)
             throw ApiError.BadRequest($"unable to parse requirement: invalid label key \"{key}\"");
         return key;
     }

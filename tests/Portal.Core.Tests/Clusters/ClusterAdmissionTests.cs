@@ -1,4 +1,5 @@
 using Portal.Core.Clusters;
+using Portal.Core.Storage;
 using Portal.Core.Tenants;
 using static Portal.Testing.Builders;
 
@@ -51,6 +52,28 @@ public sealed class ClusterAdmissionTests
         var refused = ClusterAdmission.Check(tenant, [Live(tenant)], Spec(tenant));
 
         Assert.Equal((FailureKind.Conflict, "quota.cpu", new QuotaShortfall("cpu", "5", "3", "3")), (refused?.Kind, refused?.Code, refused?.Quota));
+    }
+
+    [Fact]
+    public void A_running_history_server_holds_its_cpu_beside_the_clusters()
+    {
+        var tenant = TenantWith(new TenantQuota { Cpu = "6" });
+        var history = new HistoryServer { TenantId = tenant.Id, Source = new EventLogSpec("logs", null, "spark-events"), Image = "apache/spark:4.0.1", StartedBy = "alice" };
+
+        var refused = ClusterAdmission.Check(tenant, [Live(tenant)], Spec(tenant), history: history);
+
+        Assert.Equal(new QuotaShortfall("cpu", "6", "4", "3"), refused?.Quota);
+    }
+
+    [Fact]
+    public void A_history_server_is_refused_when_the_clusters_hold_all_the_memory()
+    {
+        var tenant = TenantWith(new TenantQuota { Memory = "6Gi" });
+        var history = new HistoryServer { TenantId = tenant.Id, Source = new EventLogSpec("logs", null, "spark-events"), Image = "apache/spark:4.0.1", StartedBy = "alice" };
+
+        var refused = ClusterAdmission.CheckHistoryServer(tenant, [Live(tenant)], history);
+
+        Assert.Equal(new QuotaShortfall("memory", "6Gi", "5Gi", "2Gi"), refused?.Quota);
     }
 
     [Fact]

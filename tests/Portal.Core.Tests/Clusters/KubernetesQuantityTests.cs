@@ -2,7 +2,7 @@ using Portal.Core.Clusters;
 
 namespace Portal.Core.Tests.Clusters;
 
-/// <summary>The quantity grammar of k8s.io/apimachinery/pkg/api/resource, as far as cores and memory use it.</summary>
+/// <summary>The quantity grammar of k8s.io/apimachinery/pkg/api/resource, as the manifests render it.</summary>
 public sealed class KubernetesQuantityTests
 {
     [Theory]
@@ -25,6 +25,8 @@ public sealed class KubernetesQuantityTests
     [InlineData("1E3", 1000)]
     [InlineData("1e-3", 0.001)]
     [InlineData("1E", 1e18)]
+    [InlineData("250u", 0.00025)]
+    [InlineData("5n", 0.000000005)]
     public void A_valid_quantity_parses_to_its_value(string text, double expected) =>
         Assert.Equal((true, (decimal)expected), (KubernetesQuantity.TryParse(text, out var value), value));
 

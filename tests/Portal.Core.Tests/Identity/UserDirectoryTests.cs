@@ -34,7 +34,7 @@ public abstract class UserDirectoryTests : IAsyncLifetime
 
     public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    UserDirectory Directory() => new(new Factory(NewDb));
+    UserDirectory Directory() => new(new DbFactory(NewDb));
 
     async Task SignInAsync(SignInProfile profile)
     {
@@ -339,10 +339,6 @@ public abstract class UserDirectoryTests : IAsyncLifetime
         return tenant;
     }
 
-    sealed class Factory(Func<PortalDb> create) : IDbContextFactory<PortalDb>
-    {
-        public PortalDb CreateDbContext() => create();
-    }
 }
 
 /// <summary>The directory on a fresh PostgreSQL database per test.</summary>

@@ -52,6 +52,14 @@ public sealed class MembershipServiceTests(PostgresServer server) : IAsyncLifeti
     {
         var added = await As("bob").AddAsync(_tenant.Slug, "carol", TenantRole.Admin, Ct);
 
+        Assert.Equal((FailureKind.Forbidden, "members.admins-only"), (added.Failure?.Kind, added.Failure?.Code));
+    }
+
+    [Fact]
+    public async Task Someone_outside_the_tenant_does_not_find_it()
+    {
+        var added = await As("mallory").AddAsync(_tenant.Slug, "carol", TenantRole.Admin, Ct);
+
         Assert.Equal(FailureKind.NotFound, added.Failure?.Kind);
     }
 

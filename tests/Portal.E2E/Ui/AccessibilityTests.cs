@@ -62,6 +62,7 @@ public sealed class AccessibilityTests(RunningPortal portal, Browser browser) : 
     [InlineData("clusters", "[data-testid=new-cluster]")]
     [InlineData("tokens", "h1, h2, h3, h4, h5, h6")]
     [InlineData("tenant/members", "h1, h2, h3, h4, h5, h6")]
+    [InlineData("tenant/storage", "[data-testid=volumes]")]
     [InlineData("admin/tenants", "h1, h2, h3, h4, h5, h6")]
     [InlineData("admin/usage", "h1, h2, h3, h4, h5, h6")]
     [InlineData("admin/audit", "h1, h2, h3, h4, h5, h6")]

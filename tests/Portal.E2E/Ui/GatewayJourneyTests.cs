@@ -10,6 +10,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Playwright;
 using Portal.Core.Data;
 using Portal.Core.Identity;
+using Portal.Testing;
 using Spark.Connect;
 
 namespace Portal.E2E.Ui;
@@ -33,13 +34,9 @@ public sealed class GatewayPortal : RunningPortal
         AdminToken = await TokenForAsync(AdminUserName);
         using var api = Api(AdminToken);
         (await api.PostAsJsonAsync("api/v1/tenants/default/clusters", new { name = Cluster, workers = 1, sparkConnect = true })).EnsureSuccessStatusCode();
-        var deadline = DateTime.UtcNow.AddMinutes(3);
-        while ((await api.GetFromJsonAsync<ClusterAnswer>($"api/v1/tenants/default/clusters/{Cluster}"))!.Status.Phase != "Running")
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"Cluster {Cluster} did not become Running within 3 minutes.");
-            await Task.Delay(250);
-        }
+        await Eventually.HoldsAsync(
+            async () => (await api.GetFromJsonAsync<ClusterAnswer>($"api/v1/tenants/default/clusters/{Cluster}"))!.Status.Phase == "Running",
+            $"cluster {Cluster} Running", TimeSpan.FromMinutes(3), TimeSpan.FromMilliseconds(250));
     }
 
     public HttpClient Api(string token)

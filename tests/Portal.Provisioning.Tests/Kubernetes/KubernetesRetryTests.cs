@@ -6,6 +6,8 @@ namespace Portal.Provisioning.Tests.Kubernetes;
 
 public class KubernetesRetryTests
 {
+    static readonly CancellationToken None = CancellationToken.None;
+
     static HttpOperationException Http(HttpStatusCode status, string? retryAfter = null)
     {
         using var response = new HttpResponseMessage(status);
@@ -25,7 +27,7 @@ public class KubernetesRetryTests
     [InlineData(HttpStatusCode.GatewayTimeout)]
     public void Transient_statuses_are_retried(HttpStatusCode status)
     {
-        Assert.NotNull(KubernetesRetry.RetryDelay(Http(status), attempt: 1, CancellationToken.None));
+        Assert.NotNull(KubernetesRetry.RetryDelay(RetryPolicy.Transient, Http(status), attempt: 1, CancellationToken.None));
     }
 
     [Theory]
@@ -35,13 +37,13 @@ public class KubernetesRetryTests
     [InlineData(HttpStatusCode.UnprocessableEntity)]
     public void Statuses_retrying_cannot_fix_are_not_retried(HttpStatusCode status)
     {
-        Assert.Null(KubernetesRetry.RetryDelay(Http(status), attempt: 1, CancellationToken.None));
+        Assert.Null(KubernetesRetry.RetryDelay(RetryPolicy.Transient, Http(status), attempt: 1, CancellationToken.None));
     }
 
     [Fact]
     public void Too_many_requests_waits_as_long_as_retry_after_says()
     {
-        var delay = KubernetesRetry.RetryDelay(Http(HttpStatusCode.TooManyRequests, "7"), attempt: 1, CancellationToken.None);
+        var delay = KubernetesRetry.RetryDelay(RetryPolicy.Transient, Http(HttpStatusCode.TooManyRequests, "7"), attempt: 1, CancellationToken.None);
 
         Assert.Equal(TimeSpan.FromSeconds(7), delay);
     }
@@ -49,7 +51,7 @@ public class KubernetesRetryTests
     [Fact]
     public void A_timeout_is_retried()
     {
-        Assert.NotNull(KubernetesRetry.RetryDelay(new TaskCanceledException(), attempt: 1, CancellationToken.None));
+        Assert.NotNull(KubernetesRetry.RetryDelay(RetryPolicy.Transient, new TaskCanceledException(), attempt: 1, CancellationToken.None));
     }
 
     [Fact]
@@ -58,14 +60,37 @@ public class KubernetesRetryTests
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
 
-        Assert.Null(KubernetesRetry.RetryDelay(new OperationCanceledException(cancelled.Token), attempt: 1, cancelled.Token));
+        Assert.Null(KubernetesRetry.RetryDelay(RetryPolicy.Transient, new OperationCanceledException(cancelled.Token), attempt: 1, cancelled.Token));
     }
 
     [Fact]
     public void Retry_delays_double()
     {
-        var delays = new[] { 1, 2, 3 }.Select(a => KubernetesRetry.RetryDelay(Http(HttpStatusCode.InternalServerError), a, CancellationToken.None)!.Value.TotalMilliseconds);
+        var delays = new[] { 1, 2, 3 }.Select(a => KubernetesRetry.RetryDelay(RetryPolicy.Transient, Http(HttpStatusCode.InternalServerError), a, CancellationToken.None)!.Value.TotalMilliseconds);
 
         Assert.Equal([200, 400, 800], delays);
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.TooManyRequests)]
+    [InlineData(HttpStatusCode.ServiceUnavailable)]
+    public void In_a_pass_a_call_is_retried_when_the_server_says_when(HttpStatusCode status)
+    {
+        Assert.Equal(TimeSpan.FromSeconds(2), KubernetesRetry.RetryDelay(RetryPolicy.ServerAsked, Http(status, "2"), attempt: 1, None));
+    }
+
+    [Theory]
+    [InlineData(HttpStatusCode.TooManyRequests)]
+    [InlineData(HttpStatusCode.InternalServerError)]
+    [InlineData(HttpStatusCode.Conflict)]
+    public void In_a_pass_a_failure_without_retry_after_is_left_to_the_queue(HttpStatusCode status)
+    {
+        Assert.Null(KubernetesRetry.RetryDelay(RetryPolicy.ServerAsked, Http(status), attempt: 1, None));
+    }
+
+    [Fact]
+    public void In_a_pass_a_connection_failure_is_left_to_the_queue()
+    {
+        Assert.Null(KubernetesRetry.RetryDelay(RetryPolicy.ServerAsked, new HttpRequestException("refused"), attempt: 1, None));
     }
 }

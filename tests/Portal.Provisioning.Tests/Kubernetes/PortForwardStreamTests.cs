@@ -170,15 +170,14 @@ public sealed class PortForwardStreamTests : IAsyncLifetime
         await stream.ReadExactlyAsync(new byte[1], Ct);
 
         // Wait until the pod's writes stall (the same count twice, half a second apart), then see how far it got.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
-        long before;
-        do
+        long before = 0;
+        var stalled = await Eventually.TryAsync(async () =>
         {
             before = Interlocked.Read(ref _fireHosed);
             await Task.Delay(500, Ct);
-            if (DateTime.UtcNow > deadline) Assert.Fail($"the pod kept writing ({Interlocked.Read(ref _fireHosed)} bytes) while nobody read");
-        }
-        while (Interlocked.Read(ref _fireHosed) != before);
+            return Interlocked.Read(ref _fireHosed) == before;
+        }, TimeSpan.FromSeconds(90), TimeSpan.Zero, Ct);
+        if (!stalled) Assert.Fail($"the pod kept writing ({Interlocked.Read(ref _fireHosed)} bytes) while nobody read");
 
         Assert.True(before < 64 * 1024 * 1024, $"the pod wrote {before} bytes before it was held back");
     }

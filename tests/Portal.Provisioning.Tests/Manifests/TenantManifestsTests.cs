@@ -34,7 +34,7 @@ public class TenantManifestsTests
     [Fact]
     public void The_resource_quota_mirrors_the_tenant_quota()
     {
-        var tenant = ATenant().Build().WithQuota(new TenantQuota { Cpu = "12", Memory = "48Gi", EphemeralStorage = "200Gi", MaxPods = 30, MaxClusters = 4 });
+        var tenant = ATenant().Build().WithQuota(new TenantQuota { Cpu = "12", Memory = "48Gi", EphemeralStorage = "200Gi", MaxPods = 30, MaxClusters = 4, Storage = "500Gi", MaxVolumes = 3 });
 
         var hard = TenantManifests.ResourceQuota(tenant).Spec.Hard.ToDictionary(kv => kv.Key, kv => kv.Value.ToString());
 
@@ -43,7 +43,7 @@ public class TenantManifestsTests
             {
                 ["requests.cpu"] = "12", ["limits.cpu"] = "12", ["requests.memory"] = "48Gi", ["limits.memory"] = "48Gi",
                 ["requests.ephemeral-storage"] = "200Gi", ["limits.ephemeral-storage"] = "200Gi",
-                ["pods"] = "30", ["services"] = "8", ["configmaps"] = "5", ["persistentvolumeclaims"] = "0",
+                ["pods"] = "30", ["services"] = "9", ["configmaps"] = "6", ["persistentvolumeclaims"] = "3", ["requests.storage"] = "500Gi",
                 ["services.loadbalancers"] = "0", ["services.nodeports"] = "0",
             },
             hard);
@@ -74,13 +74,13 @@ public class TenantManifestsTests
     }
 
     [Fact]
-    public void Only_the_portal_namespace_reaches_the_ui_and_connect_ports()
+    public void Only_the_portal_namespace_reaches_the_ui_connect_and_history_ports()
     {
         var ingress = TenantManifests.NetworkPolicies(ATenant().Build(), Fencing)
             .Single(p => p.Metadata.Name == "allow-portal-ingress").Spec.Ingress.Single();
 
         Assert.Equal(
-            ("spark-portal", "8080,4040,15002"),
+            ("spark-portal", "8080,4040,15002,18080"),
             (ingress.FromProperty.Single().NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"], string.Join(',', ingress.Ports.Select(p => p.Port.Value))));
     }
 

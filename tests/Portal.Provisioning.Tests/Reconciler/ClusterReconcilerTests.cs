@@ -14,6 +14,32 @@ public sealed class ClusterReconcilerTests(PostgresServer postgres)
     static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
+    public async Task A_cluster_whose_namespace_is_not_made_yet_waits_in_requested()
+    {
+        await using var h = await Harness.StartAsync(postgres);
+        var tenant = await h.AddTenantAsync(ATenant().Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().In(tenant).Build());
+
+        var result = await h.NewPortal().Clusters.ReconcileAsync(cluster.Id, Ct);
+
+        Assert.Equal((ClusterPhase.Requested, true), ((await h.ReadClusterAsync(cluster.Id)).Status.Phase, result.RequeueAfter is not null));
+    }
+
+    [Fact]
+    public async Task A_cluster_waiting_for_its_namespace_runs_once_the_tenant_has_one()
+    {
+        await using var h = await Harness.StartAsync(postgres);
+        var tenant = await h.AddTenantAsync(ATenant().Build());
+        var cluster = await h.AddClusterAsync(ASparkCluster().In(tenant).Build());
+        var portal = h.NewPortal();
+        await portal.Clusters.ReconcileAsync(cluster.Id, Ct);
+
+        await portal.Tenants.ReconcileAsync(tenant.Id, Ct);
+
+        Assert.Equal(ClusterPhase.Running, (await h.ReconcileUntilAsync(portal, cluster.Id, ClusterPhase.Running)).Status.Phase);
+    }
+
+    [Fact]
     public async Task Reconcile_creates_a_master_service_owned_by_the_clusters_root()
     {
         await using var h = await Harness.StartAsync(postgres);
@@ -382,8 +408,8 @@ public sealed class ClusterReconcilerTests(PostgresServer postgres)
         sandbox.Faults.ErrorStatus = 429;
         sandbox.Faults.RetryAfterSeconds = 0;
 
-        // Through the production loop: each call is retried a few times, and a pass that still fails (all its
-        // retries refused: about one pass in a hundred) is backed off and run again, as the provisioning service does.
+        // Through the production loop: a 429 with Retry-After is tried again after the wait the server asks for (as
+        // client-go does), and a pass that still fails is backed off and run again, as the provisioning service does.
         var running = await h.RunLoopUntilAsync(h.NewPortal(), cluster.Id, ClusterPhase.Running);
 
         Assert.Equal(2, running.Status.ReadyWorkers);

@@ -2,16 +2,17 @@ using System.Text;
 using k8s;
 using k8s.Models;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Portal.Core.Clusters;
 using Portal.Core.Data;
 using Portal.Core.Tenants;
 using Portal.Provisioning.Kubernetes;
 using Portal.Provisioning.Reconciler;
-using Portal.Provisioning.Spark;
 using Portal.Provisioning.WorkQueue;
 using Portal.Sandbox;
 using Portal.Testing;
@@ -19,19 +20,30 @@ using Portal.Testing;
 namespace Portal.Provisioning.Tests.Reconciler;
 
 /// <summary>
-/// A real sandbox API server and a fresh PostgreSQL database, with reconcilers wired to both the way
-/// AddProvisioning wires them. Time is a <see cref="FakeTimeProvider"/> started at the real clock, so expiry is
-/// under the test's control while the sandbox's own timers run on real time.
+/// A real sandbox API server and a fresh PostgreSQL database, with reconcilers resolved from AddProvisioning's
+/// registrations as the host resolves them. Time is a <see cref="FakeTimeProvider"/> started at the real clock, so
+/// expiry is under the test's control while the sandbox's own timers run on real time.
 /// </summary>
 internal sealed class Harness : IAsyncDisposable
 {
-    readonly List<IDisposable> _disposables = [];
+    /// <summary>
+    /// Fast requeues, Lease and poll so tests don't wait: the portal's own configuration keys, bound and validated
+    /// by AddProvisioning as appsettings would be.
+    /// </summary>
+    static readonly Dictionary<string, string?> FastSettings = new()
+    {
+        [$"{KubernetesOptions.Section}:{nameof(KubernetesOptions.WaitingRequeueSeconds)}"] = "1",
+        [$"{KubernetesOptions.Section}:{nameof(KubernetesOptions.LeaseDurationSeconds)}"] = "2",
+        [$"{KubernetesOptions.Section}:{nameof(KubernetesOptions.PollSeconds)}"] = "1",
+    };
 
-    Harness(KubeSandbox sandbox, Func<PortalDb> create, FakeTimeProvider time, KubernetesOptions options)
+    readonly List<IDisposable> _disposables = [];
+    readonly List<ServiceProvider> _providers = [];
+
+    Harness(KubeSandbox sandbox, Func<PortalDb> create, FakeTimeProvider time)
     {
         Sandbox = sandbox;
         Time = time;
-        Options = options;
         Dbs = new Factory(create);
         Client = Connect().Client;
     }
@@ -40,9 +52,14 @@ internal sealed class Harness : IAsyncDisposable
 
     public FakeTimeProvider Time { get; }
 
-    public KubernetesOptions Options { get; }
+    /// <summary>The options every portal and replica of the harness runs with.</summary>
+    public KubernetesOptions Options { get; } =
+        new ConfigurationBuilder().AddInMemoryCollection(FastSettings).Build().GetSection(KubernetesOptions.Section).Get<KubernetesOptions>()!;
 
     public IDbContextFactory<PortalDb> Dbs { get; }
+
+    /// <summary>Protects object-store keys with a key ring of this process's own, as the host's would.</summary>
+    public global::Portal.Core.Storage.ObjectStoreSecrets Secrets { get; } = new(new Microsoft.AspNetCore.DataProtection.EphemeralDataProtectionProvider());
 
     /// <summary>A plain client for assertions and for playing the user who edits objects by hand.</summary>
     public IKubernetes Client { get; }
@@ -72,60 +89,83 @@ internal sealed class Harness : IAsyncDisposable
         // Pods start and Spark daemons register fast so tests don't wait; reconcilers requeue fast for the same reason.
         sandbox ??= new SandboxOptions { SparkRegistrationDelay = TimeSpan.FromMilliseconds(200) };
         sandbox.PodStartDelay = TimeSpan.FromMilliseconds(50);
-        return new Harness(await KubeSandbox.StartAsync(sandbox, Ct), () => create(time), time, FastOptions());
+        return new Harness(await KubeSandbox.StartAsync(sandbox, Ct), () => create(time), time);
     }
 
-    static KubernetesOptions FastOptions() => new() { WaitingRequeueSeconds = 1, LeaseDurationSeconds = 2, PollSeconds = 1 };
-
+    /// <summary>A connection of the test's own (disposed with the harness), for assertions and hand edits.</summary>
     public KubernetesConnection Connect(params DelegatingHandler[] handlers)
     {
-        using var kubeconfig = new MemoryStream(Encoding.UTF8.GetBytes(Sandbox.KubeconfigYaml));
-        var connection = KubernetesConnection.FromConfig(KubernetesMode.Sandbox, KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig), handlers);
+        var connection = ConnectToSandbox(handlers);
         _disposables.Add(connection);
         return connection;
+    }
+
+    KubernetesConnection ConnectToSandbox(DelegatingHandler[] handlers)
+    {
+        using var kubeconfig = new MemoryStream(Encoding.UTF8.GetBytes(Sandbox.KubeconfigYaml));
+        return KubernetesConnection.FromConfig(KubernetesMode.Sandbox, KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig), handlers);
     }
 
     /// <summary>A fresh set of reconcilers: what a restarted portal process would have.</summary>
     public Portal NewPortal(params DelegatingHandler[] handlers)
     {
-        var api = new KubernetesApi(Connect(handlers), TimeProvider.System, NullLoggerFactory.Instance);
-        var queues = new ProvisioningQueues(Time);
-        _disposables.Add(queues);
-        var options = Microsoft.Extensions.Options.Options.Create(Options);
-        var writes = new ClusterWrites();
+        var services = NewProcess(handlers, realTimeQueues: false);
         return new Portal(
-            api,
-            queues,
-            writes,
-            new ClusterReconciler(Dbs, api, new SparkObserver(new SparkEndpoint(api, NullLogger<SparkEndpoint>.Instance)), options, Time, NullLogger<ClusterReconciler>.Instance),
-            new TenantReconciler(Dbs, api, queues, options, Time, NullLogger<TenantReconciler>.Instance),
-            new ClusterResync(Dbs, api, Time, NullLogger<ClusterResync>.Instance),
-            new TenantResync(Dbs, api, options),
-            new ClusterLifetime(Dbs, writes, Time));
+            services.GetRequiredService<KubernetesApi>(),
+            services.GetRequiredService<ProvisioningQueues>(),
+            services.GetRequiredService<ClusterWrites>(),
+            services.GetRequiredService<ClusterReconciler>(),
+            services.GetRequiredService<TenantReconciler>(),
+            services.GetRequiredService<ClusterResync>(),
+            services.GetRequiredService<TenantResync>());
     }
 
     /// <summary>
-    /// A whole provisioning service, as one replica of the portal runs it, with the harness's fast options unless
-    /// <paramref name="tune"/> changes them, <paramref name="writes"/> as its process's signal of API writes, and
-    /// <paramref name="logger"/> for what it logs (nothing is kept without one).
+    /// A whole provisioning service, as one replica of the portal runs it, with <paramref name="logger"/> for what
+    /// it logs (nothing is kept without one).
     /// </summary>
-    public ProvisioningService NewReplica(Action<KubernetesOptions>? tune = null, ClusterWrites? writes = null, ILogger<ProvisioningService>? logger = null)
+    public ProvisioningService NewReplica(ILogger<ProvisioningService>? logger = null)
     {
-        var connection = Connect();
-        var api = new KubernetesApi(connection, TimeProvider.System, NullLoggerFactory.Instance);
-        var queues = new ProvisioningQueues(TimeProvider.System);
-        _disposables.Add(queues);
-        var settings = FastOptions();
-        tune?.Invoke(settings);
-        var options = Microsoft.Extensions.Options.Options.Create(settings);
-        var service = new ProvisioningService(connection, api, queues, writes ?? new ClusterWrites(), new TenantWrites(),
-            new ClusterReconciler(Dbs, api, new SparkObserver(new SparkEndpoint(api, NullLogger<SparkEndpoint>.Instance)), options, Time, NullLogger<ClusterReconciler>.Instance),
-            new TenantReconciler(Dbs, api, queues, options, Time, NullLogger<TenantReconciler>.Instance),
-            new ClusterResync(Dbs, api, Time, NullLogger<ClusterResync>.Instance),
-            new TenantResync(Dbs, api, options),
-            Dbs, options, TimeProvider.System, logger ?? NullLogger<ProvisioningService>.Instance);
-        _disposables.Add(service);
-        return service;
+        var services = NewProcess([], realTimeQueues: true, logger);
+        return services.GetRequiredService<ProvisioningService>();
+    }
+
+    /// <summary>
+    /// The services of one portal process: AddProvisioning on the harness's configuration, with test-only overrides
+    /// registered first so its TryAdd keeps them. The provider is disposed with the harness, before the sandbox.
+    /// </summary>
+    ServiceProvider NewProcess(DelegatingHandler[] handlers, bool realTimeQueues, ILogger<ProvisioningService>? logger = null)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(FastSettings);
+        var services = builder.Services;
+        // Test-only: the data layer's registration lives in Web; provisioning needs only its context factory.
+        services.AddSingleton(Dbs);
+        // Test-only: expiry, conditions and requeue arithmetic on the test's clock.
+        services.AddSingleton<TimeProvider>(Time);
+        // Test-only: the sandbox through its kubeconfig, with the test's handlers (counters, kill switches) in the pipeline.
+        services.AddSingleton(_ => ConnectToSandbox(handlers));
+        // Test-only: waits the sandbox asks for are paced on the real clock, as it answers in real time and nobody advances the fake one.
+        services.AddSingleton(sp => new KubernetesApi(sp.GetRequiredService<KubernetesConnection>(), TimeProvider.System, sp.GetRequiredService<ILoggerFactory>()));
+        // Test-only: one key ring for all of the harness's processes, as the portal's replicas share the database's.
+        services.AddSingleton(Secrets);
+        if (realTimeQueues)
+        {
+            // Test-only: a running replica requeues, backs off, leads and polls on the real clock; only what its
+            // reconcilers compute (expiry, conditions) stays on the test's.
+            services.AddSingleton(_ => new ProvisioningQueues(TimeProvider.System));
+            services.AddSingleton(sp => ActivatorUtilities.CreateInstance<ProvisioningService>(sp, TimeProvider.System));
+        }
+
+        if (logger is not null)
+        {
+            services.AddSingleton(logger);
+        }
+
+        builder.AddProvisioning();
+        var provider = services.BuildServiceProvider();
+        _providers.Add(provider);
+        return provider;
     }
 
     public async Task<Tenant> AddTenantAsync(Tenant tenant)
@@ -213,27 +253,18 @@ internal sealed class Harness : IAsyncDisposable
 
     async Task<Cluster> UntilPhaseAsync(Guid clusterId, ClusterPhase phase, TimeSpan limit, Func<Task>? eachRound = null)
     {
-        var deadline = DateTime.UtcNow + limit;
-        while (true)
+        Cluster? cluster = null;
+        await Eventually.HoldsAsync(async () =>
         {
             if (eachRound is not null)
             {
                 await eachRound();
             }
 
-            var cluster = await ReadClusterAsync(clusterId);
-            if (cluster.Status.Phase == phase)
-            {
-                return cluster;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Cluster stayed {cluster.Status.Phase} ({cluster.Status.Reason}: {cluster.Status.Message}) instead of reaching {phase}.");
-            }
-
-            await Task.Delay(50, Ct);
-        }
+            cluster = await ReadClusterAsync(clusterId);
+            return cluster.Status.Phase == phase;
+        }, () => $"cluster stayed {cluster?.Status.Phase} ({cluster?.Status.Reason}: {cluster?.Status.Message}) instead of reaching {phase}", limit, ct: Ct);
+        return cluster!;
     }
 
     /// <summary>Whether <paramref name="condition"/> holds within <paramref name="seconds"/>, asking every 100 ms.</summary>
@@ -248,6 +279,11 @@ internal sealed class Harness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var provider in Enumerable.Reverse(_providers))
+        {
+            await provider.DisposeAsync();
+        }
+
         foreach (var disposable in Enumerable.Reverse(_disposables))
         {
             disposable.Dispose();
@@ -270,5 +306,4 @@ internal sealed record Portal(
     ClusterReconciler Clusters,
     TenantReconciler Tenants,
     ClusterResync Resync,
-    TenantResync TenantResync,
-    ClusterLifetime Lifetime);
+    TenantResync TenantResync);

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Data;
 using Portal.Core.Identity;
+using Portal.Core.Storage;
 using Portal.Core.Tenants;
 using Portal.Testing;
 
@@ -179,6 +180,9 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
                     db.Memberships.Add(new Membership { TenantId = own.Id, Subject = caller, Role = role });
                 if (who is Who.TenantScopedToken)
                     db.Memberships.Add(new Membership { TenantId = other.Id, Subject = caller, Role = TenantRole.Admin });
+                var secrets = app.Services.GetRequiredService<ObjectStoreSecrets>();
+                ArrangeStorage(db, own, caller, secrets);
+                ArrangeStorage(db, other, stranger, secrets);
                 await db.SaveChangesAsync();
 
                 // Owners are set after the fact because the shared builder makes every cluster alice's.
@@ -204,6 +208,36 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
             return new Scene(client, new Side(own.Slug, ownCluster.Name, ownCluster.Id, spare, secret),
                 new Side(other.Slug, otherCluster.Name, otherCluster.Id, theirs, secret));
         }
+
+        /// <summary>
+        /// Each tenant's storage: a volume its running history server reads, a volume nothing uses (the one the delete
+        /// case removes) and an object store.
+        /// </summary>
+        private static void ArrangeStorage(PortalDb db, Tenant tenant, string by, ObjectStoreSecrets secrets)
+        {
+            db.Volumes.AddRange(
+                new TenantVolume { TenantId = tenant.Id, Name = HistoryVolume, StorageClass = "standard", Size = "1Gi", CreatedBy = by },
+                new TenantVolume { TenantId = tenant.Id, Name = UnusedVolume, StorageClass = "standard", Size = "1Gi", CreatedBy = by });
+            db.ObjectStores.Add(new ObjectStore
+            {
+                TenantId = tenant.Id, Name = Store, Endpoint = "https://s3.example.test", Region = "us-east-1", BucketPrefix = "lake",
+                AccessKeyId = "AKIAEXAMPLE", ProtectedSecretKey = secrets.Protect("wJalrXUtnFEMIexample"), CreatedBy = by,
+            });
+            db.HistoryServers.Add(new HistoryServer
+            {
+                TenantId = tenant.Id, Source = new EventLogSpec(HistoryVolume, null, "spark-events"), Image = "apache/spark:4.0.1",
+                IdleTimeout = TimeSpan.FromHours(1), StartedBy = by, Phase = HistoryServerPhase.Running,
+            });
+        }
+
+        /// <summary>The volume each tenant's history server reads.</summary>
+        public const string HistoryVolume = "events";
+
+        /// <summary>A volume no cluster or history server uses.</summary>
+        public const string UnusedVolume = "scratch";
+
+        /// <summary>Each tenant's object store.</summary>
+        public const string Store = "lake";
 
         private static Task SetOwnerAsync(PortalDb db, Guid cluster, string owner) =>
             db.Clusters.Where(c => c.Id == cluster).ExecuteUpdateAsync(set => set.SetProperty(c => c.Owner, owner));
@@ -261,13 +295,13 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
             // Members: the tenant's admins and platform admins; its members and viewers 403 (they know it exists); others 404.
             ["GET /api/v1/tenants/{tenant}/members"] = new(
                 (s, w) => Get($"/api/v1/tenants/{s[w].Slug}/members"),
-                Signedin((who, where) => AdministersMembers(who, where, 200))),
+                Signedin((who, where) => Administers(who, where, 200))),
             ["PUT /api/v1/tenants/{tenant}/members/{subject}"] = new(
                 (s, w) => Send(HttpMethod.Put, $"/api/v1/tenants/{s[w].Slug}/members/new-{Guid.NewGuid():N}", new { role = "Viewer" }),
-                Change((who, where) => AdministersMembers(who, where, 201))),
+                Change((who, where) => Administers(who, where, 201))),
             ["DELETE /api/v1/tenants/{tenant}/members/{subject}"] = new(
                 (s, w) => new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/tenants/{s[w].Slug}/members/{Scene.RemovableMember}"),
-                Change((who, where) => AdministersMembers(who, where, 204))),
+                Change((who, where) => Administers(who, where, 204))),
             ["GET /api/v1/tenants/{tenant}/clusters"] = new(
                 (s, w) => Get($"/api/v1/tenants/{s[w].Slug}/clusters"),
                 Signedin((who, where) => Sees(who, where, platformAdminEverywhere: true) ? 200 : 404)),
@@ -300,6 +334,52 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
             ["DELETE /api/v1/tenants/{tenant}/clusters/{name}"] = new(
                 (s, w) => new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/tenants/{s[w].Slug}/clusters/{s[w].Cluster}"),
                 Change((who, where) => Changes(who, where, 202))),
+            // Storage: anyone of the tenant reads it; its admins (and platform admins) give and take it; members 403.
+            ["GET /api/v1/storage-classes"] = new(
+                (_, _) => Get("/api/v1/storage-classes"),
+                Signedin((_, _) => 200)),
+            ["GET /api/v1/tenants/{tenant}/volumes"] = new(
+                (s, w) => Get($"/api/v1/tenants/{s[w].Slug}/volumes"),
+                Signedin((who, where) => Sees(who, where, platformAdminEverywhere: true) ? 200 : 404)),
+            ["POST /api/v1/tenants/{tenant}/volumes"] = new(
+                (s, w) => Send(HttpMethod.Post, $"/api/v1/tenants/{s[w].Slug}/volumes", new { name = $"v-{Guid.NewGuid():N}"[..12], size = "1Gi" }),
+                Change((who, where) => Administers(who, where, 201))),
+            ["GET /api/v1/tenants/{tenant}/volumes/{name}"] = new(
+                (s, w) => Get($"/api/v1/tenants/{s[w].Slug}/volumes/{Scene.HistoryVolume}"),
+                Signedin((who, where) => Sees(who, where, platformAdminEverywhere: true) ? 200 : 404)),
+            ["DELETE /api/v1/tenants/{tenant}/volumes/{name}"] = new(
+                (s, w) => new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/tenants/{s[w].Slug}/volumes/{Scene.UnusedVolume}"),
+                Change((who, where) => Administers(who, where, 204))),
+            ["GET /api/v1/tenants/{tenant}/object-stores"] = new(
+                (s, w) => Get($"/api/v1/tenants/{s[w].Slug}/object-stores"),
+                Signedin((who, where) => Sees(who, where, platformAdminEverywhere: true) ? 200 : 404)),
+            ["POST /api/v1/tenants/{tenant}/object-stores"] = new(
+                (s, w) => Send(HttpMethod.Post, $"/api/v1/tenants/{s[w].Slug}/object-stores", new
+                {
+                    name = $"s-{Guid.NewGuid():N}"[..12], endpoint = "https://s3.example.test", bucketPrefix = "lake",
+                    accessKeyId = "AKIAEXAMPLE", secretKey = "wJalrXUtnFEMIexample",
+                }),
+                Change((who, where) => Administers(who, where, 201))),
+            ["GET /api/v1/tenants/{tenant}/object-stores/{name}"] = new(
+                (s, w) => Get($"/api/v1/tenants/{s[w].Slug}/object-stores/{Scene.Store}"),
+                Signedin((who, where) => Sees(who, where, platformAdminEverywhere: true) ? 200 : 404)),
+            ["POST /api/v1/tenants/{tenant}/object-stores/{name}/rotate"] = new(
+                (s, w) => Send(HttpMethod.Post, $"/api/v1/tenants/{s[w].Slug}/object-stores/{Scene.Store}/rotate", new { secretKey = "rotatedKeyExample" }),
+                Change((who, where) => Administers(who, where, 200))),
+            ["DELETE /api/v1/tenants/{tenant}/object-stores/{name}"] = new(
+                (s, w) => new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/tenants/{s[w].Slug}/object-stores/{Scene.Store}"),
+                Change((who, where) => Administers(who, where, 204))),
+            // The history server is the tenant members': viewers read it, members and admins start and stop it. One
+            // runs in every tenant, so a start that gets past authorization meets 409.
+            ["GET /api/v1/tenants/{tenant}/history-server"] = new(
+                (s, w) => Get($"/api/v1/tenants/{s[w].Slug}/history-server"),
+                Signedin((who, where) => Sees(who, where, platformAdminEverywhere: true) ? 200 : 404)),
+            ["PUT /api/v1/tenants/{tenant}/history-server"] = new(
+                (s, w) => Send(HttpMethod.Put, $"/api/v1/tenants/{s[w].Slug}/history-server", new { volume = Scene.HistoryVolume }),
+                Change((who, where) => Changes(who, where, 409))),
+            ["DELETE /api/v1/tenants/{tenant}/history-server"] = new(
+                (s, w) => new HttpRequestMessage(HttpMethod.Delete, $"/api/v1/tenants/{s[w].Slug}/history-server"),
+                Change((who, where) => Changes(who, where, 204))),
             // The image catalogue is configuration, the same for every tenant: any signed-in caller may read it.
             ["GET /api/v1/images"] = new(
                 (_, _) => Get("/api/v1/images"),
@@ -369,8 +449,8 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
         static int Changes(Who who, Where where, int success) =>
             !Sees(who, where, platformAdminEverywhere: true) ? 404 : who is Who.Viewer ? 403 : success;
 
-        /// <summary>Member administration: admins of the tenant and platform admins anywhere; members and viewers 403; outsiders 404.</summary>
-        static int AdministersMembers(Who who, Where where, int success) =>
+        /// <summary>Members and storage: admins of the tenant and platform admins anywhere; members and viewers 403; outsiders 404.</summary>
+        static int Administers(Who who, Where where, int success) =>
             !Sees(who, where, platformAdminEverywhere: true) ? 404 : who is Who.Member or Who.Viewer ? 403 : success;
 
         static HttpRequestMessage Get(string path) => new(HttpMethod.Get, path);

@@ -89,4 +89,35 @@ public sealed class ClusterDetailPageTests(PortalApp app) : IClassFixture<Portal
         await deleting;
         Assert.Contains("mud-button-filled-error", classes);
     }
+
+    private static Cluster LoggingOnAVolume(Tenant tenant)
+    {
+        var cluster = Builders.ASparkCluster().In(tenant).Named("etl").WithStatus(new ClusterStatus { Phase = ClusterPhase.Running }).Build();
+        cluster.Spec = cluster.Spec with
+        {
+            Volumes = [new Portal.Core.Storage.ClusterVolume("events", "logs", false)],
+            EventLog = new Portal.Core.Storage.EventLogSpec("events", null, "spark-events"),
+        };
+        return cluster;
+    }
+
+    [Fact]
+    public async Task A_cluster_logging_events_with_no_history_server_points_to_the_storage_page()
+    {
+        var (page, _) = await RenderAsync(LoggingOnAVolume);
+        var history = await page.WaitForElementAsync("[data-testid=history-state]");
+
+        Assert.Equal((true, "tenant/storage"), (history.TextContent.Contains("No history server runs", StringComparison.Ordinal),
+            history.QuerySelector("a")?.GetAttribute("href")));
+    }
+
+    [Fact]
+    public async Task A_clusters_event_log_directory_is_shown_as_spark_gets_it()
+    {
+        var (page, _) = await RenderAsync(LoggingOnAVolume);
+
+        var eventLog = await page.WaitForElementAsync("[data-testid=event-log]");
+
+        Assert.Contains("file:/mnt/data/logs/spark-events", eventLog.TextContent, StringComparison.Ordinal);
+    }
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 using Portal.Core.Clusters;
+using Portal.Core.Storage;
 using Portal.Core.Tenants;
 using Portal.Web.Features.Admin;
 using Portal.Web.Features.Clusters;
@@ -42,6 +43,9 @@ internal sealed class ComponentHost : IAsyncDisposable
         Context.Services.AddSingleton(ActivatorUtilities.CreateInstance<AuditLogQuery>(portal, caller));
         Context.Services.AddSingleton(ActivatorUtilities.CreateInstance<MembershipService>(portal, caller));
         Context.Services.AddSingleton(ActivatorUtilities.CreateInstance<TenantTokens>(portal, caller));
+        Context.Services.AddSingleton(ActivatorUtilities.CreateInstance<VolumeService>(portal, caller));
+        Context.Services.AddSingleton(ActivatorUtilities.CreateInstance<ObjectStoreService>(portal, caller));
+        Context.Services.AddSingleton(ActivatorUtilities.CreateInstance<HistoryServerService>(portal, caller));
         Context.Services.AddFallbackServiceProvider(_scope.ServiceProvider);
         // Last: it starts the renderer, after which no service may be added. Pages disable their buttons until the
         // circuit is interactive; a bUnit render stands for a live circuit.

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using Portal.Core.Clusters;
+using Portal.Core.Storage;
 using Portal.Core.Tenants;
 using Portal.Testing;
 using Portal.Web.Features.Clusters;
@@ -163,6 +164,69 @@ public sealed class NewClusterDialogTests(PortalApp app) : IClassFixture<PortalA
 
         await dialog.WaitForAssertionAsync(() => Assert.Empty(dialog.FindAll("[data-testid=create-cluster]")));
         Assert.Equal(1, await ClustersInTenantAsync());
+    }
+
+    private async Task AddVolumeAsync(string name, VolumeAccessMode mode)
+    {
+        await using var db = app.Db();
+        db.Volumes.Add(new TenantVolume { TenantId = _tenant.Id, Name = name, StorageClass = "standard", Size = "10Gi", AccessMode = mode, CreatedBy = "admin" });
+        await db.SaveChangesAsync(Xunit.TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>Waits until the dialog has the tenant's volumes and stores (it loads them as it opens).</summary>
+    private static async Task StorageLoadedAsync(IRenderedComponent<MudDialogProvider> dialog) =>
+        await dialog.WaitForAssertionAsync(() => Assert.Empty(dialog.FindAll("[data-testid=volumes-loading]")));
+
+    private static async Task ChooseAsync<T>(IRenderedComponent<MudDialogProvider> dialog, string label, T value)
+    {
+        var select = dialog.FindComponents<MudSelect<T>>().Single(s => s.Instance.Label == label);
+        await select.InvokeAsync(() => select.Instance.ValueChanged.InvokeAsync(value));
+    }
+
+    [Fact]
+    public async Task A_cluster_asked_for_with_a_volume_mounts_it_and_logs_events_on_it()
+    {
+        await AddVolumeAsync("events", VolumeAccessMode.ReadWriteMany);
+        var dialog = await OpenAsync();
+        Type(dialog, "field-name", "etl");
+        await StorageLoadedAsync(dialog);
+        await dialog.Find("[data-testid=add-mount]").ClickAsync(new());
+        await ChooseAsync(dialog, "Event logs", "volume:events");
+
+        await CreateAsync(dialog);
+
+        await dialog.WaitForAssertionAsync(() => Assert.Empty(dialog.FindAll("[data-testid=create-cluster]")));
+        await using var db = app.Db();
+        var spec = (await db.Clusters.SingleAsync(c => c.TenantId == _tenant.Id, Xunit.TestContext.Current.CancellationToken)).Spec;
+        Assert.Equal((new ClusterVolume("events", "events", false), new EventLogSpec("events", null, "spark-events")),
+            (Assert.Single(spec.Volumes), spec.EventLog));
+    }
+
+    [Fact]
+    public async Task A_read_write_mount_of_a_read_only_many_volume_is_refused_beside_its_row()
+    {
+        await AddVolumeAsync("reference", VolumeAccessMode.ReadOnlyMany);
+        var dialog = await OpenAsync();
+        Type(dialog, "field-name", "etl");
+        await StorageLoadedAsync(dialog);
+        await dialog.Find("[data-testid=add-mount]").ClickAsync(new());
+        var readOnly = dialog.FindComponents<MudCheckBox<bool>>().Single(c => c.Instance.Label == "Read-only");
+        await readOnly.InvokeAsync(() => readOnly.Instance.ValueChanged.InvokeAsync(false));
+
+        await CreateAsync(dialog);
+
+        Assert.Contains("is ReadOnlyMany: mount it with readOnly true", dialog.Find("[data-testid=mount-row]").TextContent, StringComparison.Ordinal);
+        Assert.Equal(0, await ClustersInTenantAsync());
+    }
+
+    [Fact]
+    public async Task A_tenant_without_volumes_is_told_where_they_come_from()
+    {
+        var dialog = await OpenAsync();
+
+        await StorageLoadedAsync(dialog);
+        Assert.Equal(("The tenant has no volumes; its admins add them on the Storage page.", true),
+            (dialog.Find("[data-testid=no-volumes]").TextContent.Trim(), dialog.Find("[data-testid=add-mount]").HasAttribute("disabled")));
     }
 
     private static async Task ChooseImageAsync(IRenderedComponent<MudDialogProvider> dialog, string image)

@@ -33,6 +33,7 @@ public sealed class LeastPrivilegeScenario(RbacPortalApp app)
         new("cluster expired", s => s.ExpireClusterAsync("etl")),
         new("cluster deleted", s => s.CreateAndDeleteClusterAsync("adhoc")),
         new("orphan swept by the resync", s => s.SweepOrphanAsync()),
+        new("tenant storage and history server given and taken back", s => s.GiveAndTakeStorageAsync()),
         new("tenant's directory group removed", s => s.SetDirectoryGroupAsync(null)),
         new("tenant deleted", s => s.DeleteTenantAsync()),
     ];
@@ -217,6 +218,31 @@ public sealed class LeastPrivilegeScenario(RbacPortalApp app)
         await _admin.CoreV1.CreateNamespacedConfigMapAsync(orphan, Namespace, cancellationToken: Ct);
         await UntilAsync("the resync deletes the orphan", async () =>
             (await _admin.CoreV1.ListNamespacedConfigMapAsync(Namespace, fieldSelector: "metadata.name=orphan-conf", cancellationToken: Ct)).Items.Count == 0);
+    }
+
+    private async Task GiveAndTakeStorageAsync()
+    {
+        (await _api.PostAsync($"/api/v1/tenants/{_slug}/volumes", Json.Body(new { name = "shared", size = "1Gi" }), Ct)).EnsureSuccessStatusCode();
+        (await _api.PostAsync($"/api/v1/tenants/{_slug}/object-stores", Json.Body(new
+        {
+            name = "lake", endpoint = "https://10.20.30.40:9000", bucketPrefix = "lake", accessKeyId = "AKIALP", secretKey = "lp-secret",
+        }), Ct)).EnsureSuccessStatusCode();
+        await UntilAsync("the volume's claim and the store's Secret exist", async () =>
+            (await _admin.CoreV1.ListNamespacedPersistentVolumeClaimAsync(Namespace, cancellationToken: Ct)).Items.Count == 1
+            && (await _admin.CoreV1.ListNamespacedSecretAsync(Namespace, fieldSelector: "metadata.name=objectstore-lake", cancellationToken: Ct)).Items.Count == 1);
+
+        (await _api.PutAsync($"/api/v1/tenants/{_slug}/history-server", Json.Body(new { volume = "shared" }), Ct)).EnsureSuccessStatusCode();
+        await UntilAsync("the history server runs", async () =>
+            (await _api.GetStringAsync($"/api/v1/tenants/{_slug}/history-server", Ct)).Contains("\"Running\"", StringComparison.Ordinal));
+        (await _api.DeleteAsync($"/api/v1/tenants/{_slug}/history-server", Ct)).EnsureSuccessStatusCode();
+        await UntilAsync("the history server's Deployment is pruned", async () =>
+            (await _admin.AppsV1.ListNamespacedDeploymentAsync(Namespace, fieldSelector: $"metadata.name={HistoryServerManifests.Name}", cancellationToken: Ct)).Items.Count == 0);
+
+        (await _api.DeleteAsync($"/api/v1/tenants/{_slug}/volumes/shared", Ct)).EnsureSuccessStatusCode();
+        (await _api.DeleteAsync($"/api/v1/tenants/{_slug}/object-stores/lake", Ct)).EnsureSuccessStatusCode();
+        await UntilAsync("the claim and the Secret are pruned", async () =>
+            (await _admin.CoreV1.ListNamespacedPersistentVolumeClaimAsync(Namespace, cancellationToken: Ct)).Items.Count == 0
+            && (await _admin.CoreV1.ListNamespacedSecretAsync(Namespace, fieldSelector: "metadata.name=objectstore-lake", cancellationToken: Ct)).Items.Count == 0);
     }
 
     private async Task DeleteTenantAsync()

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Portal.Testing;
 using Portal.Web.Features.Usage;
 using static Portal.Testing.Builders;
 using Microsoft.Extensions.Time.Testing;
@@ -51,20 +52,14 @@ public sealed class UsageSamplerTests(UsagePortalApp app) : IClassFixture<UsageP
         await sampler.StartAsync(Ct);
 
         // A running sampler would be waiting for its next five-minute tick.
-        var ended = await Task.WhenAny(sampler.ExecuteTask!, Task.Delay(TimeSpan.FromSeconds(10), Ct));
+        var ended = await Task.WhenAny(sampler.ExecuteTask!, Task.Delay(Eventually.Ceiling, Ct));
         Assert.Same(sampler.ExecuteTask, ended);
     }
 
-    private async Task WaitForSampleAsync(Guid tenant)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(30));
-        while (true)
+    private Task WaitForSampleAsync(Guid tenant) =>
+        Eventually.HoldsAsync(async () =>
         {
             await using var db = app.Db();
-            if (await db.UsageSamples.AnyAsync(s => s.TenantId == tenant, timeout.Token))
-                return;
-            await Task.Delay(50, timeout.Token);
-        }
-    }
+            return await db.UsageSamples.AnyAsync(s => s.TenantId == tenant, Ct);
+        }, $"a usage sample of tenant {tenant}", ct: Ct);
 }

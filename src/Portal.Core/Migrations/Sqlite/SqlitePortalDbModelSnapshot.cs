@@ -315,6 +315,9 @@ namespace Portal.Core.Migrations.Sqlite
                         {
                             b1.IsRequired();
 
+                            b1.Property<string>("EventLog")
+                                .HasColumnType("TEXT");
+
                             b1.Property<string>("Image")
                                 .IsRequired()
                                 .HasMaxLength(512)
@@ -335,6 +338,10 @@ namespace Portal.Core.Migrations.Sqlite
                                 .HasMaxLength(32)
                                 .HasColumnType("TEXT");
 
+                            b1.Property<string>("ObjectStore")
+                                .HasMaxLength(63)
+                                .HasColumnType("TEXT");
+
                             b1.Property<string>("SparkConf")
                                 .IsRequired()
                                 .HasColumnType("TEXT");
@@ -348,6 +355,10 @@ namespace Portal.Core.Migrations.Sqlite
                                 .HasColumnType("TEXT");
 
                             b1.Property<TimeSpan>("TimeToLive")
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("Volumes")
+                                .IsRequired()
                                 .HasColumnType("TEXT");
 
                             b1.Property<string>("WorkerCores")
@@ -592,6 +603,192 @@ namespace Portal.Core.Migrations.Sqlite
                     b.ToTable("KnownUsers", (string)null);
                 });
 
+            modelBuilder.Entity("Portal.Core.Storage.HistoryServer", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Cores")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<TimeSpan>("IdleTimeout")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Image")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LastOpenedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Memory")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Message")
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Phase")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("StartedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.ComplexProperty(typeof(Dictionary<string, object>), "Source", "Portal.Core.Storage.HistoryServer.Source#EventLogSpec", b1 =>
+                        {
+                            b1.IsRequired();
+
+                            b1.Property<string>("ObjectStore")
+                                .HasMaxLength(63)
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("Path")
+                                .IsRequired()
+                                .HasMaxLength(256)
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("Volume")
+                                .HasMaxLength(63)
+                                .HasColumnType("TEXT");
+                        });
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TenantId")
+                        .IsUnique();
+
+                    b.ToTable("HistoryServers", (string)null);
+                });
+
+            modelBuilder.Entity("Portal.Core.Storage.ObjectStore", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AccessKeyId")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("BucketPrefix")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Endpoint")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("KeyVersion")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("PathStyleAccess")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ProtectedSecretKey")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Region")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("RotatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TenantId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("ObjectStores", (string)null);
+                });
+
+            modelBuilder.Entity("Portal.Core.Storage.TenantVolume", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AccessMode")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Size")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StorageClass")
+                        .IsRequired()
+                        .HasMaxLength(253)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TenantId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("Volumes", (string)null);
+                });
+
             modelBuilder.Entity("Portal.Core.Tenants.Membership", b =>
                 {
                     b.Property<Guid>("TenantId")
@@ -691,7 +888,15 @@ namespace Portal.Core.Migrations.Sqlite
                             b1.Property<int>("MaxPods")
                                 .HasColumnType("INTEGER");
 
+                            b1.Property<int>("MaxVolumes")
+                                .HasColumnType("INTEGER");
+
                             b1.Property<string>("Memory")
+                                .IsRequired()
+                                .HasMaxLength(32)
+                                .HasColumnType("TEXT");
+
+                            b1.Property<string>("Storage")
                                 .IsRequired()
                                 .HasMaxLength(32)
                                 .HasColumnType("TEXT");
@@ -811,6 +1016,33 @@ namespace Portal.Core.Migrations.Sqlite
                     b.HasOne("Portal.Core.Clusters.Cluster", null)
                         .WithMany()
                         .HasForeignKey("ClusterId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Portal.Core.Storage.HistoryServer", b =>
+                {
+                    b.HasOne("Portal.Core.Tenants.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Portal.Core.Storage.ObjectStore", b =>
+                {
+                    b.HasOne("Portal.Core.Tenants.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Portal.Core.Storage.TenantVolume", b =>
+                {
+                    b.HasOne("Portal.Core.Tenants.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Extensions.Options;
 using Portal.Web.Features.Clusters;
 using Portal.Web.Features.Identity;
+using Portal.Web.Features.Storage;
 using Portal.Web.Features.Tenants;
 using Portal.Web.Features.Usage;
 
@@ -55,6 +56,7 @@ internal static class ApiEndpoints
 
         api.MapTenants();
         api.MapClusters();
+        api.MapStorage();
         api.MapImages();
         api.MapUsage();
         api.MapPersonalAccessTokens();

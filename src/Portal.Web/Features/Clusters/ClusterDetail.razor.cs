@@ -15,6 +15,8 @@ public partial class ClusterDetail
     private ClusterDetails? _details;
     private IReadOnlyList<PodView>? _pods;
     private IReadOnlyList<KubeEventView>? _events;
+    private IReadOnlyList<ApplicationView>? _applications;
+    private EventLogView? _eventLog;
     private string? _error;
     private string? _kubeError;
     private string? _scaleError;
@@ -93,6 +95,7 @@ public partial class ClusterDetail
             _error = null;
             _details = details.Value;
             _owner = (await Users.NamesAsync([_details!.Cluster.Owner], _disposed.Token)).GetValueOrDefault(_details.Cluster.Owner);
+            _eventLog = await Insight.EventLogAsync(_details, _disposed.Token);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
@@ -105,6 +108,7 @@ public partial class ClusterDetail
         {
             _pods = await Insight.PodsAsync(_details!, _disposed.Token);
             _events = await Insight.EventsAsync(_details!, _disposed.Token);
+            _applications = await Insight.ApplicationsAsync(_details!, _disposed.Token);
             _kubeError = null;
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
@@ -113,6 +117,7 @@ public partial class ClusterDetail
             KubernetesReadFailed(Logger, exception, Tenant, ClusterName);
             _pods = [];
             _events = [];
+            _applications = [];
             _kubeError = "Kubernetes could not be reached; pods and events are unavailable.";
         }
     }
@@ -123,6 +128,9 @@ public partial class ClusterDetail
             return;
         _reload.Request();
     }
+
+    private static bool HasStorage(Cluster cluster) =>
+        cluster.Spec.Volumes.Count > 0 || cluster.Spec.ObjectStore is not null || cluster.Spec.EventLog is not null;
 
     private static bool Ending(Cluster cluster) => cluster.IsDeleting || cluster.Status.Phase is ClusterPhase.Deleted;
 
@@ -166,8 +174,8 @@ public partial class ClusterDetail
     private async Task ExtendAsync(TimeSpan by) =>
         await RunAsync("extend", async ct =>
         {
-            var outcome = await Insight.ExtendAsync(Tenant, ClusterName, by, ct);
-            return outcome.Failure ?? Done($"{ClusterName} now lives until {ClusterFormat.Timestamp(outcome.Value!.ExpiresAt!.Value)}");
+            var outcome = await Clusters.ExtendAsync(Tenant, ClusterName, by, expectedVersion: null, ct);
+            return outcome.Failure ?? Done($"{ClusterName} now lives until {ClusterFormat.Timestamp(outcome.Value!.ExpiresAt)}");
         });
 
     private async Task DeleteAsync()

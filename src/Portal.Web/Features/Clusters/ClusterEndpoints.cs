@@ -61,9 +61,10 @@ internal static class ClusterEndpoints
             .WithSummary("Extend a cluster's time-to-live")
             .WithDescription("Moves `expiresAt` later by `by` (a duration, e.g. `\"02:00:00\"`), up to the tenant policy's " +
                              "maxTimeToLive counted from the cluster's creation; further is a 400 naming the latest allowed time. " +
-                             "A cluster being deleted gets 409.")
+                             "A cluster being deleted gets 409. With If-Match, a cluster changed since that ETag gets 412.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
         clusters.MapPost("/{name}/clone", CloneByName).WithName("CloneCluster")
             .WithSummary("Create a cluster again")
             .WithDescription(CloneDescription + " The cluster is the one GET …/clusters/{name} answers (the live one, else " +
@@ -243,7 +244,7 @@ internal static class ClusterEndpoints
         string tenant,
         string name,
         ExtendClusterRequest request,
-        ClusterInsight insight,
+        [FromHeader(Name = "If-Match")] string? ifMatch,
         ClusterService clusters,
         GatewayLinks links,
         HttpResponse response,
@@ -251,14 +252,12 @@ internal static class ClusterEndpoints
     {
         if (request.By is not { } by)
             return Failure.Invalid("by", "Required: how much longer the cluster may live, e.g. \"02:00:00\".").ToProblem();
+        if (!ETags.TryParseIfMatch(ifMatch, out var version))
+            return ETags.Unmatchable(ifMatch);
 
-        var extended = await insight.ExtendAsync(tenant, name, by, ct);
-        if (extended.Failure is { } failure)
+        var outcome = await clusters.ExtendAsync(tenant, name, by, version, ct);
+        if (outcome.Failure is { } failure)
             return failure.ToProblem();
-
-        var outcome = await clusters.GetAsync(tenant, name, ct);
-        if (outcome.Failure is { } gone)
-            return gone.ToProblem();
         response.Headers.ETag = ETags.For(outcome.Value!.Version);
         return TypedResults.Ok(ClusterView.From(outcome.Value, tenant, links, response.HttpContext.Request));
     }

@@ -24,6 +24,13 @@ internal static class ClusterFormat
         _ => (Color.Default, Icons.Material.Outlined.Delete, Variant.Outlined),
     };
 
+    /// <summary>Where event logs are, as a person reads it: "spark-events on volume events", "s3a://lake/logs on object store lake".</summary>
+    public static string EventLogPlace(Portal.Core.Storage.EventLogSpec log)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        return log.Volume is { } volume ? $"{log.Path} on volume {volume}" : $"s3a://{log.Path} on object store {log.ObjectStore}";
+    }
+
     /// <summary>"3d 4h", "2h 5m", "40s": coarse, as people read ages.</summary>
     public static string Duration(TimeSpan span)
     {

@@ -2,10 +2,12 @@ using k8s;
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Clusters;
 using Portal.Core.Data;
+using Portal.Core.Storage;
 using Portal.Core.Tenants;
 using Portal.Provisioning.Kubernetes;
 using Portal.Provisioning.Manifests;
 using Portal.Provisioning.Reconciler;
+using Portal.Provisioning.Spark;
 
 namespace Portal.Web.Features.Clusters;
 
@@ -22,12 +24,30 @@ internal sealed record ClusterDetails(TenantAccess Access, Cluster Cluster, IRea
 /// <summary>One pod of a cluster, as Kubernetes reports it.</summary>
 public sealed record PodView(string Name, string Component, string Phase, bool Ready, int Restarts, string? Reason);
 
+/// <summary>One Spark application of a cluster, as its master lists it (running ones and those that ended).</summary>
+/// <param name="Id">app-&lt;timestamp&gt;-&lt;number&gt;, the id the history server knows it by too.</param>
+/// <param name="Name">spark.app.name.</param>
+/// <param name="State">The master's word: WAITING, RUNNING, FINISHED, FAILED, KILLED.</param>
+/// <param name="StartedAt">When it registered with the master.</param>
+/// <param name="Duration">How long it ran, or has run so far.</param>
+internal sealed record ApplicationView(string Id, string Name, string State, DateTimeOffset? StartedAt, TimeSpan Duration);
+
+/// <summary>Where a cluster's Spark applications log their events, and whether the tenant's history server shows them.</summary>
+/// <param name="Directory">The cluster's spark.eventLog.dir.</param>
+/// <param name="Server">The tenant's history server, when one is started.</param>
+/// <param name="Reads">Whether that server reads the directory this cluster writes.</param>
+internal sealed record EventLogView(string Directory, HistoryServer? Server, bool Reads)
+{
+    /// <summary>Whether the cluster's applications can be opened in the history server now.</summary>
+    public bool Opens => Reads && Server is { Phase: HistoryServerPhase.Running };
+}
+
 /// <summary>One Kubernetes event about an object of a cluster.</summary>
 internal sealed record KubeEventView(DateTimeOffset? At, string Type, string Reason, string Object, string Message, int Count);
 
 /// <summary>
-/// What the cluster detail page reads beyond <see cref="ClusterService"/>: phase history, pods and Kubernetes events,
-/// and the lifetime extension. Every read starts with <see cref="ClusterService"/>'s GetAsync (by name or by id), so a cluster the caller
+/// What the cluster detail page reads beyond <see cref="ClusterService"/>: phase history, pods, Kubernetes events,
+/// the master's applications and where its event logs go. Every read starts with <see cref="ClusterService"/>'s GetAsync (by name or by id), so a cluster the caller
 /// can't see is "not found" here exactly as in the API.
 /// </summary>
 internal sealed class ClusterInsight(
@@ -35,7 +55,7 @@ internal sealed class ClusterInsight(
     TenantService tenants,
     IDbContextFactory<PortalDb> contexts,
     KubernetesConnection kubernetes,
-    ClusterLifetime lifetime,
+    SparkEndpoint spark,
     Caller caller)
 {
     /// <summary>Most Kubernetes events shown; older ones add nothing a user acts on.</summary>
@@ -90,14 +110,15 @@ internal sealed class ClusterInsight(
             })];
     }
 
-    /// <summary>The newest Kubernetes events about the cluster's objects (named after it), newest first.</summary>
+    /// <summary>The newest Kubernetes events about the cluster's objects (<see cref="ClusterObjectEvents"/>), newest first.</summary>
     public async Task<IReadOnlyList<KubeEventView>> EventsAsync(ClusterDetails details, CancellationToken ct)
     {
-        // Events carry no labels; the cluster's objects are all named "<cluster>" or "<cluster>-…".
-        var name = details.Cluster.Name;
-        var events = await kubernetes.Client.CoreV1.ListNamespacedEventAsync(details.Access.Tenant.Namespace, cancellationToken: ct);
-        return [.. events.Items
-            .Where(e => e.InvolvedObject?.Name is { } n && (n == name || n.StartsWith(name + "-", StringComparison.Ordinal)))
+        var ns = details.Access.Tenant.Namespace;
+        var selector = Labels.SelectorFor(details.Cluster.Id);
+        var deployments = await kubernetes.Client.AppsV1.ListNamespacedDeploymentAsync(ns, labelSelector: selector, cancellationToken: ct);
+        var pods = await kubernetes.Client.CoreV1.ListNamespacedPodAsync(ns, labelSelector: selector, cancellationToken: ct);
+        var events = await kubernetes.Client.CoreV1.ListNamespacedEventAsync(ns, cancellationToken: ct);
+        return [.. ClusterObjectEvents.About(events.Items, deployments.Items, pods.Items)
             .Select(e => new KubeEventView(
                 e.LastTimestamp ?? e.EventTime ?? e.Metadata.CreationTimestamp,
                 e.Type ?? "Normal",
@@ -110,31 +131,36 @@ internal sealed class ClusterInsight(
     }
 
     /// <summary>
-    /// Extends the cluster's time-to-live by <paramref name="by"/>. <see cref="ClusterLifetime"/> leaves authorisation
-    /// to its caller, so the membership and role are checked here first, as for scale and delete.
+    /// The applications the cluster's master lists, newest first; none while the cluster is not Running or its master
+    /// does not answer (the page shows what it can, and the next reload asks again).
     /// </summary>
-    public async Task<Outcome<LifetimeChange>> ExtendAsync(string tenant, string name, TimeSpan by, CancellationToken ct)
+    public async Task<IReadOnlyList<ApplicationView>> ApplicationsAsync(ClusterDetails details, CancellationToken ct)
     {
-        var details = await GetAsync(tenant, name, ct);
-        if (details.Failure is { } failure)
-            return failure;
-        if (details.Value!.Access.Role is not >= TenantRole.Member)
-            return new Failure(FailureKind.Forbidden, "Viewers may not change clusters.", $"Your role in tenant '{tenant}' is Viewer.");
-        if (details.Value.Access.Role is TenantRole.Member && details.Value.Cluster.Owner != caller.Subject)
-            return new Failure(FailureKind.Forbidden, "Members may change only their own clusters.",
-                $"Cluster '{name}' belongs to another member of tenant '{tenant}'; ask its owner or a tenant admin.");
+        if (details.Cluster.Status.Phase is not ClusterPhase.Running)
+            return [];
+        var master = await spark.GetJsonAsync<SparkMasterState>(details.Access.Tenant.Namespace,
+            ClusterManifests.MasterName(details.Cluster), ClusterManifests.MasterUiPort, "json/", ct);
+        if (master is null)
+            return [];
+        return [.. master.ActiveApps.Concat(master.CompletedApps)
+            .Where(a => a.Id is not null)
+            .OrderByDescending(a => a.StartTime)
+            .Select(a => new ApplicationView(a.Id!, a.Name ?? "", a.State ?? "UNKNOWN",
+                a.StartTime > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(a.StartTime) : null,
+                TimeSpan.FromMilliseconds(Math.Max(0, a.Duration))))];
+    }
 
-        var change = await lifetime.ExtendAsync(details.Value.Cluster.Id, by, caller.Subject, ct);
-        return change.Refusal switch
-        {
-            null => change,
-            // Keyed by the API's field, so the REST answer names it; the detail is what the page shows.
-            ExtensionRefusal.BeyondMaximum => new Failure(FailureKind.Invalid, "Beyond the tenant's maximum lifetime.",
-                $"The tenant allows clusters to live until {change.Latest:u} at the latest.",
-                new Dictionary<string, string[]> { ["by"] = [$"Too long: the tenant allows clusters to live until {change.Latest:u} at the latest."] }),
-            ExtensionRefusal.Ending => new Failure(FailureKind.Conflict, "The cluster is being deleted."),
-            _ => new Failure(FailureKind.Invalid, "The extension must be positive.", "The extension must be positive.",
-                new Dictionary<string, string[]> { ["by"] = ["Must be positive."] }),
-        };
+    /// <summary>
+    /// Where the cluster writes event logs and whether the tenant's history server (the caller may read it: they see
+    /// the cluster) reads that very place; null for a cluster that keeps none.
+    /// </summary>
+    public async Task<EventLogView?> EventLogAsync(ClusterDetails details, CancellationToken ct)
+    {
+        var spec = details.Cluster.Spec;
+        if (spec.EventLog is not { } eventLog)
+            return null;
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var server = await db.HistoryServers.AsNoTracking().SingleOrDefaultAsync(h => h.TenantId == details.Access.Tenant.Id, ct);
+        return new EventLogView(StoragePaths.EventLogDirectory(eventLog, spec.Volumes), server, server?.Source == eventLog);
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using Portal.Core.Clusters;
+using Portal.Core.Storage;
 using Portal.Core.Tenants;
 using Portal.Web.Features.Usage;
 
@@ -35,6 +36,19 @@ public partial class NewClusterDialog
     private string? _workerMemory;
     private double _hours;
     private bool _sparkConnect;
+
+    // Storage: the tenant's volumes and stores to pick from, and the choices. The select values for "none" and for an
+    // event log's place are strings, as MudSelect compares them: "" is none, "volume:x" and "store:x" a place.
+    private const string None = "";
+    private const string VolumePrefix = "volume:";
+    private const string StorePrefix = "store:";
+    private IReadOnlyList<TenantVolume> _tenantVolumes = [];
+    private IReadOnlyList<ObjectStore> _tenantStores = [];
+    private readonly List<MountRow> _mounts = [];
+    private string _objectStore = None;
+    private string _eventLogOn = None;
+    private string? _eventLogPath;
+    private bool _storageLoaded;
 
     [CascadingParameter]
     private IMudDialogInstance Dialog { get; set; } = default!;
@@ -91,7 +105,27 @@ public partial class NewClusterDialog
         return result is { Canceled: false, Data: Cluster created } ? created : null;
     }
 
-    protected override void OnInitialized()
+    protected override async Task OnInitializedAsync()
+    {
+        Initialize();
+        // What the tenant has to mount; a refusal (a viewer, a tenant gone meanwhile) leaves the lists empty and the
+        // service says why on Create.
+        try
+        {
+            _tenantVolumes = (await Volumes.ListAsync(Access.Tenant.Slug, CancellationToken.None)).Value ?? [];
+            _tenantStores = (await ObjectStores.ListAsync(Access.Tenant.Slug, CancellationToken.None)).Value ?? [];
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            StorageLoadFailed(Logger, exception, Access.Tenant.Slug);
+        }
+        finally
+        {
+            _storageLoaded = true;
+        }
+    }
+
+    private void Initialize()
     {
         var defaults = Options.Value.Defaults;
         _image = Options.Value.DefaultImage.Image;
@@ -110,7 +144,70 @@ public partial class NewClusterDialog
             _sparkConnect = prefill.SparkConnect ?? _sparkConnect;
             _hours = prefill.TimeToLive?.TotalHours ?? _hours;
             _conf.AddRange((prefill.SparkConf ?? []).Select(e => new ConfRow { Key = e.Key, Value = e.Value }));
+            _mounts.AddRange((prefill.Volumes ?? []).OfType<VolumeMountRequest>()
+                .Select(m => new MountRow { Volume = m.Volume, Path = m.Path == m.Volume ? null : m.Path, ReadOnly = m.ReadOnly ?? false }));
+            _objectStore = prefill.ObjectStore ?? None;
+            if (prefill.EventLog is { } log)
+            {
+                _eventLogOn = log.Volume is { } volume ? VolumePrefix + volume : log.ObjectStore is { } store ? StorePrefix + store : None;
+                _eventLogPath = log.Path;
+            }
         }
+    }
+
+    private bool StorageAsked => _mounts.Count > 0 || _objectStore != None || _eventLogOn != None;
+
+    private string StorageTitle =>
+        $"Storage ({(_mounts.Count == 1 ? "1 volume" : $"{_mounts.Count} volumes")}{(_objectStore == None ? "" : ", object store")}{(_eventLogOn == None ? "" : ", event logs")})";
+
+    private bool EventLogOnStore => _eventLogOn.StartsWith(StorePrefix, StringComparison.Ordinal);
+
+    private string? EventLogError => StorageError("eventLog.path") ?? StorageError("eventLog.volume") ?? StorageError("eventLog.objectStore");
+
+    private void AddMount()
+    {
+        var next = _tenantVolumes.FirstOrDefault(v => _mounts.All(m => m.Volume != v.Name));
+        // A ReadOnlyMany volume can only be mounted read-only: start it so.
+        _mounts.Add(new MountRow { Volume = next?.Name, ReadOnly = next?.AccessMode == VolumeAccessMode.ReadOnlyMany });
+        TouchStorage();
+    }
+
+    private void RemoveMount(MountRow row)
+    {
+        _mounts.Remove(row);
+        TouchStorage();
+    }
+
+    // A storage change may make any storage problem stale (an index moves, a volume leaves the event log's list).
+    private void TouchStorage()
+    {
+        _touched.Add("storage");
+        foreach (var key in _serverErrors.Keys.Where(IsStorageKey).ToList())
+            _serverErrors.Remove(key);
+        if (_eventLogOn.StartsWith(VolumePrefix, StringComparison.Ordinal)
+            && !_mounts.Any(m => VolumePrefix + m.Volume == _eventLogOn && !m.ReadOnly))
+            _eventLogOn = None;
+        if (EventLogOnStore && StorePrefix + _objectStore != _eventLogOn)
+            _eventLogOn = None;
+    }
+
+    private static bool IsStorageKey(string key) =>
+        key.StartsWith("volumes", StringComparison.Ordinal) || key.StartsWith("objectStore", StringComparison.Ordinal)
+        || key.StartsWith("eventLog", StringComparison.Ordinal);
+
+    private string? StorageError(string key) =>
+        (_submitted || _touched.Contains("storage") || _serverErrors.ContainsKey(key)) && Problems().TryGetValue(key, out var problem) ? problem : null;
+
+    private string? MountError(int index, string field) => StorageError($"volumes[{index}].{field}");
+
+    private EventLogRequest? EventLogRequested()
+    {
+        var path = string.IsNullOrWhiteSpace(_eventLogPath) ? null : _eventLogPath.Trim();
+        if (_eventLogOn.StartsWith(VolumePrefix, StringComparison.Ordinal))
+            return new EventLogRequest { Volume = _eventLogOn[VolumePrefix.Length..], Path = path };
+        if (EventLogOnStore)
+            return new EventLogRequest { ObjectStore = _eventLogOn[StorePrefix.Length..], Path = path };
+        return null;
     }
 
     private void Apply(ClusterPreset preset)
@@ -134,6 +231,15 @@ public partial class NewClusterDialog
             : _conf.Where(r => !string.IsNullOrWhiteSpace(r.Key))
                 .GroupBy(r => r.Key!.Trim(), StringComparer.Ordinal)
                 .ToDictionary(g => g.Key, g => (string?)g.Last().Value, StringComparer.Ordinal),
+        Volumes = _mounts.Count == 0 ? null
+            : [.. _mounts.Select(m => (VolumeMountRequest?)new VolumeMountRequest
+            {
+                Volume = m.Volume,
+                Path = string.IsNullOrWhiteSpace(m.Path) ? null : m.Path.Trim(),
+                ReadOnly = m.ReadOnly,
+            })],
+        ObjectStore = _objectStore == None ? null : _objectStore,
+        EventLog = EventLogRequested(),
     };
 
     // Lifetimes in the field's unit: the validator's messages say "at most 168 hours", not the API's 7.00:00:00.
@@ -158,6 +264,11 @@ public partial class NewClusterDialog
         }
         else if (spec.Value is { } valid)
         {
+            // Against what the tenant has, by the service's own rule, so a read-write mount of a ReadOnlyMany volume
+            // is called out before Create.
+            foreach (var (field, reasons) in ClusterStorageRules.Check(valid.Volumes, valid.ObjectStore, valid.EventLog,
+                         [.. _tenantVolumes], [.. _tenantStores], Access.Tenant.Slug))
+                problems.TryAdd(field, string.Join(" ", reasons));
             foreach (var (field, reason) in Usage.WhyNotFits(valid))
                 problems.TryAdd(field, reason);
         }
@@ -261,6 +372,17 @@ public partial class NewClusterDialog
 
     private static string JsonName(string field) => field.Length == 0 ? field : char.ToLowerInvariant(field[0]) + field[1..];
 
+    /// <summary>One volume the cluster mounts, as the form edits it.</summary>
+    private sealed class MountRow
+    {
+        public string? Volume { get; set; }
+
+        // Empty: at the volume's name.
+        public string? Path { get; set; }
+
+        public bool ReadOnly { get; set; }
+    }
+
     /// <summary>One editable spark-defaults.conf entry.</summary>
     private sealed class ConfRow
     {
@@ -268,6 +390,9 @@ public partial class NewClusterDialog
 
         public string? Value { get; set; }
     }
+
+    [LoggerMessage(LogLevel.Warning, "Failed to list the volumes and object stores of tenant {Tenant}")]
+    private static partial void StorageLoadFailed(ILogger logger, Exception exception, string tenant);
 
     [LoggerMessage(LogLevel.Error, "Failed to create a cluster in tenant {Tenant}")]
     private static partial void CreateFailed(ILogger logger, Exception exception, string tenant);

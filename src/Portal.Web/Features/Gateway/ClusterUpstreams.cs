@@ -59,15 +59,20 @@ internal sealed partial class ClusterUpstreams : IDisposable
     }
 
     /// <summary>Where the master's web UI of <paramref name="door"/>'s cluster is reached.</summary>
-    public Upstream MasterUi(ClusterDoor door)
-    {
-        var service = ClusterManifests.MasterName(door.Cluster);
-        return _route == GatewayRoute.PodNetwork
-            ? new Upstream($"http://{service}.{door.Namespace}.svc:{ClusterManifests.MasterUiPort}", _direct)
+    public Upstream MasterUi(ClusterDoor door) =>
+        ServiceUi(door.Namespace, ClusterManifests.MasterName(door.Cluster), ClusterManifests.MasterUiPort);
+
+    /// <summary>Where the tenant's history server of <paramref name="door"/> is reached.</summary>
+    public Upstream HistoryUi(Portal.Core.Storage.HistoryDoor door) =>
+        ServiceUi(door.Namespace, HistoryServerManifests.Name, HistoryServerManifests.UiPort);
+
+    /// <summary>An HTTP web UI on <paramref name="port"/> of a Service: over the pod network, or through the API server's service proxy.</summary>
+    Upstream ServiceUi(string @namespace, string service, int port) =>
+        _route == GatewayRoute.PodNetwork
+            ? new Upstream($"http://{service}.{@namespace}.svc:{port}", _direct)
             : new Upstream(
-                $"{_kube.BaseUri.ToString().TrimEnd('/')}/api/v1/namespaces/{Uri.EscapeDataString(door.Namespace)}/services/http:{service}:{ClusterManifests.MasterUiPort}/proxy",
+                $"{_kube.BaseUri.ToString().TrimEnd('/')}/api/v1/namespaces/{Uri.EscapeDataString(@namespace)}/services/http:{service}:{port}/proxy",
                 _apiServer);
-    }
 
     static SocketsHttpHandler NewHandler() => new()
     {

@@ -35,6 +35,13 @@ public sealed class GatewayLinks(IOptions<GatewayOptions> options, IOptions<Clus
     public static string SparkUiPath(string tenant, string cluster) =>
         $"/spark/{Uri.EscapeDataString(tenant)}/{Uri.EscapeDataString(cluster)}/";
 
+    /// <summary>
+    /// The tenant's history server under the portal: its application list, or with <paramref name="application"/> that
+    /// application's jobs page (the history server's own <c>/history/&lt;appId&gt;/jobs/</c>).
+    /// </summary>
+    public static string HistoryPath(string tenant, string? application = null) =>
+        $"/spark-history/{Uri.EscapeDataString(tenant)}/" + (application is null ? "" : $"history/{Uri.EscapeDataString(application)}/jobs/");
+
     /// <summary>The Spark UI's absolute URL under <paramref name="portal"/>.</summary>
     public static string SparkUiUrl(Uri portal, string tenant, string cluster) =>
         new Uri(portal, SparkUiPath(tenant, cluster)).ToString();

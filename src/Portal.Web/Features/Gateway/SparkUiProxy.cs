@@ -1,5 +1,6 @@
 using System.Net;
 using Portal.Core.Clusters;
+using Portal.Core.Storage;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Portal.Web.Features.Gateway;
@@ -22,7 +23,44 @@ internal static partial class SparkUiProxy
     {
         var ui = app.MapGroup("/spark/{tenant}/{cluster}").RequireAuthorization().ExcludeFromDescription();
         ui.Map("/{**path}", ForwardAsync);
+        // Its own prefix, not under /spark/{tenant}/: "history" is a valid cluster name.
+        var history = app.MapGroup("/spark-history/{tenant}").RequireAuthorization().ExcludeFromDescription();
+        history.Map("/{**path}", ForwardHistoryAsync);
         return app;
+    }
+
+    /// <summary>
+    /// The tenant's history server (<see cref="HistoryServerService"/>), for any of its members; opening it keeps it
+    /// from being stopped as idle. Its links are under this prefix (<c>spark.ui.proxyBase</c>).
+    /// </summary>
+    static async Task ForwardHistoryAsync(HttpContext context, string tenant, string? path,
+        HistoryServerService histories, ClusterUpstreams upstreams, IHttpForwarder forwarder, ILoggerFactory loggers)
+    {
+        if (string.IsNullOrEmpty(path) && !context.Request.Path.Value!.EndsWith('/'))
+        {
+            context.Response.Redirect($"{context.Request.PathBase}{context.Request.Path}/{context.Request.QueryString}");
+            return;
+        }
+
+        var opened = await histories.OpenAsync(tenant, context.RequestAborted);
+        if (opened.Failure is { } failure)
+        {
+            await Results.Problem(statusCode: failure.Kind == FailureKind.NotFound ? StatusCodes.Status404NotFound : StatusCodes.Status503ServiceUnavailable,
+                title: failure.Title, detail: failure.Detail).ExecuteAsync(context);
+            return;
+        }
+
+        var upstream = upstreams.HistoryUi(opened.Value!);
+        var error = await forwarder.SendAsync(context, upstream.Prefix, upstream.Client, RequestConfig, new ToSparkPath(path ?? ""));
+        if (error is not ForwarderError.None and not ForwarderError.RequestCanceled)
+        {
+            Unreachable(loggers.CreateLogger(typeof(SparkUiProxy)), context.Features.Get<IForwarderErrorFeature>()?.Exception,
+                tenant, "history-server", error);
+            if (!context.Response.HasStarted)
+                await Results.Problem(statusCode: StatusCodes.Status502BadGateway, title: "The history server did not answer.",
+                    detail: $"Tenant '{tenant}''s history server is Running, but did not answer; try again in a moment.")
+                    .ExecuteAsync(context);
+        }
     }
 
     static async Task ForwardAsync(HttpContext context, string tenant, string cluster, string? path,

@@ -67,15 +67,7 @@ internal sealed partial class DirectoryGroupSync(
             }
 
             changes++;
-            db.AuditLog.Add(new AuditEntry
-            {
-                Actor = Actor,
-                TenantId = tenant.Id,
-                Action = action,
-                Target = $"tenants/{tenant.Slug}/members/{subject}",
-                Outcome = AuditOutcome.Succeeded,
-                Detail = granted?.ToString(),
-            });
+            db.Record(Actor, action, AuditOutcome.Succeeded, tenant.Id, $"tenants/{tenant.Slug}/members/{subject}", granted?.ToString());
             Synced(logger, action, subject, tenant.Slug);
         }
 

@@ -11,14 +11,7 @@ internal sealed class SignInAudit(PortalDb db)
     public async Task RecordAsync(
         string action, string actor, AuditOutcome outcome, string provider, CancellationToken cancellationToken)
     {
-        db.AuditLog.Add(new AuditEntry
-        {
-            Actor = actor,
-            Action = action,
-            Target = $"users/{actor}",
-            Outcome = outcome,
-            Detail = provider,
-        });
+        db.Record(actor, action, outcome, target: $"users/{actor}", detail: provider);
         await db.SaveChangesAsync(cancellationToken);
     }
 
@@ -28,15 +21,8 @@ internal sealed class SignInAudit(PortalDb db)
     /// </summary>
     public async Task RecordRefusedTokenAsync(TokenValidation result, CancellationToken cancellationToken)
     {
-        db.AuditLog.Add(new AuditEntry
-        {
-            Actor = result.Token?.Owner ?? UnknownActor,
-            TenantId = result.Token?.TenantId,
-            Action = "token.authenticate",
-            Target = result.Token is { } token ? $"users/{token.Owner}/tokens/{token.Id}" : "tokens",
-            Outcome = AuditOutcome.Denied,
-            Detail = result.Outcome.ToString(),
-        });
+        db.Record(result.Token?.Owner ?? UnknownActor, "token.authenticate", AuditOutcome.Denied, result.Token?.TenantId,
+            result.Token is { } token ? $"users/{token.Owner}/tokens/{token.Id}" : "tokens", result.Outcome.ToString());
         await db.SaveChangesAsync(cancellationToken);
     }
 

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Portal.Core.Clusters;
-using Portal.Core.Data;
 using Portal.Core.Tenants;
 using Portal.Web.Features.Api;
 
@@ -34,17 +33,16 @@ internal static class MemberEndpoints
     }
 
     private static async Task<Results<Ok<MemberView[]>, ProblemHttpResult>> List(
-        string tenant, MembershipService memberships, PortalDb db, Caller caller, CancellationToken ct)
+        string tenant, MembershipService memberships, CancellationToken ct)
     {
         var outcome = await memberships.ListAsync(tenant, ct);
         if (outcome.Failure is { } failure)
-            return await RefusedAsync(failure, tenant, db, caller, ct);
+            return failure.ToProblem();
         return TypedResults.Ok(outcome.Value!.Select(MemberView.From).ToArray());
     }
 
     private static async Task<Results<Created<MemberView>, Ok<MemberView>, ProblemHttpResult>> Put(
-        string tenant, string subject, PutMemberRequest request, MembershipService memberships, PortalDb db, Caller caller,
-        CancellationToken ct)
+        string tenant, string subject, PutMemberRequest request, MembershipService memberships, CancellationToken ct)
     {
         // JSON binding refuses unknown role names and numbers (the API reads enums by name only); null is left here.
         if (request.Role is not { } role || !Enum.IsDefined(role))
@@ -59,7 +57,7 @@ internal static class MemberEndpoints
             ? await memberships.ChangeRoleAsync(tenant, subject, role, ct)
             : await memberships.AddAsync(tenant, subject, role, ct);
         if (outcome.Failure is { } failure)
-            return await RefusedAsync(failure, tenant, db, caller, ct);
+            return failure.ToProblem();
 
         var view = MemberView.From(outcome.Value!);
         return exists
@@ -68,27 +66,13 @@ internal static class MemberEndpoints
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Remove(
-        string tenant, string subject, MembershipService memberships, PortalDb db, Caller caller, CancellationToken ct)
+        string tenant, string subject, MembershipService memberships, CancellationToken ct)
     {
         var outcome = await memberships.RemoveAsync(tenant, subject, ct);
         if (outcome.Failure is { } failure)
-            return await RefusedAsync(failure, tenant, db, caller, ct);
+            return failure.ToProblem();
         return TypedResults.NoContent();
     }
-
-    /// <summary>
-    /// The service answers a tenant's members and viewers as it answers strangers (404), so the page reveals nothing.
-    /// They know the tenant exists, though, so the API gives them 403, as for any change their role doesn't allow.
-    /// </summary>
-    private static async Task<ProblemHttpResult> RefusedAsync(Failure failure, string tenant, PortalDb db, Caller caller, CancellationToken ct)
-    {
-        if (failure.Kind is FailureKind.NotFound && await TenantAccess.ForMemberAsync(db, caller, tenant, ct) is { Role: not TenantRole.Admin })
-            return OnlyAdmins(tenant).ToProblem();
-        return failure.ToProblem();
-    }
-
-    private static Failure OnlyAdmins(string tenant) =>
-        new(FailureKind.Forbidden, "Only tenant admins manage members.", $"Ask an admin of '{tenant}' to change its members.");
 }
 
 /// <summary>Body of PUT /api/v1/tenants/{tenant}/members/{subject}.</summary>

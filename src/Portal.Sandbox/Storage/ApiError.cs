@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
-using Portal.Sandbox.Storage;
 
-namespace Portal.Sandbox.Api;
+namespace Portal.Sandbox.Storage;
 
 /// <summary>A failure that the API answers with a metav1.Status, as the real server would.</summary>
 internal sealed class ApiError(int code, string reason, string message, JsonObject? details = null) : Exception(message)

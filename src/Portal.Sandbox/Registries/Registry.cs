@@ -1,10 +1,10 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Portal.Sandbox.Admission;
-using Portal.Sandbox.Api;
 using Portal.Sandbox.Patching;
+using Portal.Sandbox.Storage;
 
-namespace Portal.Sandbox.Storage;
+namespace Portal.Sandbox.Registries;
 
 /// <summary>Per-request write settings; <see cref="Warnings"/> collects what the API returns as Warning headers.</summary>
 internal sealed record WriteOptions(string? FieldManager = null, bool DryRun = false, bool Force = false)
@@ -27,6 +27,7 @@ internal enum PatchKind { Json, Merge, Strategic, Apply }
 internal sealed class Registry(ObjectStore store)
 {
     const string GenerateNameAlphabet = "bcdfghjklmnpqrstvwxz2456789";
+    readonly AdmissionChain _admission = AdmissionChain.Default(store);
     int _nextClusterIp = 10;
 
     public ObjectStore Store => store;
@@ -124,22 +125,16 @@ internal sealed class Registry(ObjectStore store)
             meta.Remove(field);
         if (kind.HasStatus) obj.Remove("status");
 
-        NamespaceLifecycle.AdmitCreate(store, kind, obj);
+        // Upstream's order: defaulting (on decode), mutating admission, the registry's own steps (the cluster IP,
+        // the pod's status from its admitted resources, validation), then validating admission.
         Defaults.Apply(kind, obj);
+        var admission = new AdmissionAttributes(AdmissionOperation.Create, kind, obj, options.Warnings);
+        _admission.Admit(admission);
         if (kind == ResourceCatalog.Services) AllocateClusterIp(obj);
         if (kind == ResourceCatalog.Pods)
-        {
-            LimitRanger.Admit(store, obj);
             obj["status"] = new JsonObject { ["phase"] = "Pending", ["qosClass"] = Quantities.QosClass(obj) };
-        }
         Validation.Validate(kind, obj);
-        if (kind == ResourceCatalog.Pods)
-        {
-            ServiceAccountAdmission.Admit(store, obj);
-            PodSecurity.Admit(store, obj);
-        }
-        options.Warnings?.AddRange(PodSecurity.Warnings(store, kind, obj));
-        ResourceQuotaAdmission.Admit(store, kind, obj);
+        _admission.Validate(admission);
 
         if (store.Get(kind, obj.Namespace(), obj.Name()) is not null)
             throw ApiError.AlreadyExists(kind, obj.Name());
@@ -210,13 +205,16 @@ internal sealed class Registry(ObjectStore store)
         if (meta.Str("deletionTimestamp") is not null && next.Finalizers().Except(existing.Finalizers()).Any())
             throw ApiError.Forbidden(kind, next.Name(), "no new finalizers can be added if the object is being deleted");
 
+        // The status subresource skips admission: none of the simulated plugins looks at status.
         if (!statusOnly)
         {
             Defaults.Apply(kind, next);
+            var admission = new AdmissionAttributes(AdmissionOperation.Update, kind, next, options.Warnings);
+            _admission.Admit(admission);
             if (kind == ResourceCatalog.Services) KeepClusterIp(existing, next);
             Validation.Validate(kind, next);
             Validation.ValidateUpdate(kind, existing, next);
-            options.Warnings?.AddRange(PodSecurity.Warnings(store, kind, next));
+            _admission.Validate(admission);
         }
         if (kind.TracksGeneration && !statusOnly && SpecChanged(existing, next))
             meta["generation"] = (existing.Int("metadata", "generation") ?? 0) + 1;
@@ -446,11 +444,31 @@ internal sealed class Registry(ObjectStore store)
     /// <summary>Makes a private, fully materialised copy, so readers on other threads never race on lazy JSON nodes.</summary>
     static JsonObject Freeze(JsonObject obj) => obj.Clone();
 
-    /// <summary>Seeds the namespaces and service accounts every cluster starts with.</summary>
+    /// <summary>The default StorageClass the sandbox starts with: minikube's <c>standard</c> (its storage-provisioner addon).</summary>
+    public const string DefaultStorageClass = "standard";
+
+    /// <summary>The provisioner of <see cref="DefaultStorageClass"/>, as minikube names its hostpath provisioner.</summary>
+    public const string DefaultProvisioner = "k8s.io/minikube-hostpath";
+
+    /// <summary>Seeds the namespaces, service accounts and the default StorageClass every cluster starts with.</summary>
     public void Seed()
     {
         foreach (var name in new[] { "default", "kube-system", "kube-public", "kube-node-lease" })
             if (TryGet(ResourceCatalog.Namespaces, null, name) is null)
                 Create(ResourceCatalog.Namespaces, null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = name } }, new WriteOptions());
+        // Only into a cluster without classes: a state file with classes of its own keeps them as they are.
+        if (!Atomically(() => store.List(ResourceCatalog.StorageClasses, null).Any()))
+            Create(ResourceCatalog.StorageClasses, null, new JsonObject
+            {
+                ["metadata"] = new JsonObject
+                {
+                    ["name"] = DefaultStorageClass,
+                    ["annotations"] = new JsonObject { [StorageAdmission.DefaultClassAnnotation] = "true" },
+                    ["labels"] = new JsonObject { ["addonmanager.kubernetes.io/mode"] = "EnsureExists" },
+                },
+                ["provisioner"] = DefaultProvisioner,
+                ["reclaimPolicy"] = "Delete",
+                ["volumeBindingMode"] = "Immediate",
+            }, new WriteOptions());
     }
 }

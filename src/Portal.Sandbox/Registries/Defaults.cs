@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Portal.Sandbox.Storage;
 
-namespace Portal.Sandbox.Admission;
+namespace Portal.Sandbox.Registries;
 
 /// <summary>
 /// The defaulting the real API server applies on every write. Only absent fields are filled, so defaulting twice
@@ -15,6 +15,19 @@ internal static class Defaults
         else if (kind == ResourceCatalog.Pods) PodSpec(obj.Obj("spec"), isPod: true);
         else if (kind == ResourceCatalog.Services) Service(obj.Obj("spec"));
         else if (kind == ResourceCatalog.Secrets) Secret(obj);
+        // core/v1 defaults.go SetDefaults_PersistentVolumeClaimSpec / SetDefaults_PersistentVolume; storage/v1 SetDefaults_StorageClass.
+        else if (kind == ResourceCatalog.PersistentVolumeClaims) obj.Obj("spec").TryAdd("volumeMode", "Filesystem");
+        else if (kind == ResourceCatalog.PersistentVolumes)
+        {
+            var spec = obj.Obj("spec");
+            spec.TryAdd("persistentVolumeReclaimPolicy", "Retain");
+            spec.TryAdd("volumeMode", "Filesystem");
+        }
+        else if (kind == ResourceCatalog.StorageClasses)
+        {
+            obj.TryAdd("reclaimPolicy", "Delete");
+            obj.TryAdd("volumeBindingMode", "Immediate");
+        }
         else if (kind == ResourceCatalog.Deployments)
         {
             var spec = obj.Obj("spec");

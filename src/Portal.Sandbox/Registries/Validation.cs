@@ -1,63 +1,23 @@
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
+using Portal.Sandbox.Admission;
 using Portal.Sandbox.Storage;
 
-namespace Portal.Sandbox.Api;
+namespace Portal.Sandbox.Registries;
 
 /// <summary>Object validation with apimachinery's wording, so clients that parse causes see what they would in a cluster.</summary>
-internal static partial class Validation
+internal static class Validation
 {
-    const string Dns1123SubdomainMessage =
-        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
-    const string Dns1123LabelMessage =
-        "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
-    const string Dns1035LabelMessage =
-        "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
-    const string LabelValueMessage =
-        "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
-    const string QualifiedNameMessage =
-        "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
-
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]
-    private static partial Regex Dns1123Subdomain();
-
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
-    private static partial Regex Dns1123Label();
-
-    [GeneratedRegex("^[a-z]([-a-z0-9]*[a-z0-9])?$")]
-    private static partial Regex Dns1035Label();
-
-    [GeneratedRegex("^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")]
-    private static partial Regex LabelValue();
-
-    [GeneratedRegex("^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")]
-    private static partial Regex QualifiedNamePart();
-
     /// <summary>Which name rule the real server applies to each kind.</summary>
     static string? NameError(ResourceKind kind, string name)
     {
         if (kind == ResourceCatalog.Namespaces)
-            return name.Length > 63 ? "must be no more than 63 characters" : Dns1123Label().IsMatch(name) ? null : Dns1123LabelMessage;
+            return name.Length > 63 ? "must be no more than 63 characters" : NameRules.Dns1123Label().IsMatch(name) ? null : NameRules.Dns1123LabelMessage;
         if (kind == ResourceCatalog.Services)
-            return name.Length > 63 ? "must be no more than 63 characters" : Dns1035Label().IsMatch(name) ? null : Dns1035LabelMessage;
+            return name.Length > 63 ? "must be no more than 63 characters" : NameRules.Dns1035Label().IsMatch(name) ? null : NameRules.Dns1035LabelMessage;
         if (kind == ResourceCatalog.Roles || kind == ResourceCatalog.RoleBindings)
             return name is "." or ".." ? $"may not be '{name}'" : name.Contains('/') ? "may not contain '/'" : name.Contains('%') ? "may not contain '%'" : null;
-        return name.Length > 253 ? "must be no more than 253 characters" : Dns1123Subdomain().IsMatch(name) ? null : Dns1123SubdomainMessage;
+        return name.Length > 253 ? "must be no more than 253 characters" : NameRules.Dns1123Subdomain().IsMatch(name) ? null : NameRules.Dns1123SubdomainMessage;
     }
-
-    public static string? LabelKeyError(string key)
-    {
-        var slash = key.IndexOf('/');
-        var (prefix, name) = slash < 0 ? ("", key) : (key[..slash], key[(slash + 1)..]);
-        if (slash >= 0 && (prefix.Length == 0 || prefix.Length > 253 || !Dns1123Subdomain().IsMatch(prefix)))
-            return "prefix part " + Dns1123SubdomainMessage;
-        if (name.Length == 0) return "name part must be non-empty";
-        if (name.Length > 63) return "name part must be no more than 63 characters";
-        return QualifiedNamePart().IsMatch(name) ? null : QualifiedNameMessage;
-    }
-
-    public static string? LabelValueError(string value) =>
-        value.Length > 63 ? "must be no more than 63 characters" : LabelValue().IsMatch(value) ? null : LabelValueMessage;
 
     /// <summary>Validates metadata and the kind-specific required fields; throws 422 Invalid with every error found.</summary>
     public static void Validate(ResourceKind kind, JsonObject obj)
@@ -71,8 +31,8 @@ internal static partial class Validation
 
         foreach (var (key, value) in obj.Labels())
         {
-            if (LabelKeyError(key) is { } keyError) errors.Add(FieldError.Invalid("metadata.labels", key, keyError));
-            if (LabelValueError(value) is { } valueError) errors.Add(FieldError.Invalid("metadata.labels", value, valueError));
+            if (NameRules.LabelKeyError(key) is { } keyError) errors.Add(FieldError.Invalid("metadata.labels", key, keyError));
+            if (NameRules.LabelValueError(value) is { } valueError) errors.Add(FieldError.Invalid("metadata.labels", value, valueError));
         }
         if (obj.Node("metadata", "labels") is JsonObject labels)
             foreach (var (key, value) in labels)
@@ -83,6 +43,7 @@ internal static partial class Validation
         else if (kind == ResourceCatalog.Deployments || kind == ResourceCatalog.ReplicaSets || kind == ResourceCatalog.StatefulSets)
             ValidateWorkload(obj, errors);
         else if (kind == ResourceCatalog.Services) ValidateService(obj, errors);
+        else if (kind == ResourceCatalog.PersistentVolumeClaims) ValidateClaimSpec(obj, errors);
 
         if (errors.Count > 0) throw ApiError.Invalid(kind, name, errors);
     }
@@ -112,7 +73,52 @@ internal static partial class Validation
         if (kind == ResourceCatalog.Services && existing.Str("spec", "clusterIP") is { Length: > 0 } ip
             && next.Str("spec", "clusterIP") is { Length: > 0 } newIp && newIp != ip)
             errors.Add(FieldError.Immutable("spec.clusterIPs[0]", newIp));
+        if (kind == ResourceCatalog.PersistentVolumeClaims) ValidateClaimUpdate(existing, next, errors);
         if (errors.Count > 0) throw ApiError.Invalid(kind, next.Name(), errors);
+    }
+
+    static readonly string[] AccessModes = ["ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"];
+
+    /// <summary>ValidatePersistentVolumeClaimSpec (pkg/apis/core/validation): access modes and a positive storage request.</summary>
+    static void ValidateClaimSpec(JsonObject claim, List<FieldError> errors)
+    {
+        var modes = claim.Arr("spec", "accessModes").Select(m => m.Str() ?? "").ToList();
+        if (modes.Count == 0) errors.Add(FieldError.Required("spec.accessModes", "at least 1 access mode is required"));
+        foreach (var mode in modes.Where(m => !AccessModes.Contains(m)))
+            errors.Add(new("FieldValueNotSupported", "spec.accessModes",
+                $"Unsupported value: \"{mode}\": supported values: {string.Join(", ", AccessModes.Select(m => $"\"{m}\""))}"));
+        if (modes.Contains("ReadWriteOncePod") && modes.Count > 1)
+            errors.Add(FieldError.Forbidden("spec.accessModes", "may not use ReadWriteOncePod with other access modes"));
+        var storage = claim.Node("spec", "resources", "requests", "storage");
+        if (storage is null) errors.Add(FieldError.Required("spec.resources[storage]"));
+        else if (Quantity.Parse(storage).Value <= 0)
+            errors.Add(FieldError.Invalid("spec.resources[storage]", Quantity.Parse(storage).ToString(), "must be greater than zero"));
+    }
+
+    /// <summary>
+    /// ValidatePersistentVolumeClaimUpdate: the spec is immutable except that the controller may set volumeName once,
+    /// and a Bound claim's storage request may grow (expansion) but not shrink.
+    /// NOTE: upstream appends a cmp.Diff of the two specs to the Forbidden message; the sandbox leaves it out.
+    /// </summary>
+    static void ValidateClaimUpdate(JsonObject existing, JsonObject next, List<FieldError> errors)
+    {
+        var before = existing["spec"]?.DeepClone() as JsonObject ?? [];
+        var after = next["spec"]?.DeepClone() as JsonObject ?? [];
+        if (before.Str("volumeName") is null or "" && after["volumeName"] is { } volumeName) before["volumeName"] = volumeName.DeepClone();
+        var bound = existing.Str("status", "phase") == "Bound";
+        var oldSize = Quantity.Parse(existing.Node("spec", "resources", "requests", "storage"));
+        var newSize = Quantity.Parse(next.Node("spec", "resources", "requests", "storage"));
+        if (bound)
+        {
+            if (after.Node("resources", "requests") is JsonObject requests && before.Node("resources", "requests", "storage") is { } old)
+                requests["storage"] = old.DeepClone();
+            if (after["volumeAttributesClassName"] is { } vac) before["volumeAttributesClassName"] = vac.DeepClone();
+            else before.Remove("volumeAttributesClassName");
+        }
+        if (!JsonNode.DeepEquals(before, after))
+            errors.Add(FieldError.Forbidden("spec", "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"));
+        else if (bound && newSize.Value < oldSize.Value)
+            errors.Add(FieldError.Forbidden("spec.resources.requests.storage", "field can not be less than previous value"));
     }
 
     /// <summary>Go's %#v of a v1.LabelSelector, as immutability errors print it.</summary>
@@ -138,7 +144,7 @@ internal static partial class Validation
             var c = containers[i];
             var cname = c.Str("name");
             if (string.IsNullOrEmpty(cname)) errors.Add(FieldError.Required($"{path}.containers[{i}].name"));
-            else if (!Dns1123Label().IsMatch(cname)) errors.Add(FieldError.Invalid($"{path}.containers[{i}].name", cname, Dns1123LabelMessage));
+            else if (!NameRules.Dns1123Label().IsMatch(cname)) errors.Add(FieldError.Invalid($"{path}.containers[{i}].name", cname, NameRules.Dns1123LabelMessage));
             else if (!names.Add(cname)) errors.Add(new("FieldValueDuplicate", $"{path}.containers[{i}].name", $"Duplicate value: \"{cname}\""));
             if (string.IsNullOrEmpty(c.Str("image"))) errors.Add(FieldError.Required($"{path}.containers[{i}].image"));
         }
