@@ -53,10 +53,9 @@ public sealed class ClusterDetailCreateAgainTests(PortalApp app) : IClassFixture
 
     private async Task OpenCreateAgainAsync(IRenderedComponent<ClusterDetail> page)
     {
-        // On the renderer's dispatcher, so no re-render (the portal's change feed reloads the page after the cluster
-        // was inserted) can come between finding the button and clicking it. Not awaited: the click's handler waits
-        // for the dialog to close.
-        await page.InvokeAsync(() => { _ = page.Find("[data-testid=create-again]").ClickAsync(new()); });
+        // The portal's change feed re-renders the page after the cluster was inserted, so the click is found and
+        // dispatched in one step.
+        await page.StartClickAsync("[data-testid=create-again]");
         await _dialogs.WaitForElementAsync("[data-testid=new-cluster-dialog]", TimeSpan.FromSeconds(30));
     }
 
@@ -87,7 +86,7 @@ public sealed class ClusterDetailCreateAgainTests(PortalApp app) : IClassFixture
         var deleted = AnEtlCluster(_tenant, ClusterPhase.Deleted);
         await OpenCreateAgainAsync(page);
 
-        await _dialogs.Find("[data-testid=create-cluster]").ClickAsync(new());
+        await _dialogs.ClickAsync("[data-testid=create-cluster]");
 
         await page.WaitForAssertionAsync(() => Assert.Empty(_dialogs.FindAll("[data-testid=new-cluster-dialog]")), TimeSpan.FromSeconds(30));
         Assert.Equivalent(deleted.Spec, (await LiveClusterAsync("etl"))?.Spec, strict: true);
@@ -100,7 +99,7 @@ public sealed class ClusterDetailCreateAgainTests(PortalApp app) : IClassFixture
         await OpenCreateAgainAsync(page);
         _dialogs.Find("[data-testid=field-name]").Input("etl-2");
 
-        await _dialogs.Find("[data-testid=create-cluster]").ClickAsync(new());
+        await _dialogs.ClickAsync("[data-testid=create-cluster]");
 
         var navigation = _host!.Context.Services.GetRequiredService<NavigationManager>();
         await page.WaitForAssertionAsync(

@@ -43,7 +43,7 @@ public sealed class NewClusterDialogTests(PortalApp app) : IClassFixture<PortalA
         dialog.Find($"[data-testid={testId}]").Input(value);
 
     private static async Task CreateAsync(IRenderedComponent<MudDialogProvider> dialog) =>
-        await dialog.Find("[data-testid=create-cluster]").ClickAsync(new());
+        await dialog.ClickAsync("[data-testid=create-cluster]");
 
     /// <summary>The text of the MudBlazor field around the input with <paramref name="testId"/>: its label, helper and error.</summary>
     private static string Field(IRenderedComponent<MudDialogProvider> dialog, string testId) =>
@@ -71,7 +71,7 @@ public sealed class NewClusterDialogTests(PortalApp app) : IClassFixture<PortalA
         _tenant.Policy = _tenant.Policy with { Presets = [new ClusterPreset("Notebook", 1, "500m", "2Gi")] };
         var dialog = await OpenAsync();
 
-        await dialog.Find("[data-testid=presets] button").ClickAsync(new());
+        await dialog.ClickAsync("[data-testid=presets] button");
 
         Assert.Equal(("1", "500m", "2Gi"), (
             dialog.Find("[data-testid=field-workers]").GetAttribute("value"),
@@ -190,7 +190,7 @@ public sealed class NewClusterDialogTests(PortalApp app) : IClassFixture<PortalA
         var dialog = await OpenAsync();
         Type(dialog, "field-name", "etl");
         await StorageLoadedAsync(dialog);
-        await dialog.Find("[data-testid=add-mount]").ClickAsync(new());
+        await dialog.ClickAsync("[data-testid=add-mount]");
         await ChooseAsync(dialog, "Event logs", "volume:events");
 
         await CreateAsync(dialog);
@@ -209,7 +209,7 @@ public sealed class NewClusterDialogTests(PortalApp app) : IClassFixture<PortalA
         var dialog = await OpenAsync();
         Type(dialog, "field-name", "etl");
         await StorageLoadedAsync(dialog);
-        await dialog.Find("[data-testid=add-mount]").ClickAsync(new());
+        await dialog.ClickAsync("[data-testid=add-mount]");
         var readOnly = dialog.FindComponents<MudCheckBox<bool>>().Single(c => c.Instance.Label == "Read-only");
         await readOnly.InvokeAsync(() => readOnly.Instance.ValueChanged.InvokeAsync(false));
 

@@ -44,7 +44,7 @@ public sealed class StoragePageTests(PortalApp app) : IClassFixture<PortalApp>, 
     {
         await page.WaitForAssertionAsync(() => Assert.False(page.Find($"[data-testid={button}]").HasAttribute("disabled")));
         // Not awaited: the click's handler waits for the dialog to close.
-        _ = page.Find($"[data-testid={button}]").ClickAsync(new());
+        await page.StartClickAsync($"[data-testid={button}]");
         await _dialogs.WaitForElementAsync($"[data-testid={field}]");
     }
 
@@ -67,7 +67,7 @@ public sealed class StoragePageTests(PortalApp app) : IClassFixture<PortalApp>, 
         _dialogs.Find("[data-testid=field-store-bucket]").Input("analytics");
         _dialogs.Find("[data-testid=field-store-access-key]").Input("AKIAPAGETEST");
         _dialogs.Find("[data-testid=field-store-secret-key]").Input(SecretKey);
-        await _dialogs.Find("[data-testid=create-object-store]").ClickAsync(new());
+        await _dialogs.ClickAsync("[data-testid=create-object-store]");
         await page.WaitForAssertionAsync(() => Assert.Contains(name, page.FindAll("[data-testid=object-store-name]").Select(c => c.TextContent)));
     }
 
@@ -82,7 +82,7 @@ public sealed class StoragePageTests(PortalApp app) : IClassFixture<PortalApp>, 
         _dialogs.Find("[data-testid=field-volume-name]").Input("scratch");
         _dialogs.Find("[data-testid=field-volume-size]").Input("100Gi");
 
-        await _dialogs.Find("[data-testid=create-volume]").ClickAsync(new());
+        await _dialogs.ClickAsync("[data-testid=create-volume]");
 
         await page.WaitForAssertionAsync(() => Assert.Equal(["scratch"], page.FindAll("[data-testid=volume-name]").Select(c => c.TextContent)));
     }
@@ -96,7 +96,7 @@ public sealed class StoragePageTests(PortalApp app) : IClassFixture<PortalApp>, 
         _dialogs.Find("[data-testid=field-volume-name]").Input("huge");
         _dialogs.Find("[data-testid=field-volume-size]").Input("900Ti");
 
-        await _dialogs.Find("[data-testid=create-volume]").ClickAsync(new());
+        await _dialogs.ClickAsync("[data-testid=create-volume]");
 
         await _dialogs.WaitForAssertionAsync(() => Assert.Contains("Must be a Kubernetes quantity from 1Gi", Field("field-volume-size"), StringComparison.Ordinal));
     }
@@ -127,7 +127,7 @@ public sealed class StoragePageTests(PortalApp app) : IClassFixture<PortalApp>, 
 
         var page = await RenderAsync(_admin);
         await page.WaitForAssertionAsync(() => Assert.False(page.Find("[data-testid=delete-volume]").HasAttribute("disabled")));
-        _ = page.Find("[data-testid=delete-volume]").ClickAsync(new());
+        await page.StartClickAsync("[data-testid=delete-volume]");
         await (await _dialogs.WaitForElementAsync("[data-testid=confirm-yes]")).ClickAsync(new());
 
         await page.WaitForAssertionAsync(() => Assert.Contains("is mounted by cluster(s) etl",
@@ -156,7 +156,7 @@ public sealed class StoragePageTests(PortalApp app) : IClassFixture<PortalApp>, 
         _dialogs.Find("[data-testid=field-store-endpoint]").Input("ftp://not-a-store");
         _dialogs.Find("[data-testid=field-store-secret-key]").Input(SecretKey);
 
-        await _dialogs.Find("[data-testid=create-object-store]").ClickAsync(new());
+        await _dialogs.ClickAsync("[data-testid=create-object-store]");
 
         await _dialogs.WaitForAssertionAsync(() => Assert.Contains("Must be an http or https URL", Field("field-store-endpoint"), StringComparison.Ordinal));
         Assert.DoesNotContain(SecretKey, AllMarkup(page), StringComparison.Ordinal);
@@ -171,7 +171,7 @@ public sealed class StoragePageTests(PortalApp app) : IClassFixture<PortalApp>, 
         await OpenDialogAsync(page, "rotate-object-store", "field-rotate-secret-key");
         _dialogs.Find("[data-testid=field-rotate-secret-key]").Input(RotatedKey);
 
-        await _dialogs.Find("[data-testid=rotate-key]").ClickAsync(new());
+        await _dialogs.ClickAsync("[data-testid=rotate-key]");
 
         await page.WaitForAssertionAsync(() => Assert.Equal("2", page.Find("[data-testid=object-store-key-version]").TextContent));
         Assert.DoesNotContain(SecretKey, AllMarkup(page), StringComparison.Ordinal);
@@ -194,7 +194,7 @@ public sealed class StoragePageTests(PortalApp app) : IClassFixture<PortalApp>, 
 
         await OpenDialogAsync(page, "rotate-object-store", "field-rotate-secret-key");
         _dialogs.Find("[data-testid=field-rotate-secret-key]").Input(SecretKey);
-        await _dialogs.Find("[data-testid=rotate-key]").ClickAsync(new());
+        await _dialogs.ClickAsync("[data-testid=rotate-key]");
 
         await _dialogs.WaitForAssertionAsync(() => Assert.Contains("no longer at version",
             _dialogs.Find("[data-testid=rotate-key-failure]").TextContent, StringComparison.Ordinal));
@@ -209,7 +209,7 @@ public sealed class StoragePageTests(PortalApp app) : IClassFixture<PortalApp>, 
         await ShowTabAsync(page, 2);
         await page.WaitForAssertionAsync(() => Assert.False(page.Find("[data-testid=start-history]").HasAttribute("disabled")));
 
-        await page.Find("[data-testid=start-history]").ClickAsync(new());
+        await page.ClickAsync("[data-testid=start-history]");
 
         // No reconciler runs in these tests, so it stays Starting.
         await page.WaitForAssertionAsync(() => Assert.Equal("Starting", page.Find("[data-testid=history-phase]").GetAttribute("data-phase")));

@@ -49,7 +49,7 @@ public sealed class TenantMembersByNameTests(PortalApp app) : IClassFixture<Port
         await page.WaitForElementAsync("[data-testid=add-member]");
 
         page.Find("[data-testid=add-member-subject]").Input("Fox Mulder");
-        await page.Find("[data-testid=add-member]").ClickAsync(new());
+        await page.ClickAsync("[data-testid=add-member]");
 
         await using var db = app.Db();
         await page.WaitForAssertionAsync(() => Assert.True(db.Memberships.AsNoTracking().Any(m => m.TenantId == tenant.Id && m.Subject == subject)));
@@ -64,7 +64,7 @@ public sealed class TenantMembersByNameTests(PortalApp app) : IClassFixture<Port
         await page.WaitForElementAsync("[data-testid=add-member]");
 
         page.Find("[data-testid=add-member-subject]").Input("fox-mulderr");
-        await page.Find("[data-testid=add-member]").ClickAsync(new());
+        await page.ClickAsync("[data-testid=add-member]");
 
         await page.WaitForElementAsync("[data-testid=add-member-unknown]");
         await using var db = app.Db();
@@ -79,10 +79,10 @@ public sealed class TenantMembersByNameTests(PortalApp app) : IClassFixture<Port
         var page = host.Context.Render<TenantMembers>();
         await page.WaitForElementAsync("[data-testid=add-member]");
         page.Find("[data-testid=add-member-subject]").Input("sso-not-seen-yet");
-        await page.Find("[data-testid=add-member]").ClickAsync(new());
+        await page.ClickAsync("[data-testid=add-member]");
         await page.WaitForElementAsync("[data-testid=add-member-unknown]");
 
-        await page.Find("[data-testid=add-member]").ClickAsync(new());
+        await page.ClickAsync("[data-testid=add-member]");
 
         await using var db = app.Db();
         await page.WaitForAssertionAsync(() => Assert.True(db.Memberships.AsNoTracking().Any(m => m.TenantId == tenant.Id && m.Subject == "sso-not-seen-yet")));
@@ -99,7 +99,7 @@ public sealed class TenantMembersByNameTests(PortalApp app) : IClassFixture<Port
         await page.WaitForElementAsync("[data-testid=add-member]");
         page.Find("[data-testid=add-member-subject]").Input("Jordan Lee");
 
-        await page.Find("[data-testid=add-member]").ClickAsync(new());
+        await page.ClickAsync("[data-testid=add-member]");
 
         await page.WaitForAssertionAsync(() => Assert.Contains("pick one from the list",
             page.Find("[data-testid=add-member-subject]").Closest(".mud-input-control")!.TextContent, StringComparison.Ordinal));

@@ -34,13 +34,13 @@ public sealed class TenantsPageTests(PortalApp app) : IClassFixture<PortalApp>, 
     private async Task OpenAsync(IRenderedComponent<TenantsPage> page, string testId)
     {
         await page.WaitForElementAsync($"[data-testid={testId}]");
-        _ = page.Find($"[data-testid={testId}]").ClickAsync(new());
+        await page.StartClickAsync($"[data-testid={testId}]");
         await _dialogs.WaitForElementAsync("[data-testid=tenant-dialog]");
     }
 
     private void Type(string testId, string value) => _dialogs.Find($"[data-testid={testId}]").Input(value);
 
-    private Task SaveAsync() => _dialogs.Find("[data-testid=save-tenant]").ClickAsync(new());
+    private Task SaveAsync() => _dialogs.ClickAsync("[data-testid=save-tenant]");
 
     /// <summary>The text of the MudBlazor field around the input with <paramref name="testId"/>: its label, helper and error.</summary>
     private string Field(string testId) => _dialogs.Find($"[data-testid={testId}]").Closest(".mud-input-control")!.TextContent;
@@ -184,7 +184,7 @@ public sealed class TenantsPageTests(PortalApp app) : IClassFixture<PortalApp>, 
         var tenant = await app.CreateTenantAsync();
         var page = Render();
         await OpenAsync(page, $"edit-{tenant.Slug}");
-        await _dialogs.Find("[data-testid=add-preset]").ClickAsync(new());
+        await _dialogs.ClickAsync("[data-testid=add-preset]");
         var added = _dialogs.FindAll("[data-testid=preset-row]").Count - 1;
         _dialogs.FindAll("[data-testid=preset-name]")[added].Input("Notebook");
         _dialogs.FindAll("[data-testid=preset-memory]")[added].Input("4Gi");
@@ -262,7 +262,7 @@ public sealed class TenantsPageTests(PortalApp app) : IClassFixture<PortalApp>, 
         await SaveAsync();
         await _dialogs.WaitForElementAsync("[data-testid=reload-tenant]");
 
-        await _dialogs.Find("[data-testid=reload-tenant]").ClickAsync(new());
+        await _dialogs.ClickAsync("[data-testid=reload-tenant]");
 
         await _dialogs.WaitForAssertionAsync(() =>
             Assert.Equal("Renamed meanwhile", _dialogs.Find("[data-testid=field-display-name]").GetAttribute("value")));
@@ -317,7 +317,7 @@ public sealed class TenantsPageTests(PortalApp app) : IClassFixture<PortalApp>, 
         await SaveAsync();
         await _dialogs.WaitForElementAsync("[data-testid=save-anyway]");
 
-        await _dialogs.Find("[data-testid=save-anyway]").ClickAsync(new());
+        await _dialogs.ClickAsync("[data-testid=save-anyway]");
 
         await _dialogs.WaitForAssertionAsync(() => Assert.Empty(_dialogs.FindAll("[data-testid=tenant-dialog]")));
         Assert.Equal("4", (await ReadAsync(tenant.Slug)).Quota.Cpu);

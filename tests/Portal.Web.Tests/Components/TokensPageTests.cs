@@ -32,13 +32,13 @@ public sealed class TokensPageTests(PortalApp app) : IClassFixture<PortalApp>, I
         var page = _host.Context.Render<TokensPage>();
         await page.WaitForAssertionAsync(() => Assert.False(page.Find("[data-testid=new-token]").HasAttribute("disabled")));
         // Not awaited: the click's handler waits for the dialog to close.
-        _ = page.Find("[data-testid=new-token]").ClickAsync(new());
+        await page.StartClickAsync("[data-testid=new-token]");
         await dialogs.WaitForElementAsync("[data-testid=field-token-name]");
         return (page, dialogs);
     }
 
     private static async Task CreateAsync(IRenderedComponent<MudDialogProvider> dialogs) =>
-        await dialogs.Find("[data-testid=create-token]").ClickAsync(new());
+        await dialogs.ClickAsync("[data-testid=create-token]");
 
     /// <summary>The text of the MudBlazor field around the input with <paramref name="testId"/>: its label, helper and error.</summary>
     private static string Field(IRenderedComponent<MudDialogProvider> dialogs, string testId) =>
@@ -58,7 +58,7 @@ public sealed class TokensPageTests(PortalApp app) : IClassFixture<PortalApp>, I
         await CreateAsync(dialogs);
         var secret = (await page.WaitForElementAsync("[data-testid=token-secret]")).TextContent;
 
-        await page.Find("[data-testid=token-secret-done]").ClickAsync(new());
+        await page.ClickAsync("[data-testid=token-secret-done]");
 
         var prefix = page.Find("[data-testid=token-prefix]").TextContent;
         Assert.Equal((false, true), (page.Markup.Contains(secret, StringComparison.Ordinal), secret.StartsWith(prefix, StringComparison.Ordinal)));

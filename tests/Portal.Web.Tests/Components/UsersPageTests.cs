@@ -43,7 +43,7 @@ public sealed class UsersPageTests(PortalApp app) : IClassFixture<PortalApp>, IA
     private async Task OpenDialogAsync(IRenderedComponent<UsersPage> page)
     {
         await page.WaitForElementAsync("[data-testid=new-user]");
-        _ = page.Find("[data-testid=new-user]").ClickAsync(new());
+        await page.StartClickAsync("[data-testid=new-user]");
         await _dialogs.WaitForElementAsync("[data-testid=new-user-dialog]");
     }
 
@@ -78,7 +78,7 @@ public sealed class UsersPageTests(PortalApp app) : IClassFixture<PortalApp>, IA
         await OpenDialogAsync(page);
 
         _dialogs.Find("[data-testid=field-user-name]").Input(userName);
-        await _dialogs.Find("[data-testid=create-user]").ClickAsync(new());
+        await _dialogs.ClickAsync("[data-testid=create-user]");
 
         await page.WaitForAssertionAsync(() => Assert.Equal(
             (Portal.Core.Identity.Accounts.GeneratePassword().Length, true),
@@ -111,10 +111,10 @@ public sealed class UsersPageTests(PortalApp app) : IClassFixture<PortalApp>, IA
         var page = Render();
         await page.WaitForElementAsync($"[data-testid=actions-{userName}] button");
 
-        await page.Find($"[data-testid=actions-{userName}] button").ClickAsync(new());
+        await page.ClickAsync($"[data-testid=actions-{userName}] button");
         // The menu's items open in the popover layer, outside the page.
         await _popovers.WaitForElementAsync($"[data-testid=unlock-{userName}]");
-        await _popovers.Find($"[data-testid=unlock-{userName}]").ClickAsync(new());
+        await _popovers.ClickAsync($"[data-testid=unlock-{userName}]");
 
         // It keeps its one-time password; only the lockout is gone.
         await page.WaitForAssertionAsync(() =>
