@@ -19,7 +19,7 @@ public sealed class AccessTokenTests(SsoFixture sso) : IClassFixture<SsoFixture>
     {
         using var client = await ClientFor(Sso.Ada);
 
-        var me = await client.GetFromJsonAsync<PortalPrincipal>("api/me", Sso.Json, Ct);
+        var me = await client.GetFromJsonAsync<PortalPrincipal>("api/v1/me", Sso.Json, Ct);
 
         Assert.Equal((Sso.Ada.Subject, Sso.Ada.Name, IdentityProviders.AccessToken), (me!.Subject, me.Name, me.IdentityProvider));
     }
@@ -29,7 +29,7 @@ public sealed class AccessTokenTests(SsoFixture sso) : IClassFixture<SsoFixture>
     {
         using var client = await ClientFor(Sso.Grace);
 
-        var me = await client.GetFromJsonAsync<PortalPrincipal>("api/me", Sso.Json, Ct);
+        var me = await client.GetFromJsonAsync<PortalPrincipal>("api/v1/me", Sso.Json, Ct);
 
         Assert.True(me!.IsPlatformAdmin);
     }
@@ -41,7 +41,7 @@ public sealed class AccessTokenTests(SsoFixture sso) : IClassFixture<SsoFixture>
         var tampered = token[..^4] + (token[^4..] == "AAAA" ? "BBBB" : "AAAA");
         using var client = sso.Portal.CreateClient(tampered);
 
-        using var response = await client.GetAsync("api/me", Ct);
+        using var response = await client.GetAsync("api/v1/me", Ct);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
@@ -51,7 +51,7 @@ public sealed class AccessTokenTests(SsoFixture sso) : IClassFixture<SsoFixture>
     {
         using var client = sso.Portal.CreateClient();
 
-        using var response = await client.GetAsync("api/me", Ct);
+        using var response = await client.GetAsync("api/v1/me", Ct);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
@@ -61,9 +61,9 @@ public sealed class AccessTokenTests(SsoFixture sso) : IClassFixture<SsoFixture>
     {
         using var client = sso.Portal.CreateClient();
 
-        using var response = await client.GetAsync("me", Ct);
+        using var response = await client.GetAsync("tokens", Ct);
 
-        Assert.Equal("/signin?returnUrl=%2Fme", response.Headers.Location?.PathAndQuery);
+        Assert.Equal("/signin?returnUrl=%2Ftokens", response.Headers.Location?.PathAndQuery);
     }
 }
 
@@ -83,7 +83,7 @@ public sealed class GroupMappingTests(SsoFixture sso) : IClassFixture<SsoFixture
         });
         using var client = sso.Portal.CreateClient(await sso.Provider.GetAccessTokenAsync(Sso.Linus, Sso.ClientId, Sso.ClientSecret));
 
-        (await client.GetAsync("api/me", Ct)).EnsureSuccessStatusCode();
+        (await client.GetAsync("api/v1/me", Ct)).EnsureSuccessStatusCode();
 
         Assert.False(await sso.Portal.WithDbAsync(db => db.Memberships.AnyAsync(m => m.Subject == Sso.Linus.Subject)));
     }
@@ -99,7 +99,7 @@ public sealed class GroupMappingTests(SsoFixture sso) : IClassFixture<SsoFixture
         });
         using var client = sso.Portal.CreateClient(await sso.Provider.GetAccessTokenAsync(Sso.Ada, Sso.ClientId, Sso.ClientSecret));
 
-        (await client.GetAsync("api/me", Ct)).EnsureSuccessStatusCode();
+        (await client.GetAsync("api/v1/me", Ct)).EnsureSuccessStatusCode();
 
         Assert.True(await sso.Portal.WithDbAsync(db => db.Memberships.AnyAsync(m => m.Subject == Sso.Ada.Subject && m.TenantId == tenant.Id)));
     }

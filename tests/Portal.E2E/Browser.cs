@@ -33,10 +33,10 @@ public sealed class Browser : IAsyncLifetime
             throw new InvalidOperationException($"{ChromiumPath} is missing: install chromium: apt-get install chromium");
         }
 
-        // Expectations wait for what the page shows, up to 30 s instead of Playwright's 5: on a loaded 2-core machine a
-        // circuit's round trip to PostgreSQL can take longer than 5 s (seen: a member added but not yet listed). A
-        // passing expectation returns as soon as it holds.
-        Assertions.SetDefaultExpectTimeout(30_000);
+        // Expectations wait for what the page shows, up to 60 s (as actions do) instead of Playwright's 5: on a loaded
+        // 2-core machine a circuit's round trip to PostgreSQL can take longer than 5 s (seen: a member added but not yet
+        // listed), and a dialog's first render over 30 s. A passing expectation returns as soon as it holds.
+        Assertions.SetDefaultExpectTimeout(60_000);
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

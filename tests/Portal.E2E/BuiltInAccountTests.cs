@@ -15,17 +15,20 @@ public sealed class BuiltInAccountTests(LocalAccountsFixture local, Browser brow
     async Task<IPage> SubmitSignInAsync(string userName, string password)
     {
         var page = await browser.NewPageAsync();
-        await page.GotoAsync(Url("me"));
+        await page.GotoAsync(Url(ProtectedPage));
         await page.FillAsync("#username", userName);
         await page.FillAsync("#password", password);
         await page.ClickAsync("#signin");
         return page;
     }
 
+    /// <summary>A page that needs a signed-in user: the caller's access tokens.</summary>
+    const string ProtectedPage = "tokens";
+
     /// <summary>
     /// Waits until <paramref name="page"/> is at <paramref name="path"/>; a timeout says where it is and what it shows.
-    /// The URL is polled (an expectation), not waited for as a navigation: /me answers JSON, and WaitForURLAsync hung
-    /// there in some runs on a loaded machine with the URL already matching; reads after it wait for the body themselves.
+    /// The URL is polled (an expectation), not waited for as a navigation: WaitForURLAsync hung in some runs on a loaded
+    /// machine with the URL already matching.
     /// </summary>
     async Task AtAsync(IPage page, string path)
     {
@@ -57,9 +60,9 @@ public sealed class BuiltInAccountTests(LocalAccountsFixture local, Browser brow
     public async Task The_first_administrator_signs_in_with_the_configured_password()
     {
         var page = await SubmitSignInAsync("admin", LocalAccountsFixture.AdminPassword);
-        await AtAsync(page, "me");
+        await AtAsync(page, ProtectedPage);
 
-        var me = LocalAccountsFixture.Read(await page.InnerTextAsync("body"));
+        var me = await LocalAccountsFixture.ReadMeAsync(page, local.Portal);
 
         Assert.Equal(("admin", true, IdentityProviders.Local), (me!.Name, me.IsPlatformAdmin, me.IdentityProvider));
     }
@@ -68,7 +71,7 @@ public sealed class BuiltInAccountTests(LocalAccountsFixture local, Browser brow
     public async Task The_session_cookie_is_secure_http_only_and_same_site_lax()
     {
         var page = await SubmitSignInAsync("admin", LocalAccountsFixture.AdminPassword);
-        await AtAsync(page, "me");
+        await AtAsync(page, ProtectedPage);
 
         var cookie = (await page.Context.CookiesAsync()).Single(c => c.Name == "portal.session");
 
@@ -88,16 +91,16 @@ public sealed class BuiltInAccountTests(LocalAccountsFixture local, Browser brow
     {
         await CreateUserAsync("erin", "erins-own-Password-1");
         var page = await SubmitSignInAsync("erin", "erins-own-Password-1");
-        await AtAsync(page, "me");
+        await AtAsync(page, ProtectedPage);
         await local.Portal.InScopeAsync(async sp =>
         {
             var users = sp.GetRequiredService<UserManager<IdentityUser>>();
             return await users.UpdateSecurityStampAsync((await users.FindByNameAsync("erin"))!);
         });
 
-        await page.GotoAsync(Url("me"));
+        await page.GotoAsync(Url(ProtectedPage));
 
-        Assert.Equal(Url("signin?returnUrl=%2Fme"), page.Url);
+        Assert.Equal(Url("signin?returnUrl=%2Ftokens"), page.Url);
     }
 
     [Fact]
@@ -122,9 +125,9 @@ public sealed class BuiltInAccountTests(LocalAccountsFixture local, Browser brow
         await page.ClickAsync("#change");
         await AtAsync(page, "");
 
-        await page.GotoAsync(Url("me"));
+        var me = await LocalAccountsFixture.ReadMeAsync(page, local.Portal);
 
-        Assert.Equal("dave", LocalAccountsFixture.Read(await page.InnerTextAsync("body"))!.Name);
+        Assert.Equal("dave", me!.Name);
     }
 }
 

@@ -50,14 +50,14 @@ public sealed class DirectoryAdminTokenTests(DirectoryAdminTokenTests.Fixture ss
     async Task SignInAsync(TestUser user)
     {
         var page = await browser.NewPageAsync();
-        await page.GotoAsync(Url("me"));
+        await page.GotoAsync(Url("tokens"));
         await page.ClickAsync("#sso");
         await page.FillAsync("#username", user.UserName);
         await page.FillAsync("#password", user.Password);
         await page.ClickAsync("#login");
-        // The URL is polled, not waited for as a navigation: /me answers JSON, and WaitForURLAsync hung there in some
-        // runs on a loaded machine with the URL already matching; reads below wait for the body.
-        await Microsoft.Playwright.Assertions.Expect(page).ToHaveURLAsync(Url("me"), new() { Timeout = 60_000 });
+        // The URL is polled, not waited for as a navigation: WaitForURLAsync hung in some runs on a loaded machine
+        // with the URL already matching.
+        await Microsoft.Playwright.Assertions.Expect(page).ToHaveURLAsync(Url("tokens"), new() { Timeout = 60_000 });
         await page.Context.CloseAsync();
     }
 
@@ -67,7 +67,7 @@ public sealed class DirectoryAdminTokenTests(DirectoryAdminTokenTests.Fixture ss
     async Task<PortalPrincipal> MeAsync(CreatedToken token)
     {
         using var client = sso.Portal.CreateClient(token.Plaintext);
-        return (await client.GetFromJsonAsync<PortalPrincipal>("api/me", Sso.Json, Ct))!;
+        return (await client.GetFromJsonAsync<PortalPrincipal>("api/v1/me", Sso.Json, Ct))!;
     }
 
     [Fact]
@@ -112,7 +112,7 @@ public sealed class DirectoryAdminTokenTests(DirectoryAdminTokenTests.Fixture ss
 
         // A notebook calls the API with a fresh access token from the provider, whose groups no longer include the admin group.
         using var notebook = sso.Portal.CreateClient(await sso.Provider.GetAccessTokenAsync(IdaLater, Sso.ClientId, Sso.ClientSecret));
-        using var called = await notebook.GetAsync("api/me", Ct);
+        using var called = await notebook.GetAsync("api/v1/me", Ct);
 
         Assert.False((await MeAsync(token)).IsPlatformAdmin);
     }

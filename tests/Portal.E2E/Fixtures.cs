@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Portal.Web.Features.Identity;
 
 [assembly: AssemblyFixture(typeof(Portal.E2E.Browser))]
@@ -16,7 +17,8 @@ public static class Sso
     public static readonly TestUser Grace = new("grace-sub", "grace", "grace-password", "Grace Hopper", "grace@example.test", "platform-admins", "team-a-leads");
     public static readonly TestUser Linus = new("linus-sub", "linus", "linus-password", "Linus", "linus@example.test");
 
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    /// <summary>The API's JSON: web defaults, enums by name.</summary>
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
 
     /// <summary>Portal settings for SSO against <paramref name="provider"/>, the way an operator would write them.</summary>
     public static Dictionary<string, string?> Settings(OidcTestProvider provider) => new()
@@ -83,5 +85,10 @@ public sealed class LocalAccountsFixture : IAsyncLifetime
 
     public ValueTask DisposeAsync() => Portal.DisposeAsync();
 
-    public static PortalPrincipal? Read(string json) => JsonSerializer.Deserialize<PortalPrincipal>(json, Sso.Json);
+    /// <summary>The caller as <c>GET /api/v1/me</c> answers it in <paramref name="page"/>'s session.</summary>
+    public static async Task<PortalPrincipal?> ReadMeAsync(Microsoft.Playwright.IPage page, PortalTestApp portal)
+    {
+        var response = await page.GotoAsync(new Uri(portal.BaseAddress, "api/v1/me").ToString());
+        return JsonSerializer.Deserialize<PortalPrincipal>(await response!.TextAsync(), Sso.Json);
+    }
 }

@@ -31,7 +31,7 @@ public sealed class PersonalAccessTokenTests(LocalAccountsFixture local) : IClas
         var token = await AdminTokenAsync();
         using var client = local.Portal.CreateClient(token.Plaintext);
 
-        var me = await client.GetFromJsonAsync<PortalPrincipal>("api/me", Sso.Json, Ct);
+        var me = await client.GetFromJsonAsync<PortalPrincipal>("api/v1/me", Sso.Json, Ct);
 
         Assert.Equal(
             new PortalPrincipal(await AdminIdAsync(), "admin", null, IsPlatformAdmin: true, IdentityProviders.PersonalAccessToken,
@@ -45,7 +45,7 @@ public sealed class PersonalAccessTokenTests(LocalAccountsFixture local) : IClas
         var token = await AdminTokenAsync(tenant: PortalTestApp.TenantSlug);
         using var client = local.Portal.CreateClient(token.Plaintext);
 
-        var me = await client.GetFromJsonAsync<PortalPrincipal>("api/me", Sso.Json, Ct);
+        var me = await client.GetFromJsonAsync<PortalPrincipal>("api/v1/me", Sso.Json, Ct);
 
         Assert.False(me!.IsPlatformAdmin);
     }
@@ -57,7 +57,7 @@ public sealed class PersonalAccessTokenTests(LocalAccountsFixture local) : IClas
         await local.Portal.InScopeAsync(sp => sp.GetRequiredService<PersonalAccessTokens>().RevokeAsync(token.Token.Id, null, "e2e", Ct));
         using var client = local.Portal.CreateClient(token.Plaintext);
 
-        using var response = await client.GetAsync("api/me", Ct);
+        using var response = await client.GetAsync("api/v1/me", Ct);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
@@ -67,7 +67,7 @@ public sealed class PersonalAccessTokenTests(LocalAccountsFixture local) : IClas
     {
         using var client = local.Portal.CreateClient("spk_not-a-token");
 
-        using var response = await client.GetAsync("api/me", Ct);
+        using var response = await client.GetAsync("api/v1/me", Ct);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
@@ -78,7 +78,7 @@ public sealed class PersonalAccessTokenTests(LocalAccountsFixture local) : IClas
         var token = await AdminTokenAsync(TokenAccess.Read);
         using var client = local.Portal.CreateClient(token.Plaintext);
 
-        using var response = await client.GetAsync("api/me", Ct);
+        using var response = await client.GetAsync("api/v1/me", Ct);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
@@ -89,7 +89,8 @@ public sealed class PersonalAccessTokenTests(LocalAccountsFixture local) : IClas
         var token = await AdminTokenAsync(TokenAccess.Read);
         using var client = local.Portal.CreateClient(token.Plaintext);
 
-        using var response = await client.PostAsync("api/me", content: null, Ct);
+        // A valid request the token's owner could make with a read-write token.
+        using var response = await client.PostAsJsonAsync($"api/v1/tenants/{PortalTestApp.DefaultTenantSlug}/clusters", new { name = "read-only" }, Ct);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
     }
@@ -97,10 +98,10 @@ public sealed class PersonalAccessTokenTests(LocalAccountsFixture local) : IClas
     [Fact]
     public async Task A_tenant_scoped_token_reaches_its_tenant()
     {
-        var token = await AdminTokenAsync(tenant: PortalTestApp.TenantSlug);
+        var token = await AdminTokenAsync(tenant: PortalTestApp.DefaultTenantSlug);
         using var client = local.Portal.CreateClient(token.Plaintext);
 
-        using var response = await client.GetAsync($"api/tenants/{PortalTestApp.TenantSlug}", Ct);
+        using var response = await client.GetAsync($"api/v1/tenants/{PortalTestApp.DefaultTenantSlug}", Ct);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
@@ -108,10 +109,10 @@ public sealed class PersonalAccessTokenTests(LocalAccountsFixture local) : IClas
     [Fact]
     public async Task A_tenant_scoped_token_gets_404_for_another_tenant()
     {
-        var token = await AdminTokenAsync(tenant: PortalTestApp.TenantSlug);
+        var token = await AdminTokenAsync(tenant: PortalTestApp.DefaultTenantSlug);
         using var client = local.Portal.CreateClient(token.Plaintext);
 
-        using var response = await client.GetAsync($"api/tenants/{PortalTestApp.OtherTenantSlug}", Ct);
+        using var response = await client.GetAsync($"api/v1/tenants/{PortalTestApp.TenantSlug}", Ct);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
@@ -122,11 +123,11 @@ public sealed class PersonalAccessTokenTests(LocalAccountsFixture local) : IClas
         using var output = new StringWriter();
         using var errors = new StringWriter();
 
-        var exit = await local.Portal.App.TryRunTokenCommandAsync(["token", "create", "--user", "admin", "--name", "ci", "--expires", "7"], output, errors);
+        var exit = await local.Portal.Host.TryRunTokenCommandAsync(["token", "create", "--user", "admin", "--name", "ci", "--expires", "7"], output, errors);
 
         var printed = output.ToString().TrimEnd('\n').Split('\n');
         using var client = local.Portal.CreateClient(Assert.Single(printed));
-        using var response = await client.GetAsync("api/me", Ct);
+        using var response = await client.GetAsync("api/v1/me", Ct);
         Assert.Equal((0, HttpStatusCode.OK), (exit, response.StatusCode));
     }
 
@@ -136,7 +137,7 @@ public sealed class PersonalAccessTokenTests(LocalAccountsFixture local) : IClas
         using var output = new StringWriter();
         using var errors = new StringWriter();
 
-        var exit = await local.Portal.App.TryRunTokenCommandAsync(["token", "create", "--user", "nobody"], output, errors);
+        var exit = await local.Portal.Host.TryRunTokenCommandAsync(["token", "create", "--user", "nobody"], output, errors);
 
         Assert.Equal((1, ""), (exit, output.ToString()));
     }
@@ -147,7 +148,7 @@ public sealed class PersonalAccessTokenTests(LocalAccountsFixture local) : IClas
         using var output = new StringWriter();
         using var errors = new StringWriter();
 
-        var exit = await local.Portal.App.TryRunTokenCommandAsync(["token", "create", "--user", "admin", "--expires", "100000"], output, errors);
+        var exit = await local.Portal.Host.TryRunTokenCommandAsync(["token", "create", "--user", "admin", "--expires", "100000"], output, errors);
 
         Assert.Equal((2, ""), (exit, output.ToString()));
     }
@@ -155,7 +156,7 @@ public sealed class PersonalAccessTokenTests(LocalAccountsFixture local) : IClas
     [Fact]
     public async Task Other_arguments_are_not_a_token_command()
     {
-        var exit = await local.Portal.App.TryRunTokenCommandAsync(["migrate"]);
+        var exit = await local.Portal.Host.TryRunTokenCommandAsync(["migrate"]);
 
         Assert.Null(exit);
     }
@@ -185,10 +186,10 @@ public sealed class RateLimitTests
         using var client = portal.CreateClient("spk_guess");
         for (var i = 0; i < 2; i++)
         {
-            (await client.GetAsync("api/me", Ct)).Dispose();
+            (await client.GetAsync("api/v1/me", Ct)).Dispose();
         }
 
-        using var response = await client.GetAsync("api/me", Ct);
+        using var response = await client.GetAsync("api/v1/me", Ct);
 
         Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
     }

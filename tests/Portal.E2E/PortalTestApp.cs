@@ -1,21 +1,23 @@
 using System.Net;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Data.Sqlite;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Data;
 using Portal.Core.Tenants;
-using Portal.Web.Features.Identity;
+using Portal.Testing;
+
+[assembly: AssemblyFixture(typeof(SandboxServer))]
 
 namespace Portal.E2E;
 
 /// <summary>
-/// A minimal portal host on http://127.0.0.1:&lt;free port&gt; wired as Program.cs is for identity
-/// (AddPortalAuthentication, UsePortalAuthentication, UseAntiforgery, MapPortalIdentity), plus two probe
-/// endpoints that echo the caller: /me (a page) and /api/me (the API; POST too, to test read-only tokens).
-/// The database, built-in accounts included, is the portal's own SQLite schema (migrated) in a throwaway file,
-/// with the tenants below.
+/// The portal as Program.cs composes it, on a real Kestrel at http://127.0.0.1:&lt;free port&gt;, with the given
+/// settings over its appsettings.json, its embedded SQLite database in a throwaway data directory, and the tenants
+/// below besides the default one. Test-only: the assembly's sandbox as its Kubernetes (see
+/// <see cref="SandboxServer"/>), and no provisioning, since these tests are about who is calling.
 /// </summary>
 public sealed class PortalTestApp : IAsyncDisposable
 {
@@ -25,63 +27,26 @@ public sealed class PortalTestApp : IAsyncDisposable
     /// <summary>The tenant the data layer seeds on an empty database.</summary>
     public const string DefaultTenantSlug = "default";
 
-    readonly WebApplication _app;
-    readonly string _directory;
+    readonly Factory _factory;
 
-    PortalTestApp(WebApplication app, string directory)
-    {
-        _app = app;
-        _directory = directory;
-    }
+    PortalTestApp(Factory factory) => _factory = factory;
 
     public Uri BaseAddress { get; private set; } = null!;
 
-    public IServiceProvider Services => _app.Services;
+    public IServiceProvider Services => _factory.Services;
 
-    public WebApplication App => _app;
+    /// <summary>The running host, for the portal's commands.</summary>
+    public IHost Host => _factory.Host ?? throw new InvalidOperationException("The portal has not started.");
 
-    /// <summary>Builds and starts the host with <paramref name="settings"/> as its whole configuration.</summary>
+    /// <summary>Builds and starts the portal with <paramref name="settings"/> on top of its own configuration.</summary>
     public static async Task<PortalTestApp> StartAsync(IDictionary<string, string?> settings)
     {
-        var directory = Directory.CreateTempSubdirectory("portal-e2e-").FullName;
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            // The web project's name: its static web assets and Razor components are found by it.
-            ApplicationName = typeof(AuthenticationSetup).Assembly.GetName().Name,
-            EnvironmentName = Environments.Production,
-        });
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        builder.Logging.ClearProviders();
-        builder.Configuration.Sources.Clear();
-        builder.Configuration.AddInMemoryCollection(settings);
-
-        builder.Services.AddDbContext<SqlitePortalDb>(o => SqlitePortalDb.Configure(o, ConnectionString(directory, "portal.db")));
-        builder.Services.AddScoped<PortalDb>(sp => sp.GetRequiredService<SqlitePortalDb>());
-        builder.AddPortalAuthentication();
-
-        var app = builder.Build();
-        app.UsePortalAuthentication();
-        app.UseAntiforgery();
-        app.MapPortalIdentity();
-        app.MapGet("/", () => "home");
-        app.MapGet("/me", (PortalPrincipal me) => me).RequireAuthorization();
-        app.MapGet("/api/me", (PortalPrincipal me) => me).RequireAuthorization();
-        app.MapPost("/api/me", (PortalPrincipal me) => me).RequireAuthorization();
-        app.MapGet("/api/tenants/{tenant}", (string tenant) => tenant).RequireAuthorization();
-        app.MapGroup("/api/v1").MapPersonalAccessTokens();
-
-        await using (var scope = app.Services.CreateAsyncScope())
-        {
-            var portal = scope.ServiceProvider.GetRequiredService<SqlitePortalDb>();
-            await portal.Database.MigrateAsync();
-            portal.Tenants.AddRange(Tenant(DefaultTenantSlug), Tenant(TenantSlug), Tenant(OtherTenantSlug));
-            await portal.SaveChangesAsync();
-        }
-
-        var testApp = new PortalTestApp(app, directory);
+        var factory = new Factory(settings);
+        var testApp = new PortalTestApp(factory);
         try
         {
-            await app.StartAsync();
+            factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+            factory.StartServer();
         }
         catch
         {
@@ -90,8 +55,14 @@ public sealed class PortalTestApp : IAsyncDisposable
             throw;
         }
 
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        var address = factory.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
         testApp.BaseAddress = new Uri(address.TrimEnd('/') + "/");
+        await testApp.WithDbAsync(db =>
+        {
+            db.Tenants.AddRange(Tenant(TenantSlug), Tenant(OtherTenantSlug));
+            return db.SaveChangesAsync();
+        });
+
         // The first render of the sign-in page JIT-compiles its components: paid here, outside browser timeouts.
         using var warmUp = testApp.CreateClient();
         (await warmUp.GetAsync("signin")).EnsureSuccessStatusCode();
@@ -141,25 +112,48 @@ public sealed class PortalTestApp : IAsyncDisposable
     /// <summary>Runs <paramref name="work"/> with a fresh scope's <see cref="PortalDb"/>.</summary>
     public async Task<T> WithDbAsync<T>(Func<PortalDb, Task<T>> work)
     {
-        await using var scope = _app.Services.CreateAsyncScope();
+        await using var scope = Services.CreateAsyncScope();
         return await work(scope.ServiceProvider.GetRequiredService<PortalDb>());
     }
 
     /// <summary>Runs <paramref name="work"/> in a fresh scope.</summary>
     public async Task<T> InScopeAsync<T>(Func<IServiceProvider, Task<T>> work)
     {
-        await using var scope = _app.Services.CreateAsyncScope();
+        await using var scope = Services.CreateAsyncScope();
         return await work(scope.ServiceProvider);
     }
 
     static Tenant Tenant(string slug) => new() { Slug = slug, DisplayName = slug, Namespace = $"spark-{slug}" };
 
-    static string ConnectionString(string directory, string file) =>
-        new SqliteConnectionStringBuilder { DataSource = Path.Combine(directory, file), Pooling = false }.ToString();
-
     public async ValueTask DisposeAsync()
     {
-        await _app.DisposeAsync();
-        Directory.Delete(_directory, recursive: true);
+        await _factory.DisposeAsync();
+        // SQLite's pooled connections hold the file open until cleared.
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        _factory.DataDirectory.Delete(recursive: true);
+    }
+
+    sealed class Factory(IDictionary<string, string?> settings) : WebApplicationFactory<Program>
+    {
+        public DirectoryInfo DataDirectory { get; } = Directory.CreateTempSubdirectory("portal-e2e-");
+
+        public IHost? Host { get; private set; }
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseEnvironment(Environments.Production);
+            // Test-only: everything the portal writes (its SQLite database, keys) in a throwaway directory.
+            builder.UseSetting("Portal:DataDirectory", DataDirectory.FullName);
+            builder.UseSetting("Kubernetes:Kubeconfig", SandboxServer.Kubeconfig);
+            foreach (var (key, value) in settings)
+            {
+                builder.UseSetting(key, value);
+            }
+
+            builder.ConfigureLogging(logging => logging.ClearProviders());
+            builder.ConfigureServices(services => services.RemoveProvisioning());
+        }
+
+        protected override IHost CreateHost(IHostBuilder builder) => Host = base.CreateHost(builder);
     }
 }

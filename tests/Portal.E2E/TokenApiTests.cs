@@ -29,7 +29,7 @@ public sealed class TokenApiTests(SsoFixture sso) : IClassFixture<SsoFixture>
         var created = await CreateAsync(ada, new CreateTokenRequest("notebook", Tenant: PortalTestApp.TenantSlug));
         using var notebook = sso.Portal.CreateClient(created.Secret);
 
-        var me = await notebook.GetFromJsonAsync<PortalPrincipal>("api/me", Sso.Json, Ct);
+        var me = await notebook.GetFromJsonAsync<PortalPrincipal>("api/v1/me", Sso.Json, Ct);
 
         Assert.Equal((Sso.Ada.Subject, PortalTestApp.TenantSlug), (me!.Subject, created.Token.Tenant));
     }
@@ -98,7 +98,7 @@ public sealed class TokenApiTests(SsoFixture sso) : IClassFixture<SsoFixture>
         (await ada.DeleteAsync($"api/v1/tokens/{created.Token.Id}", Ct)).EnsureSuccessStatusCode();
         using var notebook = sso.Portal.CreateClient(created.Secret);
 
-        using var response = await notebook.GetAsync("api/me", Ct);
+        using var response = await notebook.GetAsync("api/v1/me", Ct);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }

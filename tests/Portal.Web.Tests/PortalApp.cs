@@ -16,7 +16,7 @@ using Portal.Testing;
 using Portal.Web.Features.Identity;
 
 // Started before any PortalApp: see SandboxServer.
-[assembly: AssemblyFixture(typeof(Portal.Web.Tests.SandboxServer))]
+[assembly: AssemblyFixture(typeof(Portal.Testing.SandboxServer))]
 
 namespace Portal.Web.Tests;
 
@@ -189,22 +189,10 @@ public class PortalApp : WebApplicationFactory<Program>, IAsyncLifetime
             .SetMinimumLevel(LogLevel.Warning)
             .AddFilter("Microsoft.AspNetCore.Routing.EndpointRoutingMiddleware", LogLevel.Error));
 
-        builder.ConfigureServices(services =>
-        {
-            if (Provisions)
-                return;
-            // Test-only: no reconciler. These tests assert what the API records (phase Requested, versions behind
-            // ETags); a reconciler writing status meanwhile would move both under them. Portal.Provisioning.Tests
-            // cover reconciling.
-            foreach (var reconciler in services.Where(IsProvisioningService).ToList())
-                services.Remove(reconciler);
-        });
+        // Test-only: no reconciler unless the fixture needs clusters to reach Running (see RemoveProvisioning).
+        if (!Provisions)
+            builder.ConfigureServices(services => services.RemoveProvisioning());
     }
-
-    private static bool IsProvisioningService(ServiceDescriptor service) =>
-        service.ServiceType == typeof(IHostedService)
-        && (service.ImplementationType == typeof(ProvisioningService)
-            || service.ImplementationFactory?.Method.ReturnType == typeof(ProvisioningService));
 
     public override async ValueTask DisposeAsync()
     {
@@ -213,43 +201,6 @@ public class PortalApp : WebApplicationFactory<Program>, IAsyncLifetime
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         _dataDirectory.Delete(recursive: true);
         GC.SuppressFinalize(this);
-    }
-}
-
-/// <summary>
-/// One embedded Kubernetes API server for the whole assembly, started before any portal host and handed to each as
-/// its kubeconfig. Test-only: without a kubeconfig the portal starts its own sandbox while Program runs, and
-/// WebApplicationFactory, which takes the first host built in the process once it starts listening, would take
-/// the sandbox's web host instead of the portal's.
-/// </summary>
-public sealed class SandboxServer : IAsyncLifetime
-{
-    private static string? _kubeconfig;
-    private static KubeSandbox? _running;
-    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("portal-web-tests-sandbox-");
-    private KubeSandbox? _sandbox;
-
-    /// <summary>Path of the running sandbox's kubeconfig.</summary>
-    public static string Kubeconfig =>
-        _kubeconfig ?? throw new InvalidOperationException("The sandbox assembly fixture has not started.");
-
-    /// <summary>The running sandbox, for what its simulated Spark saw.</summary>
-    public static KubeSandbox Sandbox =>
-        _running ?? throw new InvalidOperationException("The sandbox assembly fixture has not started.");
-
-    public async ValueTask InitializeAsync()
-    {
-        _sandbox = _running = await KubeSandbox.StartAsync();
-        var path = Path.Combine(_directory.FullName, "kubeconfig");
-        await _sandbox.WriteKubeconfigAsync(path);
-        _kubeconfig = path;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_sandbox is not null)
-            await _sandbox.DisposeAsync();
-        _directory.Delete(recursive: true);
     }
 }
 

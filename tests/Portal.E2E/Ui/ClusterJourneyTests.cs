@@ -23,6 +23,8 @@ public sealed class ClusterJourneyTests(RunningPortal portal, Browser browser) :
     {
         var page = await SignedInAsync();
         await page.GotoAsync(portal.Url("clusters"));
+        // A click on the prerendered page before its circuit connects would do nothing.
+        await RunningPortal.InteractiveAsync(page);
         await page.ClickAsync("[data-testid=new-cluster]");
         // The Name field focuses itself once the server has rendered the dialog; filling another field before that
         // let the late focus move the next fill's text into Name ("deleted" became "deleted1" on a loaded machine).
@@ -102,6 +104,8 @@ public sealed class ClusterJourneyTests(RunningPortal portal, Browser browser) :
     {
         var page = await SignedInAsync();
         await page.GotoAsync(portal.Url("clusters"));
+        // A click on the prerendered page before its circuit connects would do nothing.
+        await RunningPortal.InteractiveAsync(page);
         await page.ClickAsync("[data-testid=new-cluster]");
         await Assertions.Expect(page.Locator("[data-testid=field-name]")).ToBeFocusedAsync();
         await page.Locator("[data-testid=field-name]").FillAsync("too-big");

@@ -47,6 +47,8 @@ public sealed class TenantRolesJourneyTests(RunningPortal portal, Browser browse
         await RunningPortal.ScreenshotAsync(admin, "members");
 
         await admin.GotoAsync(portal.Url("clusters"));
+        // A click on the prerendered page before its circuit connects would do nothing.
+        await RunningPortal.InteractiveAsync(admin);
         await admin.ClickAsync("[data-testid=new-cluster]");
         // Name focuses itself once the server has rendered the dialog; a late focus would take the next keystrokes.
         await Assertions.Expect(admin.Locator("[data-testid=field-name]")).ToBeFocusedAsync();
@@ -63,6 +65,8 @@ public sealed class TenantRolesJourneyTests(RunningPortal portal, Browser browse
 
         // ... makes a token for a notebook, shown once ...
         await viewer.GotoAsync(portal.Url("tokens"));
+        // A click on the prerendered page before its circuit connects would do nothing.
+        await RunningPortal.InteractiveAsync(viewer);
         await viewer.ClickAsync("[data-testid=new-token]");
         await viewer.Locator("[data-testid=field-token-name]").FillAsync("notebook");
         await viewer.ClickAsync("[data-testid=create-token]");

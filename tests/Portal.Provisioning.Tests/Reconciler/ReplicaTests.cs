@@ -37,7 +37,9 @@ public sealed class ReplicaTests(PostgresServer postgres)
 
         await UntilAsync(async () => (await h.ReadClusterAsync(cluster.Id)).Status.Phase == ClusterPhase.Running);
 
-        Assert.Equal([ClusterPhase.Provisioning, ClusterPhase.Starting, ClusterPhase.Running], (await h.EventsOfAsync(cluster.Id)).Select(e => e.Phase));
+        var events = await h.EventsOfAsync(cluster.Id);
+        Assert.True(events.Select(e => e.Phase).SequenceEqual([ClusterPhase.Provisioning, ClusterPhase.Starting, ClusterPhase.Running]),
+            "Phases recorded: " + string.Join("; ", events.Select(e => $"{e.Phase} ({e.Reason}: {e.Message})")));
         await a.StopAsync(Ct);
         await b.StopAsync(Ct);
     }

@@ -1,3 +1,4 @@
+using Portal.Testing;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;

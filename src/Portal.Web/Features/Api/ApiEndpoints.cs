@@ -59,6 +59,7 @@ internal static class ApiEndpoints
         api.MapStorage();
         api.MapImages();
         api.MapUsage();
+        api.MapCurrentUser();
         api.MapPersonalAccessTokens();
         api.MapAccounts();
         return app;

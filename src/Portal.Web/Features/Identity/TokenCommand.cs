@@ -26,7 +26,7 @@ public static class TokenCommand
     /// works on a fresh installation.
     /// </summary>
     public static async Task<int?> TryRunTokenCommandAsync(
-        this WebApplication app, string[] args, TextWriter? output = null, TextWriter? errors = null)
+        this IHost app, string[] args, TextWriter? output = null, TextWriter? errors = null)
     {
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(args);
@@ -44,7 +44,7 @@ public static class TokenCommand
             return 2;
         }
 
-        var ct = app.Lifetime.ApplicationStopping;
+        var ct = app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         if (app.Services.GetService<PortalDatabaseMigrator>() is { } migrator)
         {
             await migrator.MigrateAsync(ct);
