@@ -26,7 +26,7 @@ public sealed record Assessment(ClusterPhase Phase, string Reason, string Messag
 /// Turns observed workloads into a phase, as a pure function so every rule is testable without an API server.
 /// Failures are read the way <c>kubectl describe</c> shows them: a container waiting in ImagePullBackOff or
 /// CrashLoopBackOff, a pod the scheduler can't place, or a FailedCreate event (usually an exceeded quota) on a
-/// Deployment that is short of pods.
+/// Deployment that is short of pods; not a pod refused for a service account the tenant's fence is still making.
 /// </summary>
 public static class ClusterHealth
 {
@@ -101,7 +101,9 @@ public static class ClusterHealth
             .Where(e => e.Reason == "FailedCreate")
             .OrderByDescending(When)
             .FirstOrDefault();
-        if (failedCreate is null)
+        // The ServiceAccount admission refuses pods naming an account not made yet: the tenant reconciler, fencing a
+        // namespace a cluster was asked for at the same time, makes it a moment later, and the ReplicaSet retries.
+        if (failedCreate is null || failedCreate.Message?.Contains("error looking up service account", StringComparison.Ordinal) == true)
         {
             return null;
         }

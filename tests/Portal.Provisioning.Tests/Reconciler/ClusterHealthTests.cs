@@ -150,6 +150,21 @@ public class ClusterHealthTests
     }
 
     [Fact]
+    public void A_pod_refused_for_a_service_account_not_made_yet_is_waited_for()
+    {
+        var shortOfPods = Deployment("etl-worker", 2, 0, created: 0);
+        var refused = new Corev1Event
+        {
+            Reason = "FailedCreate",
+            Message = "Error creating: pods \"etl-worker-x\" is forbidden: error looking up service account spark-a/spark: serviceaccount \"spark\" not found",
+        };
+
+        var assessment = ClusterHealth.Assess(Etl, Observed([Deployment("etl-master", 1, 1), shortOfPods], events: [refused]), Spark(registered: 0), wasRunning: false);
+
+        Assert.Equal((ClusterPhase.Starting, "WaitingForPods"), (assessment.Phase, assessment.Reason));
+    }
+
+    [Fact]
     public void An_old_failed_create_does_not_fail_a_cluster_that_has_all_its_pods()
     {
         var stale = new Corev1Event { Reason = "FailedCreate", Message = "exceeded quota" };

@@ -384,6 +384,10 @@ public sealed class AuthorizationMatrixTests(AuthorizationMatrixTests.App app) :
             ["GET /api/v1/images"] = new(
                 (_, _) => Get("/api/v1/images"),
                 Signedin((_, _) => 200)),
+            // Every signed-in caller may ask who they are.
+            ["GET /api/v1/me"] = new(
+                (_, _) => Get("/api/v1/me"),
+                Signedin((_, _) => 200)),
             ["GET /api/v1/tokens"] = new(
                 (_, _) => Get("/api/v1/tokens"),
                 Signedin((_, _) => 200)),
