@@ -5,6 +5,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Portal.Core.Clusters;
+using Portal.Core.Data;
 using Portal.Core.Tenants;
 using Portal.Provisioning.Kubernetes;
 using Portal.Core.Storage;
@@ -23,7 +24,8 @@ public static class ProvisioningExtensions
     /// <see cref="ProvisioningService"/> hosted service, <see cref="ProvisioningMetrics"/> (created when a metrics reader asks for it), and <see cref="ClusterWrites"/> and <see cref="TenantWrites"/>,
     /// the process-wide signals through which <see cref="ClusterService"/> and <see cref="TenantService"/> (registered
     /// by the host) have their writes reconciled at once.
-    /// Needs <c>IDbContextFactory&lt;PortalDb&gt;</c> from the data layer's registration.
+    /// Needs <c>IDbContextFactory&lt;PortalDb&gt;</c> from the data layer's registration; adds <see cref="ClusterVersions"/>
+    /// unless the data layer has.
     /// </summary>
     public static TBuilder AddProvisioning<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
@@ -38,6 +40,8 @@ public static class ProvisioningExtensions
         services.TryAddSingleton(sp => KubernetesConnection.Create(sp.GetRequiredService<IOptions<KubernetesOptions>>().Value));
         services.TryAddSingleton<KubernetesApi>();
         services.TryAddSingleton<ProvisioningQueues>();
+        // The same singleton the data layer registers, so the poll shares the UI loop's reads in the portal.
+        services.TryAddSingleton<ClusterVersions>();
         services.TryAddSingleton<ClusterWrites>();
         services.TryAddSingleton<TenantWrites>();
         services.TryAddSingleton<SparkEndpoint>();

@@ -38,7 +38,10 @@ public sealed class KubernetesOptions : IValidatableObject
     [Range(10, 86_400)]
     public int ResyncSeconds { get; set; } = 300;
 
-    /// <summary>Interval at which the database is polled for clusters and tenants needing work.</summary>
+    /// <summary>
+    /// Interval at which the database is polled for clusters and tenants needing work. The clusters' read may be
+    /// shared with the UI's change loop and be up to half this old.
+    /// </summary>
     [Range(1, 300)]
     public int PollSeconds { get; set; } = 2;
 

@@ -40,7 +40,7 @@ public sealed partial class ProvisioningService : BackgroundService
     /// <summary>Creates the service; <see cref="Identity"/> is unique per process.</summary>
     public ProvisioningService(KubernetesConnection connection, KubernetesApi kube, ProvisioningQueues queues, ClusterWrites writes,
         TenantWrites tenantWrites, ClusterReconciler clusters, TenantReconciler tenants, ClusterResync resync, TenantResync tenantResync, IDbContextFactory<PortalDb> dbs,
-        IOptions<KubernetesOptions> options, TimeProvider time, ILogger<ProvisioningService> logger)
+        ClusterVersions clusterVersions, IOptions<KubernetesOptions> options, TimeProvider time, ILogger<ProvisioningService> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(kube);
@@ -58,7 +58,8 @@ public sealed partial class ProvisioningService : BackgroundService
         _time = time;
         _logger = logger;
         _lease = new ProvisioningLease(kube.Client, _options, Identity, time, logger);
-        _poll = new DatabasePoll(dbs, queues);
+        // Half the poll period: the poll mostly reuses the UI loop's latest read, and still compares every PollSeconds.
+        _poll = new DatabasePoll(dbs, clusterVersions, queues, TimeSpan.FromSeconds(_options.PollSeconds) / 2);
         _watches = new ManagedObjectWatches(kube.Client, queues, time, logger);
     }
 

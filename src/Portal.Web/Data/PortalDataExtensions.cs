@@ -13,10 +13,11 @@ public static class PortalDataExtensions
     public const string ReadyTag = "ready";
 
     /// <summary>
-    /// Registers <see cref="PortalOptions"/> (validated at start), <see cref="PortalDb"/> (scoped) and
-    /// <see cref="IDbContextFactory{PortalDb}"/> on PostgreSQL when ConnectionStrings:Portal is set, otherwise on
-    /// the SQLite file &lt;Portal:DataDirectory&gt;/portal.db; and a start-up step that creates the data directory,
-    /// then migrates and seeds the database when Portal:MigrateOnStartup is true.
+    /// Registers <see cref="PortalOptions"/> (validated at start), <see cref="PortalDb"/> (scoped),
+    /// <see cref="ClusterVersions"/> and <see cref="IDbContextFactory{PortalDb}"/> on PostgreSQL when
+    /// ConnectionStrings:Portal is set, otherwise on the SQLite file &lt;Portal:DataDirectory&gt;/portal.db; and a
+    /// start-up step that creates the data directory, then migrates and seeds the database when
+    /// Portal:MigrateOnStartup is true.
     /// </summary>
     public static TBuilder AddPortalData<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
@@ -50,6 +51,9 @@ public static class PortalDataExtensions
                 new PortalDbFactory<PostgresPortalDb>(sp.GetRequiredService<IDbContextFactory<PostgresPortalDb>>()),
             _ => new PortalDbFactory<SqlitePortalDb>(sp.GetRequiredService<IDbContextFactory<SqlitePortalDb>>()),
         });
+
+        // One reader of cluster versions per process: the UI's change loop and the provisioning poll share its reads.
+        services.TryAddSingleton<ClusterVersions>();
 
         // A request that fails because the database is unreachable answers 503 with Retry-After, not 500.
         services.AddExceptionHandler<DatabaseOutageHandler>();

@@ -155,6 +155,8 @@ internal sealed class Harness : IAsyncDisposable
             // reconcilers compute (expiry, conditions) stays on the test's.
             services.AddSingleton(_ => new ProvisioningQueues(TimeProvider.System));
             services.AddSingleton(sp => ActivatorUtilities.CreateInstance<ProvisioningService>(sp, TimeProvider.System));
+            // Test-only: the poll's cluster reads age on the same real clock, or the first would be reused for ever.
+            services.AddSingleton(_ => new ClusterVersions(Dbs, TimeProvider.System));
         }
 
         if (logger is not null)
