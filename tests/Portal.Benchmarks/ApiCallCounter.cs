@@ -6,11 +6,21 @@ namespace Portal.Benchmarks;
 /// <summary>
 /// Counts every request the Kubernetes client sends, by verb and resource ("list deployments", "apply configmaps",
 /// "watch pods", "update leases"), and remembers when the last server-side apply was answered, so "every object
-/// applied" is measured at the API server's answer rather than at the end of the pass that made it.
+/// applied" is measured at the API server's answer rather than at the end of the pass that made it. It also notes
+/// when each Spark master's status (its <c>json/</c> page, read through the service proxy) was last answered, so a
+/// benchmark can tell when every cluster has been looked at again.
 /// </summary>
 internal sealed class ApiCallCounter : DelegatingHandler
 {
+    /// <summary>
+    /// The kind of call a Spark status read is counted as: a GET of the <c>services/proxy</c> subresource, which the
+    /// reconciler's <c>SparkEndpoint</c> uses for the master's <c>json/</c> (and, with Connect, the driver's REST API;
+    /// the benchmark's clusters have none). Nothing else of the provisioning service uses the proxy.
+    /// </summary>
+    public const string SparkStatusRead = "get services/proxy";
+
     readonly ConcurrentDictionary<string, long> _firstApplied = new();
+    readonly ConcurrentDictionary<string, long> _masterStatusRead = new();
     ConcurrentDictionary<string, int> _calls = new();
     long _lastApplyAnswered;
 
@@ -23,6 +33,13 @@ internal sealed class ApiCallCounter : DelegatingHandler
     /// </summary>
     public long? FirstApplied(string @namespace, string resource, string name) =>
         _firstApplied.TryGetValue($"{@namespace}/{resource}/{name}", out var at) ? at : null;
+
+    /// <summary>
+    /// Stopwatch timestamp of the last answered read of the Spark master's <c>json/</c> behind Service
+    /// <paramref name="service"/>, or null while none was answered; not cleared by <see cref="Reset"/>.
+    /// </summary>
+    public long? LastMasterStatusRead(string @namespace, string service) =>
+        _masterStatusRead.TryGetValue($"{@namespace}/{service}", out var at) ? at : null;
 
     /// <summary>Calls so far, by kind of call.</summary>
     public IReadOnlyDictionary<string, int> Snapshot() => new Dictionary<string, int>(_calls);
@@ -43,6 +60,11 @@ internal sealed class ApiCallCounter : DelegatingHandler
     {
         _calls.AddOrUpdate(Describe(request), 1, (_, n) => n + 1);
         var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (request.Method == HttpMethod.Get && response.IsSuccessStatusCode && MasterStatusPage(request.RequestUri!) is { } master)
+        {
+            _masterStatusRead[master] = Stopwatch.GetTimestamp();
+        }
+
         if (request.Method == HttpMethod.Patch && response.IsSuccessStatusCode)
         {
             var answered = Stopwatch.GetTimestamp();
@@ -58,7 +80,27 @@ internal sealed class ApiCallCounter : DelegatingHandler
         return response;
     }
 
-    /// <summary>"verb resource" from the REST path: /api/v1/namespaces/ns/pods?watch=true is "watch pods".</summary>
+    /// <summary>
+    /// "namespace/service" when the path is the service proxy to a master's <c>json/</c>:
+    /// /api/v1/namespaces/NS/services/http:NAME:PORT/proxy/json/ (the proxy's own path is sent unescaped).
+    /// </summary>
+    static string? MasterStatusPage(Uri uri)
+    {
+        var segments = uri.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (segments is not ["api", "v1", "namespaces", var ns, "services", var target, "proxy", "json"])
+        {
+            return null;
+        }
+
+        var parts = Uri.UnescapeDataString(target).Split(':');
+        return $"{Uri.UnescapeDataString(ns)}/{(parts.Length == 3 ? parts[1] : parts[0])}";
+    }
+
+    /// <summary>
+    /// "verb resource" from the REST path: /api/v1/namespaces/ns/pods?watch=true is "watch pods". A subresource is
+    /// named as RBAC names it, "resource/subresource", so a read through services/NAME/proxy/… is "get services/proxy",
+    /// not a read of a Service.
+    /// </summary>
     static string Describe(HttpRequestMessage request)
     {
         var uri = request.RequestUri!;
@@ -70,7 +112,12 @@ internal sealed class ApiCallCounter : DelegatingHandler
             rest = rest[2..];
         }
 
-        var resource = rest.Length > 0 ? rest[0] : "?";
+        var resource = rest.Length switch
+        {
+            0 => "?",
+            1 or 2 => rest[0],
+            _ => $"{rest[0]}/{rest[2]}",
+        };
         var named = rest.Length > 1;
         var verb = request.Method.Method switch
         {

@@ -1,10 +1,12 @@
 // Measures provisioning on the sandbox, as issue 5 item 7 asks, and prints Markdown for docs/provisioning-benchmarks.md:
 //   (a) time from the create API's 202 to every object applied by the reconciler's first pass, against applying
 //       the same manifests directly with KubernetesClient, as a ratio;
-//   (b) Kubernetes API calls per cluster create, and per idle minute with 1,000 clusters across 100 tenants;
+//   (b) Kubernetes API calls per cluster create, and per Running cluster per minute once converged, with 1,000
+//       clusters across 100 tenants (a Running cluster is looked at every SparkStatusSeconds, so it is never idle);
 //   (c) process CPU time of a full resync at that size.
 // The database is PostgreSQL (a throwaway server, as the tests start; PORTAL_TEST_POSTGRES names an existing one).
 //   dotnet run -c Release --project tests/Portal.Benchmarks -- [--samples 30] [--end-to-end-samples 10] [--repetitions 7] [--idle-seconds 60] [--first-pass-only]
+// --idle-seconds is the steady-state window of (b); it must span at least one SparkStatusSeconds period (30 s).
 using System.Diagnostics;
 using System.Globalization;
 using k8s;
@@ -36,8 +38,20 @@ var samples = Option("--samples", 30);
 var repetitions = Option("--repetitions", 7);
 var idleSeconds = Option("--idle-seconds", 60);
 var endToEndSamples = Option("--end-to-end-samples", 10);
+// The hosted service runs with default options and no configuration source, so this is its period: every Running
+// cluster is reconciled again, Spark's status read included, this often.
+var sparkStatus = TimeSpan.FromSeconds(new KubernetesOptions().SparkStatusSeconds);
+if (idleSeconds < sparkStatus.TotalSeconds)
+{
+    // A shorter window would catch some clusters' periodic look and miss others', depending on where it falls.
+    Console.Error.WriteLine($"--idle-seconds {idleSeconds} is shorter than one SparkStatusSeconds period ({sparkStatus.TotalSeconds:F0} s); give at least that.");
+    Environment.ExitCode = 2;
+    return;
+}
+
 var report = new List<string>();
 var run = Stopwatch.StartNew();
+var loadAtStart = LoadAverage();
 
 var postgres = new PostgresServer();
 await postgres.InitializeAsync();
@@ -55,7 +69,7 @@ finally
     Console.WriteLine();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"Run took {run.Elapsed.TotalMinutes:F1} min on {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, .NET {Environment.Version}, " +
-        $"load average at the end {LoadAverage()}"));
+        $"load average at the start {loadAtStart}, at the end {LoadAverage()}"));
     Console.WriteLine();
     foreach (var line in report)
     {
@@ -194,47 +208,89 @@ async Task MeasureAtScaleAsync()
     // Created while the service runs, as users would, on the replica that leads: each create is signalled.
     world.Counter.Reset();
     var creating = Stopwatch.StartNew();
+    var created = new List<(Cluster Cluster, string Namespace)>();
     foreach (var tenant in tenants)
     {
         for (var i = 0; i < ClustersPerTenant; i++)
         {
-            await world.CreateClusterAsync(tenant, $"spark-{i}");
+            created.Add((await world.CreateClusterAsync(tenant, $"spark-{i}"), tenant.Namespace));
         }
     }
 
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Asked for {Tenants * ClustersPerTenant} clusters in {creating.Elapsed.TotalSeconds:F1} s; waiting for Running"));
-    await WaitUntilAsync(async () => await world.CountAsync(ClusterPhase.Running) == Tenants * ClustersPerTenant, TimeSpan.FromMinutes(6), "1,000 clusters Running");
-    var converged = creating.Elapsed;
-    await WaitForQuietAsync(world.Counter);
+    await WaitForRunningAsync(world, Tenants * ClustersPerTenant, creating);
+    var allRunning = creating.Elapsed;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"All Running {allRunning.TotalSeconds:F0} s after the first create; waiting for the periodic rate"));
+    var convergence = await WaitForSteadyAsync(world.Counter, created, sparkStatus, creating);
+    var convergedAt = DateTimeOffset.UtcNow;
     var createCalls = world.Counter.Snapshot();
-    var createWork = createCalls.Where(c => !ApiCallCounter.IsBackground(c.Key)).Sum(c => c.Value);
+    var runningSince = await world.RunningSinceAsync();
 
+    // Steady state: every cluster Running, each looked at once per SparkStatusSeconds.
+    var runningBefore = await world.CountAsync(ClusterPhase.Running);
     world.Counter.Reset();
     await Task.Delay(TimeSpan.FromSeconds(idleSeconds));
     var idle = world.Counter.Snapshot();
+    var runningAfter = await world.CountAsync(ClusterPhase.Running);
     await host.StopAsync();
+
+    var clusterCount = Tenants * ClustersPerTenant;
+    var clusterMinutes = runningAfter * idleSeconds / 60.0;
+    double PerClusterMinute(int calls) => calls / clusterMinutes;
+    var steadyWork = PerClusterMinute(Work(idle));
+    var steadyPasses = PerClusterMinute(idle.GetValueOrDefault("list events"));
+    // Periodic looks inside the create window: each cluster is looked at once per interval after the pass that found
+    // it Running, so it had floor((converged - RunningSince) / interval) of them; the interval and the calls of one
+    // look are the steady state's. An estimate: a watch-triggered pass after Running restarts a cluster's interval.
+    var interval = 60.0 / steadyPasses;
+    var periodicLooks = runningSince.Sum(r => Math.Floor((convergedAt - r).TotalSeconds / interval));
+    var callsPerLook = steadyWork / steadyPasses;
+    var createWork = Work(createCalls);
+    double PerCreate(double calls) => calls / clusterCount;
+    static string At(TimeSpan? elapsed) => elapsed is { } e ? string.Create(CultureInfo.InvariantCulture, $"by {e.TotalSeconds:F0} s") : "never";
 
     report.Add("### (b) API calls");
     report.Add("");
     report.Add(string.Create(CultureInfo.InvariantCulture,
-        $"{Tenants} tenants, {Tenants * ClustersPerTenant} clusters (3,000 pods) asked for through `ClusterService.CreateAsync` while the hosted service " +
-        $"(`AddProvisioning`, default options: 4 workers, poll 2 s, resync 300 s, Lease 15 s; each create signalled through `ClusterWrites`) ran; all Running {converged.TotalSeconds:F0} s after the first create."));
+        $"{Tenants} tenants, {clusterCount} clusters (3,000 pods) asked for through `ClusterService.CreateAsync` while the hosted service " +
+        $"(`AddProvisioning`, default options: 4 workers, poll 2 s, resync 300 s, Lease 15 s, Spark status every {sparkStatus.TotalSeconds:F0} s; each create signalled through `ClusterWrites`) ran. " +
+        $"All Running {allRunning.TotalSeconds:F0} s after the first create; every cluster's Spark status read again since then {At(convergence.LookedAgain)}; " +
+        $"the reconcile call rate settled (two {sparkStatus.TotalSeconds:F0} s windows within 10 %) {At(convergence.Settled)}: " +
+        $"{(convergence.Problem is null ? "converged" : "gave up")} {convergence.Elapsed.TotalSeconds:F0} s after the first create."));
     report.Add("");
+    if (convergence.Problem is { } problem)
+    {
+        report.Add($"**Not converged**: {problem}. The figures below were taken anyway.");
+        report.Add("");
+    }
+
     report.Add("| Measure | Calls |");
     report.Add("|---|---:|");
-    report.Add(string.Create(CultureInfo.InvariantCulture, $"| Per cluster create, Requested to Running (every pass the watches triggered, no Lease or watch traffic) | {createWork / (double)(Tenants * ClustersPerTenant):F1} |"));
-    report.Add(string.Create(CultureInfo.InvariantCulture, $"| Per idle minute, all kinds | {idle.Values.Sum() * 60.0 / idleSeconds:F0} |"));
-    report.Add(string.Create(CultureInfo.InvariantCulture, $"| Per idle minute, leaving out the Lease and watch reconnections | {idle.Where(c => !ApiCallCounter.IsBackground(c.Key)).Sum(c => c.Value) * 60.0 / idleSeconds:F0} |"));
+    report.Add(string.Create(CultureInfo.InvariantCulture, $"| Per cluster create, first create to convergence (every pass, no Lease or watch traffic) | {PerCreate(createWork):F1} |"));
+    report.Add(string.Create(CultureInfo.InvariantCulture, $"| … of which Spark status reads (`{ApiCallCounter.SparkStatusRead}`, the master's `json/`) | {PerCreate(createCalls.GetValueOrDefault(ApiCallCounter.SparkStatusRead)):F1} |"));
+    report.Add(string.Create(CultureInfo.InvariantCulture, $"| … of which periodic looks at clusters already Running (estimate: {PerCreate(periodicLooks):F1} looks of {callsPerLook:F1} calls) | {PerCreate(periodicLooks * callsPerLook):F1} |"));
+    report.Add(string.Create(CultureInfo.InvariantCulture, $"| Per cluster create, Requested to Running, without those periodic looks (estimate) | **{PerCreate(createWork - periodicLooks * callsPerLook):F1}** |"));
+    report.Add(string.Create(CultureInfo.InvariantCulture, $"| Cluster passes per cluster, to convergence / without the periodic looks | {PerCreate(createCalls.GetValueOrDefault("list events")):F1} / {PerCreate(createCalls.GetValueOrDefault("list events") - periodicLooks):F1} |"));
+    report.Add(string.Create(CultureInfo.InvariantCulture, $"| Tenant passes per tenant while its 10 clusters are created | {createCalls.GetValueOrDefault("apply namespaces") / (double)Tenants:F1} |"));
+    report.Add(string.Create(CultureInfo.InvariantCulture, $"| Per Running cluster per minute, steady, leaving out the Lease and watch reconnections | **{steadyWork:F2}** |"));
+    report.Add(string.Create(CultureInfo.InvariantCulture, $"| … of which Spark status reads (`{ApiCallCounter.SparkStatusRead}`) | {PerClusterMinute(idle.GetValueOrDefault(ApiCallCounter.SparkStatusRead)):F2} |"));
+    report.Add(string.Create(CultureInfo.InvariantCulture, $"| Cluster passes per Running cluster per minute (60 / SparkStatusSeconds = {60 / sparkStatus.TotalSeconds:F0} if it keeps up) | {steadyPasses:F2} |"));
+    report.Add(string.Create(CultureInfo.InvariantCulture, $"| Per Running cluster per minute, all kinds | {PerClusterMinute(idle.Values.Sum()):F2} |"));
+    report.Add(string.Create(CultureInfo.InvariantCulture, $"| Per minute for all {runningAfter} clusters, all kinds | {idle.Values.Sum() * 60.0 / idleSeconds:F0} |"));
+    report.Add(string.Create(CultureInfo.InvariantCulture, $"| Per minute, the Lease and watch reconnections only (independent of cluster count) | {(idle.Values.Sum() - Work(idle)) * 60.0 / idleSeconds:F0} |"));
     report.Add("");
     // Each cluster pass that gets as far as observing lists the namespace's events once, and each tenant pass
     // applies its namespace once, so those two counts say how many passes the calls came from.
+    report.Add($"Spark status reads are the `{ApiCallCounter.SparkStatusRead}` calls: GETs through the API server's service proxy to the master's " +
+        "`json/` (`SparkEndpoint`); every other call is the reconciler's own (applies, prune lists, observation). " +
+        "Passes are counted by `list events` (one per cluster pass), tenant passes by `apply namespaces`.");
+    report.Add("");
+    report.Add($"First create to convergence, by call: {Describe(createCalls)}.");
+    report.Add("");
     report.Add(string.Create(CultureInfo.InvariantCulture,
-        $"Passes behind them: {createCalls.GetValueOrDefault("list events") / (double)(Tenants * ClustersPerTenant):F1} cluster passes per cluster " +
-        $"and {createCalls.GetValueOrDefault("apply namespaces") / (double)Tenants:F1} tenant passes per tenant."));
-    report.Add("");
-    report.Add($"Creating, by call: {Describe(createCalls)}.");
-    report.Add("");
-    report.Add($"Idle {idleSeconds} s, by call: {(idle.Count == 0 ? "none" : Describe(idle))}.");
+        $"Steady state, {idleSeconds} s with {runningBefore} clusters Running at the start and {runningAfter} at the end, per Running cluster per minute, by call: " +
+        $"{(idle.Count == 0 ? "none" : string.Join(", ", idle.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Key} {PerClusterMinute(c.Value):F2}"))))} " +
+        $"(in all: {Describe(idle)})."));
     report.Add("");
 
     // (c) The periodic resync, as the leader runs it every ResyncSeconds: tenant lists, then cluster lists and sweep.
@@ -396,16 +452,102 @@ static async Task<(double CpuMs, double WallMs, int Result)> MeasureCpuAsync(Fun
     return ((process.TotalProcessorTime - cpuBefore).TotalMilliseconds, wall.TotalMilliseconds, result);
 }
 
-// Quiet: no reconcile work (Lease and watch traffic aside) for five seconds.
+// Quiet: no reconcile work (Lease and watch traffic aside) for five seconds. Only for a few clusters: a Running
+// cluster is looked at every SparkStatusSeconds, so quiet comes only between those looks, while they are in step
+// (a host that starts queues every row at once); 1,000 clusters created over a minute never leave such a gap.
 static async Task WaitForQuietAsync(ApiCallCounter counter)
 {
+    var limit = Stopwatch.StartNew();
     var last = -1;
     while (counter.Work != last)
     {
+        if (limit.Elapsed > TimeSpan.FromMinutes(2))
+        {
+            throw new TimeoutException($"The API was never quiet for 5 s in {limit.Elapsed.TotalSeconds:F0} s ({counter.Work} reconcile calls): too many Running clusters looked at out of step.");
+        }
+
         last = counter.Work;
         await Task.Delay(TimeSpan.FromSeconds(5));
     }
 }
+
+// All clusters Running, with progress every 30 s: on a loaded machine the periodic looks at the clusters already
+// Running share the 4 workers with the passes of those still starting, so this can take minutes.
+static async Task WaitForRunningAsync(World world, int clusters, Stopwatch sinceFirstCreate)
+{
+    var limit = TimeSpan.FromMinutes(12);
+    var reported = TimeSpan.Zero;
+    while (true)
+    {
+        var running = await world.CountAsync(ClusterPhase.Running);
+        if (running == clusters)
+        {
+            return;
+        }
+
+        var elapsed = sinceFirstCreate.Elapsed;
+        if (elapsed > limit)
+        {
+            throw new TimeoutException(string.Create(CultureInfo.InvariantCulture,
+                $"Only {running} of {clusters} clusters Running {elapsed.TotalSeconds:F0} s after the first create ({world.Counter.Work} reconcile calls so far, load average {LoadAverage()})."));
+        }
+
+        if (elapsed - reported >= TimeSpan.FromSeconds(30))
+        {
+            reported = elapsed;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{running} of {clusters} Running after {elapsed.TotalSeconds:F0} s ({world.Counter.Work} reconcile calls, load average {LoadAverage()})"));
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(1));
+    }
+}
+
+// Converged, once every cluster is Running: (1) each cluster's Spark status has been read again since then, so every
+// one is in its periodic cycle, and (2) the reconcile calls of the last period are within 10 % of those of the period
+// before, so the rate has settled to the periodic one (it cannot fall to zero). Sampled once a second from the moment
+// all were Running, so both windows lie after it; gives up after ten periods and says which condition failed.
+static async Task<Convergence> WaitForSteadyAsync(ApiCallCounter counter, List<(Cluster Cluster, string Namespace)> clusters, TimeSpan period, Stopwatch sinceFirstCreate)
+{
+    var allRunning = Stopwatch.GetTimestamp();
+    var samples = new List<(long At, int Work)> { (allRunning, counter.Work) };
+    TimeSpan? lookedAgain = null;
+    TimeSpan? settled = null;
+    (int Last, int Before)? windows = null;
+    while (true)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var now = Stopwatch.GetTimestamp();
+        samples.Add((now, counter.Work));
+        lookedAgain ??= clusters.All(c => counter.LastMasterStatusRead(c.Namespace, ClusterManifests.MasterName(c.Cluster)) > allRunning) ? sinceFirstCreate.Elapsed : null;
+        var oneBack = samples.FindLast(s => Stopwatch.GetElapsedTime(s.At, now) >= period);
+        var twoBack = samples.FindLast(s => Stopwatch.GetElapsedTime(s.At, now) >= 2 * period);
+        if (twoBack.At != 0)
+        {
+            windows = (samples[^1].Work - oneBack.Work, oneBack.Work - twoBack.Work);
+            settled ??= Math.Abs(windows.Value.Last - windows.Value.Before) <= 0.1 * windows.Value.Last ? sinceFirstCreate.Elapsed : null;
+        }
+
+        if (lookedAgain is not null && settled is not null)
+        {
+            return new Convergence(sinceFirstCreate.Elapsed, lookedAgain, settled, null);
+        }
+
+        if (Stopwatch.GetElapsedTime(allRunning, now) > 10 * period)
+        {
+            var missing = clusters.Count(c => !(counter.LastMasterStatusRead(c.Namespace, ClusterManifests.MasterName(c.Cluster)) > allRunning));
+            var problem = string.Join("; ", new[]
+            {
+                lookedAgain is null ? $"{missing} clusters' Spark status was not read again in {(10 * period).TotalSeconds:F0} s after all were Running" : null,
+                settled is null ? $"the reconcile calls of the last two {period.TotalSeconds:F0} s windows never came within 10 % of each other (last {windows?.Last}, before it {windows?.Before})" : null,
+            }.OfType<string>());
+            Console.Error.WriteLine($"Not converged: {problem}");
+            return new Convergence(sinceFirstCreate.Elapsed, lookedAgain, settled, problem);
+        }
+    }
+}
+
+static int Work(IReadOnlyDictionary<string, int> calls) => calls.Where(c => !ApiCallCounter.IsBackground(c.Key)).Sum(c => c.Value);
 
 static Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan limit, string what, TimeSpan? every = null) =>
     Eventually.HoldsAsync(condition, what, limit, every ?? TimeSpan.FromSeconds(1));
@@ -432,3 +574,6 @@ int Option(string name, int fallback)
     var at = Array.IndexOf(args, name);
     return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
 }
+
+// When (b) counted its world as converged, from the first create, and why not if it gave up.
+internal sealed record Convergence(TimeSpan Elapsed, TimeSpan? LookedAgain, TimeSpan? Settled, string? Problem);

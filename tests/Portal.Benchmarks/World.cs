@@ -132,6 +132,14 @@ internal sealed class World : IAsyncDisposable
         return await db.Clusters.CountAsync(c => c.Status.Phase == phase);
     }
 
+    /// <summary>When each cluster first reached Running (as the reconciler stamped it), for those that did.</summary>
+    public async Task<List<DateTimeOffset>> RunningSinceAsync()
+    {
+        await using var db = await Dbs.CreateDbContextAsync();
+        var stamps = await db.Clusters.Select(c => c.Status.RunningSince).ToListAsync();
+        return [.. stamps.OfType<DateTimeOffset>()];
+    }
+
     public async Task<ClusterPhase> PhaseOfAsync(Guid clusterId)
     {
         await using var db = await Dbs.CreateDbContextAsync();

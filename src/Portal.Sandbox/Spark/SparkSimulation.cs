@@ -232,23 +232,43 @@ public sealed partial class SparkSimulation
         return null;
     }
 
-    /// <summary>Masters the client's <c>spark://</c> URL reaches: through its Service (any form of the DNS name) or a pod IP.</summary>
-    IEnumerable<ProcessRecord> MastersFor(ProcessRecord client)
+    /// <summary>
+    /// The first host and port of the client's <c>spark://</c> URL (7077 when it names none), and for a DNS name the
+    /// Service and namespace it resolves in; null when the URL is not spark:// or the name is not a Service's.
+    /// </summary>
+    static (string Host, int Port, string? Service, string? Namespace)? MasterAddress(ProcessRecord client)
     {
-        if (client.Process.MasterUrl is not { } url || !url.StartsWith("spark://", StringComparison.Ordinal)) return [];
+        if (client.Process.MasterUrl is not { } url || !url.StartsWith("spark://", StringComparison.Ordinal)) return null;
         var first = url["spark://".Length..].Split(',')[0].TrimEnd('/');
         var colon = first.LastIndexOf(':');
         var host = colon < 0 ? first : first[..colon];
         var port = colon >= 0 && int.TryParse(first[(colon + 1)..], CultureInfo.InvariantCulture, out var p) ? p : 7077;
-        var masters = _records.Where(r => r.Process.Role == SparkRole.Master);
-        if (IPAddress.TryParse(host, out _))
-            return masters.Where(m => m.PodIp == host && m.Process.RpcPort == port).OrderBy(m => m.Started).ToList();
+        if (IPAddress.TryParse(host, out _)) return (host, port, null, null);
 
         // <svc>, <svc>.<ns>, <svc>.<ns>.svc, <svc>.<ns>.svc.cluster.local
         var parts = host.Split('.');
-        if (parts.Length > 2 && parts[2] != "svc") return [];
-        var ns = parts.Length > 1 ? parts[1] : client.Namespace;
-        if (_registry.TryGet(ResourceCatalog.Services, ns, parts[0]) is not { } svc) return [];
+        if (parts.Length > 2 && parts[2] != "svc") return null;
+        return (host, port, parts[0], parts.Length > 1 ? parts[1] : client.Namespace);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="master"/> can be among <see cref="MastersFor"/> the client at all: its pod IP, or its
+    /// namespace, is the one the URL names. Cheap (no registry read), so callers that ask about one master filter with
+    /// it first: resolving every worker of the sandbox against every master made each read of a master's
+    /// <c>json/</c> O(workers × masters) under the one lock (1.5 s per read with 1,000 clusters).
+    /// </summary>
+    static bool MayReach(ProcessRecord client, ProcessRecord master) =>
+        MasterAddress(client) is { } address && (address.Namespace is { } ns ? master.Namespace == ns : master.PodIp == address.Host);
+
+    /// <summary>Masters the client's <c>spark://</c> URL reaches: through its Service (any form of the DNS name) or a pod IP.</summary>
+    IEnumerable<ProcessRecord> MastersFor(ProcessRecord client)
+    {
+        if (MasterAddress(client) is not var (host, port, service, ns)) return [];
+        var masters = _records.Where(r => r.Process.Role == SparkRole.Master);
+        if (ns is null || service is null)
+            return masters.Where(m => m.PodIp == host && m.Process.RpcPort == port).OrderBy(m => m.Started).ToList();
+
+        if (_registry.TryGet(ResourceCatalog.Services, ns, service) is not { } svc) return [];
         if (svc.Objects("spec", "ports").FirstOrDefault(sp => sp.Int("port") == port) is not { } servicePort) return [];
         var selector = Json.StringMap(svc.Node("spec", "selector"));
         if (selector.Count == 0) return [];
@@ -331,7 +351,7 @@ public sealed partial class SparkSimulation
 
     /// <summary>Workers that registered with <paramref name="master"/>; one that went away stays listed as DEAD, as in Spark.</summary>
     List<(ProcessRecord Worker, DateTime At)> WorkersOf(ProcessRecord master, DateTime now) =>
-        _records.Where(r => r.Process.Role == SparkRole.Worker)
+        _records.Where(r => r.Process.Role == SparkRole.Worker && MayReach(r, master))
             .SelectMany(w => Registrations(w).Where(r => r.Master == master && r.At <= now).Select(r => (Worker: w, r.At)))
             .OrderBy(w => w.Worker.WorkerId, StringComparer.Ordinal)
             .ToList();
