@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace Portal.Core;
 
 /// <summary>Host-wide settings of the portal, bound from the "Portal" configuration section.</summary>

@@ -3,15 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
-using Portal.Core.Clusters;
-using Portal.Core.Data;
-using Portal.Core.Tenants;
-using Portal.Provisioning.Kubernetes;
-using Portal.Core.Storage;
 using Portal.Provisioning.Reconciler;
 using Portal.Provisioning.Spark;
-using Portal.Provisioning.WorkQueue;
 
 namespace Portal.Provisioning;
 

@@ -1,10 +1,5 @@
 using System.Diagnostics.Metrics;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
 using Portal.Core;
-using Portal.Core.Clusters;
-using Portal.Core.Data;
-using Portal.Provisioning.WorkQueue;
 
 namespace Portal.Provisioning;
 

@@ -5,14 +5,10 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Portal.Sandbox.Api;
 using Portal.Sandbox.Controllers;
 using Portal.Sandbox.Network;
-using Portal.Sandbox.Registries;
-using Portal.Sandbox.Spark;
 using Portal.Sandbox.SparkConnect;
-using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox;
 

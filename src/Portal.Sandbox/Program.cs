@@ -1,8 +1,6 @@
 using System.ComponentModel.DataAnnotations;
-using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging;
 
 namespace Portal.Sandbox;
 

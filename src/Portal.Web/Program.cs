@@ -1,11 +1,7 @@
-using Portal.Core.Data;
-using Portal.Web.Data;
-using Portal.Web.Features.Api;
 using Portal.Web.Features.Clusters;
 using Portal.Web.Features.Commands;
 using Portal.Web.Features.Gateway;
 using Portal.Web.Features.Health;
-using Portal.Web.Features.Identity;
 using Portal.Web.Features.Kubernetes;
 using Portal.Web.Features.OpenApi;
 using Portal.Web.Features.Operations;

@@ -1,7 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Portal.Core.Clusters;
-using Portal.Core.Data;
-
 namespace Portal.Core.Audit;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using Portal.Core.Tenants;
-
 namespace Portal.Core.Clusters;
 
 /// <summary>Why a time-to-live extension was refused.</summary>

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Portal.Core.Storage;
-using Portal.Core.Tenants;
 
 namespace Portal.Core.Clusters;
 

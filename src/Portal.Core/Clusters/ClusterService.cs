@@ -1,10 +1,6 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Portal.Core.Audit;
-using Portal.Core.Data;
 using Portal.Core.Storage;
-using Portal.Core.Tenants;
 
 namespace Portal.Core.Clusters;
 

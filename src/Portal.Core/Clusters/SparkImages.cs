@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace Portal.Core.Clusters;
 
 /// <summary>One Spark image members may run, and what it can do.</summary>

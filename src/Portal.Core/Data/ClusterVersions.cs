@@ -1,6 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Portal.Core.Clusters;
-
 namespace Portal.Core.Data;
 
 /// <summary>One cluster row as the polls see it.</summary>

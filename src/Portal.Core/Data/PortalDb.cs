@@ -1,14 +1,10 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using Portal.Core.Audit;
-using Portal.Core.Clusters;
 using Portal.Core.Identity;
 using Portal.Core.Storage;
-using Portal.Core.Tenants;
 using Portal.Core.Usage;
 
 namespace Portal.Core.Data;

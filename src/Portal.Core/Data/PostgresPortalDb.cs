@@ -1,20 +1,14 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
-using Portal.Core.Clusters;
 
 namespace Portal.Core.Data;
 
 /// <summary>
 /// <see cref="PortalDb"/> on PostgreSQL (Npgsql), the production store. Migrations live in Migrations/Postgres.
 /// </summary>
-public sealed class PostgresPortalDb : PortalDb
+/// <param name="options">The provider's options.</param>
+/// <param name="timeProvider">Stamps creation times.</param>
+public sealed class PostgresPortalDb(DbContextOptions<PostgresPortalDb> options, TimeProvider timeProvider) : PortalDb(options, timeProvider)
 {
-    /// <summary>Creates the context; <paramref name="timeProvider"/> stamps creation times.</summary>
-    public PostgresPortalDb(DbContextOptions<PostgresPortalDb> options, TimeProvider timeProvider)
-        : base(options, timeProvider)
-    {
-    }
-
     /// <summary>Points <paramref name="builder"/> at PostgreSQL with the options every caller must share.</summary>
     public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder builder, string connectionString)
     {

@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace Portal.Core.Data;
@@ -7,14 +6,10 @@ namespace Portal.Core.Data;
 /// <see cref="PortalDb"/> on an embedded SQLite file, the default when no PostgreSQL connection string is set.
 /// Migrations live in Migrations/Sqlite.
 /// </summary>
-public sealed class SqlitePortalDb : PortalDb
+/// <param name="options">The provider's options.</param>
+/// <param name="timeProvider">Stamps creation times.</param>
+public sealed class SqlitePortalDb(DbContextOptions<SqlitePortalDb> options, TimeProvider timeProvider) : PortalDb(options, timeProvider)
 {
-    /// <summary>Creates the context; <paramref name="timeProvider"/> stamps creation times.</summary>
-    public SqlitePortalDb(DbContextOptions<SqlitePortalDb> options, TimeProvider timeProvider)
-        : base(options, timeProvider)
-    {
-    }
-
     /// <summary>Points <paramref name="builder"/> at a SQLite database with the options every caller must share.</summary>
     public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder builder, string connectionString)
     {

@@ -3,12 +3,7 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Portal.Core.Audit;
-using Portal.Core.Clusters;
-using Portal.Core.Data;
-using Portal.Core.Tenants;
 
 namespace Portal.Core.Identity;
 

@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace Portal.Core.Identity;
 
 /// <summary>Password accounts kept in the portal's database, bound from "Authentication:BuiltInAccounts".</summary>

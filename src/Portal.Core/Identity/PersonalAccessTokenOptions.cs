@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace Portal.Core.Identity;
 
 /// <summary>Limits on personal access tokens, bound from "Authentication:PersonalAccessTokens".</summary>

@@ -1,8 +1,5 @@
 using System.Linq.Expressions;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Portal.Core.Audit;
-using Portal.Core.Data;
 
 namespace Portal.Core.Identity;
 

@@ -1,7 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Portal.Core.Audit;
-using Portal.Core.Data;
-
 namespace Portal.Core.Identity;
 
 /// <summary>

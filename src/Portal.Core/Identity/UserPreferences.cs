@@ -1,7 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Portal.Core.Data;
-using Portal.Core.Tenants;
-
 namespace Portal.Core.Identity;
 
 /// <summary>

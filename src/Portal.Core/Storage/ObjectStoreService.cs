@@ -1,9 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Portal.Core.Audit;
-using Portal.Core.Clusters;
-using Portal.Core.Data;
-using Portal.Core.Tenants;
-
 namespace Portal.Core.Storage;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-using Portal.Core.Clusters;
-
 namespace Portal.Core.Storage;
 
 /// <summary>What tenant volumes may be made of (configuration section "Storage").</summary>

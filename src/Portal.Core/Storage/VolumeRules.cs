@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Portal.Core.Clusters;
 
 namespace Portal.Core.Storage;
 

@@ -1,8 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Portal.Core.Audit;
-using Portal.Core.Clusters;
-using Portal.Core.Data;
-
 namespace Portal.Core.Tenants;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Portal.Core.Data;
-
 namespace Portal.Core.Tenants;
 
 /// <summary>A tenant as one caller sees it: the row and the caller's role in it.</summary>

@@ -1,9 +1,5 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Portal.Core.Audit;
-using Portal.Core.Clusters;
-using Portal.Core.Data;
 
 namespace Portal.Core.Tenants;
 

@@ -1,10 +1,3 @@
-using System.Net;
-using k8s;
-using k8s.Autorest;
-using k8s.Models;
-using Microsoft.Extensions.Logging;
-using Portal.Provisioning.Manifests;
-
 namespace Portal.Provisioning.Kubernetes;
 
 /// <summary>

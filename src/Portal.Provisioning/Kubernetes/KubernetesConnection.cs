@@ -1,5 +1,3 @@
-using k8s;
-
 namespace Portal.Provisioning.Kubernetes;
 
 /// <summary>Where the portal's Kubernetes client points.</summary>

@@ -1,4 +1,3 @@
-using k8s;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Portal.Provisioning.Reconciler;
 

@@ -1,6 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using System.Net;
-using Portal.Provisioning.Manifests;
 
 namespace Portal.Provisioning.Kubernetes;
 

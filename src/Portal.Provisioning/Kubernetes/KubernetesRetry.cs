@@ -1,7 +1,3 @@
-using System.Net;
-using k8s.Autorest;
-using Microsoft.Extensions.Logging;
-
 namespace Portal.Provisioning.Kubernetes;
 
 /// <summary>Which failures of a Kubernetes call <see cref="KubernetesRetry"/> tries again.</summary>

@@ -1,7 +1,5 @@
 using System.Buffers;
 using System.Net.WebSockets;
-using System.Text;
-using k8s;
 
 namespace Portal.Provisioning.Kubernetes;
 

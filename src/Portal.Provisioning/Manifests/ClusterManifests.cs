@@ -1,10 +1,5 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
-using k8s;
-using k8s.Models;
-using Portal.Core.Clusters;
-using Portal.Core.Storage;
 
 namespace Portal.Provisioning.Manifests;
 

@@ -1,5 +1,3 @@
-using Portal.Core.Clusters;
-
 namespace Portal.Provisioning.Manifests;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Portal.Provisioning.Manifests;
 
 /// <summary>

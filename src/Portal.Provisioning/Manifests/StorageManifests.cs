@@ -1,10 +1,4 @@
-using System.Net;
 using System.Net.Sockets;
-using System.Text;
-using k8s;
-using k8s.Models;
-using Portal.Core.Storage;
-using Portal.Core.Tenants;
 
 namespace Portal.Provisioning.Manifests;
 

@@ -1,7 +1,3 @@
-using k8s;
-using k8s.Models;
-using Portal.Core.Tenants;
-
 namespace Portal.Provisioning.Manifests;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using k8s.Models;
-using Portal.Core.Clusters;
-using Portal.Provisioning.Manifests;
 using Portal.Provisioning.Spark;
 
 namespace Portal.Provisioning.Reconciler;

@@ -1,5 +1,3 @@
-using k8s.Models;
-
 namespace Portal.Provisioning.Reconciler;
 
 /// <summary>

@@ -1,22 +1,8 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
-using System.Net;
-using k8s;
-using k8s.Autorest;
-using k8s.Models;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Portal.Core;
 using Portal.Core.Audit;
-using Portal.Core.Clusters;
-using Portal.Core.Data;
-using Portal.Core.Storage;
-using Portal.Core.Tenants;
-using Portal.Provisioning.Kubernetes;
-using Portal.Provisioning.Manifests;
 using Portal.Provisioning.Spark;
-using Portal.Provisioning.WorkQueue;
 
 namespace Portal.Provisioning.Reconciler;
 
@@ -26,55 +12,23 @@ namespace Portal.Provisioning.Reconciler;
 /// untouched), observes the workloads and writes the phase; it never asks what changed. Any pass can be cut short
 /// at any point and the next one converges from whatever it finds.
 /// </summary>
-public sealed partial class ClusterReconciler
+public sealed partial class ClusterReconciler(IDbContextFactory<PortalDb> dbs, KubernetesApi kube, SparkObserver observer,
+    ObjectStoreSecrets secrets, IOptions<KubernetesOptions> options, TimeProvider time,
+    ILogger<ClusterReconciler> logger, IOptions<PortalOptions>? portal = null)
 {
-    readonly IDbContextFactory<PortalDb> _dbs;
-    readonly KubernetesApi _kube;
-    readonly SparkObserver _spark;
-    readonly ObjectStoreSecrets _secrets;
-    readonly KubernetesOptions _options;
-    readonly TimeProvider _time;
-    readonly ILogger<ClusterReconciler> _logger;
-    readonly string? _publicUrl;
-
-    /// <summary>Creates the reconciler.</summary>
-    public ClusterReconciler(IDbContextFactory<PortalDb> dbs, KubernetesApi kube, SparkObserver spark, ObjectStoreSecrets secrets,
-        IOptions<KubernetesOptions> options, TimeProvider time, ILogger<ClusterReconciler> logger, IOptions<PortalOptions>? portal = null)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        _publicUrl = portal?.Value.PublicUrl;
-        _dbs = dbs;
-        _kube = kube;
-        _spark = spark;
-        _secrets = secrets;
-        _options = options.Value;
-        _time = time;
-        _logger = logger;
-    }
+    readonly KubernetesOptions _options = options.Value;
+    readonly string? _publicUrl = portal?.Value.PublicUrl;
 
     TimeSpan Waiting => TimeSpan.FromSeconds(_options.WaitingRequeueSeconds);
 
     TimeSpan SparkStatus => TimeSpan.FromSeconds(_options.SparkStatusSeconds);
 
     /// <summary>One pass for the cluster <paramref name="clusterId"/>.</summary>
-    public async Task<ReconcileResult> ReconcileAsync(Guid clusterId, CancellationToken ct)
-    {
-        try
-        {
-            return await PassAsync(clusterId, ct).ConfigureAwait(false);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            // The API changed the row while this pass ran: not a failure, just a reason to look again now.
-            RowChanged(_logger, clusterId);
-            return ReconcileResult.After(TimeSpan.Zero);
-        }
-    }
+    public Task<ReconcileResult> ReconcileAsync(Guid clusterId, CancellationToken ct) =>
+        RowPass.RunAsync(dbs, logger, "cluster", clusterId, db => PassAsync(db, clusterId, ct), ct);
 
-    async Task<ReconcileResult> PassAsync(Guid clusterId, CancellationToken ct)
+    async Task<ReconcileResult> PassAsync(PortalDb db, Guid clusterId, CancellationToken ct)
     {
-        using var scope = _logger.BeginScope(new Dictionary<string, object> { ["ClusterId"] = clusterId });
-        await using var db = await _dbs.CreateDbContextAsync(ct).ConfigureAwait(false);
         var cluster = await db.Clusters.SingleOrDefaultAsync(c => c.Id == clusterId, ct).ConfigureAwait(false);
 
         // No row: its objects, if any, are orphans for the sweep. Deleted: the row is history only.
@@ -85,8 +39,8 @@ public sealed partial class ClusterReconciler
 
         var tenant = await db.Tenants.AsNoTracking().SingleAsync(t => t.Id == cluster.TenantId, ct).ConfigureAwait(false);
         Activity.Current?.SetTag("portal.tenant", tenant.Slug).SetTag("portal.cluster", cluster.Name);
-        var live = new LiveClusterObjects(_kube, cluster.Id, tenant.Namespace);
-        var now = _time.GetUtcNow();
+        var live = new LiveClusterObjects(kube, cluster.Id, tenant.Namespace);
+        var now = time.GetUtcNow();
         if (!cluster.IsDeleting && now >= cluster.ExpiresAt)
         {
             await ExpireAsync(db, cluster, tenant, now, ct).ConfigureAwait(false);
@@ -112,7 +66,7 @@ public sealed partial class ClusterReconciler
         var observed = await ObserveAsync(live, ct).ConfigureAwait(false);
         // Spark is asked only once its master's pod is up: before that the proxy can only say "no endpoints".
         var spark = ClusterHealth.MasterPodReady(cluster, observed)
-            ? await _spark.ObserveAsync(cluster, tenant.Namespace, ct).ConfigureAwait(false)
+            ? await observer.ObserveAsync(cluster, tenant.Namespace, ct).ConfigureAwait(false)
             : SparkObservation.None;
         var assessment = ClusterHealth.Assess(cluster, observed, spark, wasRunning: cluster.Status.RunningSince is not null);
         var firstRunning = cluster.Status.RunningSince is null;
@@ -124,9 +78,8 @@ public sealed partial class ClusterReconciler
                 new KeyValuePair<string, object?>(PortalTelemetry.TenantTag, tenant.Slug));
         }
 
-
         var idleEnd = IdleDeadline(cluster, tenant.Policy);
-        if (idleEnd is { } idleUntil && _time.GetUtcNow() >= idleUntil)
+        if (idleEnd is { } idleUntil && time.GetUtcNow() >= idleUntil)
         {
             await EndIdleAsync(db, cluster, tenant, ct).ConfigureAwait(false);
             return await DeleteAsync(db, cluster, live, ct).ConfigureAwait(false);
@@ -134,7 +87,7 @@ public sealed partial class ClusterReconciler
 
         // A converged cluster is looked at again when its Spark status is due, or at the next deadline (expiry, the
         // end of its idle time) if that comes first; watches bring it back sooner when its objects change.
-        now = _time.GetUtcNow();
+        now = time.GetUtcNow();
         var untilExpiry = cluster.ExpiresAt - now + TimeSpan.FromMilliseconds(1);
         // A failed cluster is still watched, only less eagerly: a raised quota or a fixed registry turns it around.
         var next = assessment.Phase switch
@@ -166,16 +119,16 @@ public sealed partial class ClusterReconciler
 
     async Task EndIdleAsync(PortalDb db, Cluster cluster, Tenant tenant, CancellationToken ct)
     {
-        await EndAsync(db, cluster, tenant, _time.GetUtcNow(), ClusterTermination.Idle, "cluster.idle",
+        await EndAsync(db, cluster, tenant, time.GetUtcNow(), ClusterTermination.Idle, "cluster.idle",
             $"No Spark application or Connect job since {cluster.Status.LastActivityAt:O}; the tenant's idle timeout is {tenant.Policy.IdleTimeout:c}", ct).ConfigureAwait(false);
-        EndedIdle(_logger, cluster.Name);
+        EndedIdle(logger, cluster.Name);
     }
 
     async Task ExpireAsync(PortalDb db, Cluster cluster, Tenant tenant, DateTimeOffset now, CancellationToken ct)
     {
         await EndAsync(db, cluster, tenant, now, ClusterTermination.Expired, "cluster.expire",
             $"Time-to-live ran out at {cluster.ExpiresAt:O}", ct).ConfigureAwait(false);
-        Expired(_logger, cluster.Name);
+        Expired(logger, cluster.Name);
     }
 
     /// <summary>
@@ -220,7 +173,7 @@ public sealed partial class ClusterReconciler
         V1ConfigMap root;
         try
         {
-            root = await _kube.ApplyAsync(desiredRoot, ct).ConfigureAwait(false);
+            root = await kube.ApplyAsync(desiredRoot, ct).ConfigureAwait(false);
             // Outside the rendering: a root without a UID is the server's doing, not the spec's.
             var owner = ClusterManifests.OwnerReference(root);
             if (!TryRender(() => ClusterManifests.Children(cluster, @namespace, owner, store), out children, out invalid))
@@ -239,10 +192,10 @@ public sealed partial class ClusterReconciler
                 {
                     // The tenant's pass writes this Secret too; written here first as well, so pods that a rotated key
                     // restarts never start before the Secret holds the new key.
-                    await _kube.ApplyAsync(StorageManifests.Secret(tenant, new ObjectStoreKey(store, _secrets.Unprotect(store.ProtectedSecretKey), [])), ct).ConfigureAwait(false);
+                    await kube.ApplyAsync(StorageManifests.Secret(tenant, new ObjectStoreKey(store, secrets.Unprotect(store.ProtectedSecretKey), [])), ct).ConfigureAwait(false);
                 }
 
-                await Task.WhenAll(children.Select(child => _kube.ApplyAsync(child, ct))).ConfigureAwait(false);
+                await Task.WhenAll(children.Select(child => kube.ApplyAsync(child, ct))).ConfigureAwait(false);
             }
             finally
             {
@@ -252,7 +205,7 @@ public sealed partial class ClusterReconciler
         catch (HttpOperationException ex) when (NamespaceUnavailable(ex))
         {
             // The tenant reconciler makes the namespace; until it exists (or while it terminates) there is nowhere to put anything.
-            WaitingForNamespace(_logger, @namespace);
+            WaitingForNamespace(logger, @namespace);
             return ReconcileResult.After(Waiting);
         }
         catch (HttpOperationException ex) when (ex.Response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.UnprocessableEntity)
@@ -342,7 +295,7 @@ public sealed partial class ClusterReconciler
             return ReconcileResult.After(Waiting);
         }
 
-        var now = _time.GetUtcNow();
+        var now = time.GetUtcNow();
         cluster.Status = cluster.Status with
         {
             ReadyWorkers = 0, RegisteredWorkers = 0, SparkCores = 0, SparkCoresUsed = 0, ActiveApplications = 0, Idle = false,
@@ -373,7 +326,7 @@ public sealed partial class ClusterReconciler
 
     async Task RecordAsync(PortalDb db, Cluster cluster, string @namespace, Assessment assessment, SparkObservation spark, CancellationToken ct)
     {
-        var now = _time.GetUtcNow();
+        var now = time.GetUtcNow();
         var running = assessment.Phase == ClusterPhase.Running;
         var endpoints = ClusterManifests.Endpoints(cluster, @namespace);
         var status = cluster.Status;
@@ -415,7 +368,7 @@ public sealed partial class ClusterReconciler
     /// </summary>
     async Task TransitionAsync(PortalDb db, Cluster cluster, ClusterPhase phase, string reason, string message, CancellationToken ct)
     {
-        var now = _time.GetUtcNow();
+        var now = time.GetUtcNow();
         var changed = cluster.Status.Phase != phase;
         cluster.Status = cluster.Status with
         {
@@ -427,7 +380,7 @@ public sealed partial class ClusterReconciler
         if (changed)
         {
             db.ClusterEvents.Add(new ClusterEvent { ClusterId = cluster.Id, At = now, Phase = phase, Reason = reason, Message = message });
-            PhaseChanged(_logger, cluster.Name, phase, reason);
+            PhaseChanged(logger, cluster.Name, phase, reason);
         }
 
         if (db.ChangeTracker.HasChanges())
@@ -488,7 +441,4 @@ public sealed partial class ClusterReconciler
 
     [LoggerMessage(LogLevel.Debug, "Waited for namespace {Namespace}")]
     static partial void WaitingForNamespace(ILogger logger, string @namespace);
-
-    [LoggerMessage(LogLevel.Debug, "Requeued cluster {Id}: its row changed during the pass")]
-    static partial void RowChanged(ILogger logger, Guid id);
 }

@@ -1,12 +1,3 @@
-using k8s;
-using k8s.Models;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
-using Portal.Core.Clusters;
-using Portal.Core.Data;
-using Portal.Provisioning.Kubernetes;
-using Portal.Provisioning.Manifests;
-
 namespace Portal.Provisioning.Reconciler;
 
 /// <summary>What one resync found.</summary>

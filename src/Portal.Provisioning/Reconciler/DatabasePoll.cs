@@ -1,8 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Portal.Core.Clusters;
-using Portal.Core.Data;
-using Portal.Provisioning.WorkQueue;
-
 namespace Portal.Provisioning.Reconciler;
 
 /// <summary>

@@ -1,8 +1,3 @@
-using k8s;
-using k8s.Models;
-using Portal.Provisioning.Kubernetes;
-using Portal.Provisioning.Manifests;
-
 namespace Portal.Provisioning.Reconciler;
 
 /// <summary>

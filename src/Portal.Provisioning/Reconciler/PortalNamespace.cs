@@ -1,9 +1,3 @@
-using k8s;
-using k8s.Models;
-using Microsoft.Extensions.Logging;
-using Portal.Provisioning.Kubernetes;
-using Portal.Provisioning.Manifests;
-
 namespace Portal.Provisioning.Reconciler;
 
 /// <summary>

@@ -1,8 +1,5 @@
-using k8s;
 using k8s.LeaderElection;
 using k8s.LeaderElection.ResourceLock;
-using Microsoft.Extensions.Logging;
-using Portal.Provisioning.Kubernetes;
 
 namespace Portal.Provisioning.Reconciler;
 
@@ -13,6 +10,8 @@ namespace Portal.Provisioning.Reconciler;
 /// </summary>
 internal sealed partial class ProvisioningLease(IKubernetes client, KubernetesOptions options, string identity, TimeProvider time, ILogger logger)
 {
+    public string Identity => identity;
+
     volatile bool _isLeader;
 
     /// <summary>Whether this replica currently holds the Lease.</summary>

@@ -1,13 +1,5 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Portal.Core;
-using Portal.Core.Clusters;
-using Portal.Core.Data;
-using Portal.Core.Tenants;
-using Portal.Provisioning.Kubernetes;
-using Portal.Provisioning.WorkQueue;
 
 namespace Portal.Provisioning.Reconciler;
 
@@ -18,53 +10,19 @@ namespace Portal.Provisioning.Reconciler;
 /// <see cref="TenantWrites"/> (API writes made in this process, at once), a short database poll
 /// (<see cref="DatabasePoll"/>: API writes made on any replica), and a periodic full resync with an orphan sweep.
 /// </summary>
-public sealed partial class ProvisioningService : BackgroundService
+public sealed partial class ProvisioningService(KubernetesConnection connection, KubernetesApi kube, ProvisioningQueues queues,
+    ClusterWrites writes, TenantWrites tenantWrites, ClusterReconciler clusters, TenantReconciler tenants, ClusterResync resync,
+    TenantResync tenantResync, IDbContextFactory<PortalDb> dbs, ClusterVersions clusterVersions, IOptions<KubernetesOptions> options,
+    TimeProvider time, ILogger<ProvisioningService> logger) : BackgroundService
 {
-    readonly KubernetesConnection _connection;
-    readonly KubernetesApi _kube;
-    readonly ProvisioningQueues _queues;
-    readonly ClusterWrites _writes;
-    readonly TenantWrites _tenantWrites;
-    readonly ClusterReconciler _clusters;
-    readonly TenantReconciler _tenants;
-    readonly ClusterResync _resync;
-    readonly TenantResync _tenantResync;
-    readonly IDbContextFactory<PortalDb> _dbs;
-    readonly KubernetesOptions _options;
-    readonly TimeProvider _time;
-    readonly ILogger<ProvisioningService> _logger;
-    readonly ProvisioningLease _lease;
-    readonly DatabasePoll _poll;
-    readonly ManagedObjectWatches _watches;
+    readonly KubernetesOptions _options = options.Value;
+    readonly ProvisioningLease _lease = new(kube.Client, options.Value, NewIdentity(), time, logger);
+    // Half the poll period: the poll mostly reuses the UI loop's latest read, and still compares every PollSeconds.
+    readonly DatabasePoll _poll = new(dbs, clusterVersions, queues, TimeSpan.FromSeconds(options.Value.PollSeconds) / 2);
+    readonly ManagedObjectWatches _watches = new(kube.Client, queues, time, logger);
 
-    /// <summary>Creates the service; <see cref="Identity"/> is unique per process.</summary>
-    public ProvisioningService(KubernetesConnection connection, KubernetesApi kube, ProvisioningQueues queues, ClusterWrites writes,
-        TenantWrites tenantWrites, ClusterReconciler clusters, TenantReconciler tenants, ClusterResync resync, TenantResync tenantResync, IDbContextFactory<PortalDb> dbs,
-        ClusterVersions clusterVersions, IOptions<KubernetesOptions> options, TimeProvider time, ILogger<ProvisioningService> logger)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(kube);
-        _connection = connection;
-        _kube = kube;
-        _queues = queues;
-        _writes = writes;
-        _tenantWrites = tenantWrites;
-        _clusters = clusters;
-        _tenants = tenants;
-        _resync = resync;
-        _tenantResync = tenantResync;
-        _dbs = dbs;
-        _options = options.Value;
-        _time = time;
-        _logger = logger;
-        _lease = new ProvisioningLease(kube.Client, _options, Identity, time, logger);
-        // Half the poll period: the poll mostly reuses the UI loop's latest read, and still compares every PollSeconds.
-        _poll = new DatabasePoll(dbs, clusterVersions, queues, TimeSpan.FromSeconds(_options.PollSeconds) / 2);
-        _watches = new ManagedObjectWatches(kube.Client, queues, time, logger);
-    }
-
-    /// <summary>This replica's name in the Lease.</summary>
-    public string Identity { get; } = $"{Environment.MachineName[..Math.Min(30, Environment.MachineName.Length)]}-{Guid.NewGuid():N}";
+    /// <summary>This replica's name in the Lease, unique per instance.</summary>
+    public string Identity => _lease.Identity;
 
     /// <summary>Whether this replica currently holds the Lease and does the work.</summary>
     public bool IsLeader => _lease.IsLeader;
@@ -72,7 +30,7 @@ public sealed partial class ProvisioningService : BackgroundService
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await PortalNamespace.EnsureAsync(_kube, _options.PortalNamespace, _connection.Mode, _time, _logger, stoppingToken).ConfigureAwait(false);
+        await PortalNamespace.EnsureAsync(kube, _options.PortalNamespace, connection.Mode, time, logger, stoppingToken).ConfigureAwait(false);
         await _lease.RunAsync(LeadAsync, stoppingToken).ConfigureAwait(false);
     }
 
@@ -83,8 +41,8 @@ public sealed partial class ProvisioningService : BackgroundService
         Task[] tasks =
         [
             watching,
-            ForwardWritesAsync(_writes, _queues.ClusterChanged, ct),
-            ForwardWritesAsync(_tenantWrites, _queues.TenantChanged, ct),
+            ForwardWritesAsync(writes, queues.ClusterChanged, ct),
+            ForwardWritesAsync(tenantWrites, queues.TenantChanged, ct),
             ReconcileOnceListedAsync(listed, ct),
         ];
         await Task.WhenAll(tasks).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -103,8 +61,8 @@ public sealed partial class ProvisioningService : BackgroundService
             return;
         }
 
-        var clusterLoop = new ReconcileLoop<Guid>("cluster", _queues.Clusters, _clusters.ReconcileAsync, _logger);
-        var tenantLoop = new ReconcileLoop<Guid>("tenant", _queues.Tenants, _tenants.ReconcileAsync, _logger);
+        var clusterLoop = new ReconcileLoop<Guid>("cluster", queues.Clusters, clusters.ReconcileAsync, logger);
+        var tenantLoop = new ReconcileLoop<Guid>("tenant", queues.Tenants, tenants.ReconcileAsync, logger);
         var resynced = false;
         await Task.WhenAll(
             clusterLoop.RunAsync(_options.Workers, ct),
@@ -126,32 +84,32 @@ public sealed partial class ProvisioningService : BackgroundService
     {
         if (first)
         {
-            await using var db = await _dbs.CreateDbContextAsync(ct).ConfigureAwait(false);
+            await using var db = await dbs.CreateDbContextAsync(ct).ConfigureAwait(false);
             foreach (var id in await db.Tenants.Select(t => t.Id).ToListAsync(ct).ConfigureAwait(false))
             {
-                _queues.TenantChanged(id);
+                queues.TenantChanged(id);
             }
 
             foreach (var id in await db.Clusters.Where(c => c.Status.Phase != ClusterPhase.Deleted).Select(c => c.Id).ToListAsync(ct).ConfigureAwait(false))
             {
-                _queues.ClusterChanged(id);
+                queues.ClusterChanged(id);
             }
         }
         else
         {
-            foreach (var id in await _tenantResync.NeedingWorkAsync(ct).ConfigureAwait(false))
+            foreach (var id in await tenantResync.NeedingWorkAsync(ct).ConfigureAwait(false))
             {
-                _queues.TenantChanged(id);
+                queues.TenantChanged(id);
             }
         }
 
         // Runs every time, the first included: it is also the orphan sweep.
-        var report = await _resync.RunAsync(ct).ConfigureAwait(false);
+        var report = await resync.RunAsync(ct).ConfigureAwait(false);
         if (!first)
         {
             foreach (var id in report.NeedingWork)
             {
-                _queues.ClusterChanged(id);
+                queues.ClusterChanged(id);
             }
         }
     }
@@ -190,13 +148,15 @@ public sealed partial class ProvisioningService : BackgroundService
             }
             catch (Exception ex)
             {
-                PeriodicFailed(_logger, ex, what);
+                PeriodicFailed(logger, ex, what);
             }
 
-            await Quietly.DelayAsync(interval, _time, ct).ConfigureAwait(false);
+            await Quietly.DelayAsync(interval, time, ct).ConfigureAwait(false);
         }
     }
 
     [LoggerMessage(LogLevel.Warning, "Periodic {What} failed")]
     static partial void PeriodicFailed(ILogger logger, Exception ex, string what);
+
+    static string NewIdentity() => $"{Environment.MachineName[..Math.Min(30, Environment.MachineName.Length)]}-{Guid.NewGuid():N}";
 }

@@ -1,8 +1,5 @@
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json.Nodes;
-using k8s;
-using k8s.Models;
 
 namespace Portal.Provisioning.Reconciler;
 

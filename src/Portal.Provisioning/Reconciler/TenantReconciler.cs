@@ -1,19 +1,6 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
-using k8s;
-using k8s.Models;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Portal.Core.Audit;
-using Portal.Core.Clusters;
-using Portal.Core.Data;
-using Portal.Core.Storage;
-using Portal.Core.Tenants;
-using Portal.Provisioning.Kubernetes;
-using Portal.Provisioning.Manifests;
-using Portal.Provisioning.WorkQueue;
 
 namespace Portal.Provisioning.Reconciler;
 
@@ -22,51 +9,19 @@ namespace Portal.Provisioning.Reconciler;
 /// is just a different ResourceQuota), removes fences the row no longer calls for, and on deletion takes the
 /// tenant's clusters down first and the namespace last.
 /// </summary>
-public sealed partial class TenantReconciler
+public sealed partial class TenantReconciler(IDbContextFactory<PortalDb> dbs, KubernetesApi kube,
+    ProvisioningQueues queues, ObjectStoreSecrets secrets, IOptions<KubernetesOptions> options, TimeProvider time,
+    ILogger<TenantReconciler> logger, IOptions<Portal.Core.PortalOptions>? portal = null)
 {
-    readonly IDbContextFactory<PortalDb> _dbs;
-    readonly KubernetesApi _kube;
-    readonly ProvisioningQueues _queues;
-    readonly ObjectStoreSecrets _secrets;
-    readonly KubernetesOptions _options;
-    readonly TimeProvider _time;
-    readonly ILogger<TenantReconciler> _logger;
-    readonly string? _publicUrl;
-
-    /// <summary>Creates the reconciler.</summary>
-    public TenantReconciler(IDbContextFactory<PortalDb> dbs, KubernetesApi kube, ProvisioningQueues queues, ObjectStoreSecrets secrets,
-        IOptions<KubernetesOptions> options, TimeProvider time, ILogger<TenantReconciler> logger, IOptions<Portal.Core.PortalOptions>? portal = null)
-    {
-        _publicUrl = portal?.Value.PublicUrl;
-        ArgumentNullException.ThrowIfNull(options);
-        _dbs = dbs;
-        _kube = kube;
-        _queues = queues;
-        _secrets = secrets;
-        _options = options.Value;
-        _time = time;
-        _logger = logger;
-    }
+    readonly KubernetesOptions _options = options.Value;
+    readonly string? _publicUrl = portal?.Value.PublicUrl;
 
     /// <summary>One pass for the tenant <paramref name="tenantId"/>.</summary>
-    public async Task<ReconcileResult> ReconcileAsync(Guid tenantId, CancellationToken ct)
-    {
-        try
-        {
-            return await PassAsync(tenantId, ct).ConfigureAwait(false);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            // The API changed the row while this pass ran: not a failure, just a reason to look again now.
-            RowChanged(_logger, tenantId);
-            return ReconcileResult.After(TimeSpan.Zero);
-        }
-    }
+    public Task<ReconcileResult> ReconcileAsync(Guid tenantId, CancellationToken ct) =>
+        RowPass.RunAsync(dbs, logger, "tenant", tenantId, db => PassAsync(db, tenantId, ct), ct);
 
-    async Task<ReconcileResult> PassAsync(Guid tenantId, CancellationToken ct)
+    async Task<ReconcileResult> PassAsync(PortalDb db, Guid tenantId, CancellationToken ct)
     {
-        using var scope = _logger.BeginScope(new Dictionary<string, object> { ["TenantId"] = tenantId });
-        await using var db = await _dbs.CreateDbContextAsync(ct).ConfigureAwait(false);
         var tenant = await db.Tenants.AsNoTracking().SingleOrDefaultAsync(t => t.Id == tenantId, ct).ConfigureAwait(false);
         if (tenant is null)
         {
@@ -84,11 +39,11 @@ public sealed partial class TenantReconciler
         var keys = new List<ObjectStoreKey>(stores.Count);
         foreach (var store in stores)
         {
-            keys.Add(new ObjectStoreKey(store, _secrets.Unprotect(store.ProtectedSecretKey), await AddressesAsync(store, ct).ConfigureAwait(false)));
+            keys.Add(new ObjectStoreKey(store, secrets.Unprotect(store.ProtectedSecretKey), await AddressesAsync(store, ct).ConfigureAwait(false)));
         }
 
         var history = await db.HistoryServers.SingleOrDefaultAsync(h => h.TenantId == tenant.Id, ct).ConfigureAwait(false);
-        var now = _time.GetUtcNow();
+        var now = time.GetUtcNow();
         if (history is not null && now - history.LastOpenedAt >= history.IdleTimeout)
         {
             await StopIdleAsync(db, tenant, history, now, ct).ConfigureAwait(false);
@@ -104,7 +59,7 @@ public sealed partial class TenantReconciler
 
         foreach (var obj in desired)
         {
-            await _kube.ApplyAsync(obj, ct).ConfigureAwait(false);
+            await kube.ApplyAsync(obj, ct).ConfigureAwait(false);
         }
 
         await PruneAsync(tenant, desired, ct).ConfigureAwait(false);
@@ -125,7 +80,7 @@ public sealed partial class TenantReconciler
         var ns = tenant.Namespace;
         // Listed rather than read: the portal's RBAC lists Deployments and never needs get.
         var selector = $"{Labels.TenantId}={tenant.Id},{Labels.Component}={HistoryServerManifests.Component}";
-        var deployments = await _kube.ReadAsync("list history server", (k, c) => k.AppsV1.ListNamespacedDeploymentAsync(ns, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
+        var deployments = await kube.ReadAsync("list history server", (k, c) => k.AppsV1.ListNamespacedDeploymentAsync(ns, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
         var deployment = deployments.Items.FirstOrDefault(d => d.Metadata.Name == HistoryServerManifests.Name);
         var (phase, message) = (HistoryServerPhase.Starting, (string?)null);
         if (deployment?.Status?.ReadyReplicas >= 1)
@@ -138,7 +93,7 @@ public sealed partial class TenantReconciler
         }
         else
         {
-            var pods = await _kube.ReadAsync("list history server pods", (k, c) => k.CoreV1.ListNamespacedPodAsync(ns, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
+            var pods = await kube.ReadAsync("list history server pods", (k, c) => k.CoreV1.ListNamespacedPodAsync(ns, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
             var waiting = pods.Items.SelectMany(p => (p.Status?.InitContainerStatuses ?? []).Concat(p.Status?.ContainerStatuses ?? []))
                 .Select(c => c.State?.Waiting)
                 .FirstOrDefault(w => w?.Reason is "CrashLoopBackOff" or "ImagePullBackOff" or "ErrImagePull" or "CreateContainerConfigError" or "InvalidImageName");
@@ -165,7 +120,7 @@ public sealed partial class TenantReconciler
         db.Record("system", "historyserver.stop", AuditOutcome.Succeeded, tenant.Id, $"tenants/{tenant.Slug}/history-server",
             $"Idle: not opened for {history.IdleTimeout:c}");
         await db.SaveChangesAsync(ct).ConfigureAwait(false);
-        HistoryIdle(_logger, tenant.Slug, history.IdleTimeout);
+        HistoryIdle(logger, tenant.Slug, history.IdleTimeout);
     }
 
     /// <summary>
@@ -186,7 +141,7 @@ public sealed partial class TenantReconciler
         }
         catch (SocketException ex)
         {
-            EndpointUnresolved(_logger, store.Name, host, ex.SocketErrorCode);
+            EndpointUnresolved(logger, store.Name, host, ex.SocketErrorCode);
             return [];
         }
     }
@@ -199,14 +154,14 @@ public sealed partial class TenantReconciler
         var wanted = desired.Select(o => (o.Kind, o.Metadata.Name)).ToHashSet();
         var selector = $"{Labels.ManagedSelector},{Labels.Name}=spark-portal-tenant,{Labels.TenantId}={tenant.Id}";
         var ns = tenant.Namespace;
-        var policies = await _kube.ReadAsync("list networkpolicies", (k, c) => k.NetworkingV1.ListNamespacedNetworkPolicyAsync(ns, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
-        var roles = await _kube.ReadAsync("list roles", (k, c) => k.RbacAuthorizationV1.ListNamespacedRoleAsync(ns, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
-        var bindings = await _kube.ReadAsync("list rolebindings", (k, c) => k.RbacAuthorizationV1.ListNamespacedRoleBindingAsync(ns, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
-        var deployments = await _kube.ReadAsync("list deployments", (k, c) => k.AppsV1.ListNamespacedDeploymentAsync(ns, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
-        var services = await _kube.ReadAsync("list services", (k, c) => k.CoreV1.ListNamespacedServiceAsync(ns, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
-        var configMaps = await _kube.ReadAsync("list configmaps", (k, c) => k.CoreV1.ListNamespacedConfigMapAsync(ns, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
-        var claims = await _kube.ReadAsync("list persistentvolumeclaims", (k, c) => k.CoreV1.ListNamespacedPersistentVolumeClaimAsync(ns, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
-        var secrets = await _kube.ReadAsync("list secrets", (k, c) => k.CoreV1.ListNamespacedSecretAsync(ns, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
+        var policies = await kube.ReadAsync("list networkpolicies", (k, c) => k.NetworkingV1.ListNamespacedNetworkPolicyAsync(ns, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
+        var roles = await kube.ReadAsync("list roles", (k, c) => k.RbacAuthorizationV1.ListNamespacedRoleAsync(ns, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
+        var bindings = await kube.ReadAsync("list rolebindings", (k, c) => k.RbacAuthorizationV1.ListNamespacedRoleBindingAsync(ns, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
+        var deployments = await kube.ReadAsync("list deployments", (k, c) => k.AppsV1.ListNamespacedDeploymentAsync(ns, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
+        var services = await kube.ReadAsync("list services", (k, c) => k.CoreV1.ListNamespacedServiceAsync(ns, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
+        var configMaps = await kube.ReadAsync("list configmaps", (k, c) => k.CoreV1.ListNamespacedConfigMapAsync(ns, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
+        var claims = await kube.ReadAsync("list persistentvolumeclaims", (k, c) => k.CoreV1.ListNamespacedPersistentVolumeClaimAsync(ns, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
+        var secrets = await kube.ReadAsync("list secrets", (k, c) => k.CoreV1.ListNamespacedSecretAsync(ns, labelSelector: selector, cancellationToken: c), ct).ConfigureAwait(false);
         var existing = policies.Items.Select(p => ("NetworkPolicy", p.Metadata.Name))
             .Concat(roles.Items.Select(r => ("Role", r.Metadata.Name)))
             .Concat(bindings.Items.Select(b => ("RoleBinding", b.Metadata.Name)))
@@ -217,7 +172,7 @@ public sealed partial class TenantReconciler
             .Concat(configMaps.Items.Select(m => ("ConfigMap", m.Metadata.Name)));
         foreach (var (kind, name) in existing.Where(e => !wanted.Contains(e)))
         {
-            await _kube.DeleteAsync(kind, ns, name, uid: null, ct).ConfigureAwait(false);
+            await kube.DeleteAsync(kind, ns, name, uid: null, ct).ConfigureAwait(false);
         }
     }
 
@@ -228,7 +183,7 @@ public sealed partial class TenantReconciler
             .ToListAsync(ct).ConfigureAwait(false);
         if (live.Count > 0)
         {
-            var now = _time.GetUtcNow();
+            var now = time.GetUtcNow();
             foreach (var cluster in live.Where(c => !c.IsDeleting))
             {
                 cluster.DeletionRequestedAt = now;
@@ -237,14 +192,14 @@ public sealed partial class TenantReconciler
             await db.SaveChangesAsync(ct).ConfigureAwait(false);
             foreach (var cluster in live)
             {
-                _queues.ClusterChanged(cluster.Id);
+                queues.ClusterChanged(cluster.Id);
             }
 
-            WaitingForClusters(_logger, tenant.Slug, live.Count);
+            WaitingForClusters(logger, tenant.Slug, live.Count);
             return ReconcileResult.After(waiting);
         }
 
-        var ns = await _kube.FindAsync($"read namespace {tenant.Namespace}",
+        var ns = await kube.FindAsync($"read namespace {tenant.Namespace}",
             (k, c) => k.CoreV1.ReadNamespaceAsync(tenant.Namespace, cancellationToken: c), ct).ConfigureAwait(false);
         if (ns is null)
         {
@@ -254,7 +209,7 @@ public sealed partial class TenantReconciler
         // Only a namespace this tenant owns: never one that happens to share the name.
         if (ns.Metadata.Labels is { } labels && labels.TryGetValue(Labels.TenantId, out var owner) && owner == tenant.Id.ToString())
         {
-            await _kube.DeleteAsync("Namespace", null, tenant.Namespace, ns.Metadata.Uid, ct).ConfigureAwait(false);
+            await kube.DeleteAsync("Namespace", null, tenant.Namespace, ns.Metadata.Uid, ct).ConfigureAwait(false);
             return ReconcileResult.After(waiting);
         }
 
@@ -269,7 +224,4 @@ public sealed partial class TenantReconciler
 
     [LoggerMessage(LogLevel.Warning, "Object store {Store}'s endpoint host {Host} did not resolve ({Error}); its egress stays closed until it does")]
     static partial void EndpointUnresolved(ILogger logger, string store, string host, SocketError error);
-
-    [LoggerMessage(LogLevel.Debug, "Requeued tenant {Id}: its row changed during the pass")]
-    static partial void RowChanged(ILogger logger, Guid id);
 }

@@ -1,11 +1,3 @@
-using k8s;
-using k8s.Models;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
-using Portal.Core.Data;
-using Portal.Provisioning.Kubernetes;
-using Portal.Provisioning.Manifests;
-
 namespace Portal.Provisioning.Reconciler;
 
 /// <summary>

@@ -1,9 +1,4 @@
-using System.Net;
 using System.Text.Json;
-using k8s;
-using k8s.Autorest;
-using Microsoft.Extensions.Logging;
-using Portal.Provisioning.Kubernetes;
 
 namespace Portal.Provisioning.Spark;
 

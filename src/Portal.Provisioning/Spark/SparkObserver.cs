@@ -1,6 +1,3 @@
-using Portal.Core.Clusters;
-using Portal.Provisioning.Manifests;
-
 namespace Portal.Provisioning.Spark;
 
 /// <summary>What Spark itself reports about a cluster: the master's state and, with Connect, its driver's.</summary>

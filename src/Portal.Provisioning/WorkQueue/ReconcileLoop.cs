@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Logging;
 using Portal.Core;
 
 namespace Portal.Provisioning.WorkQueue;

@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using Portal.Sandbox.Storage;
-
 namespace Portal.Sandbox.Admission;
 
 /// <summary>The NamespaceLifecycle admission plugin (mutating, as upstream): no objects in missing or terminating namespaces.</summary>

@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using Portal.Sandbox.Storage;
-
 namespace Portal.Sandbox.Admission;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
-using Portal.Sandbox.Storage;
-
 namespace Portal.Sandbox.Admission;
 
 internal enum QuantityFormat { DecimalSI, BinarySI, DecimalExponent }

@@ -1,5 +1,3 @@
-using Portal.Sandbox.Storage;
-
 namespace Portal.Sandbox.Admission;
 
 /// <summary>

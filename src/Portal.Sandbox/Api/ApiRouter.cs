@@ -1,7 +1,3 @@
-using Microsoft.AspNetCore.Http;
-using Portal.Sandbox.Spark;
-using Portal.Sandbox.Storage;
-
 namespace Portal.Sandbox.Api;
 
 /// <summary>Routes every request: discovery and OpenAPI documents, health probes, then resource paths.</summary>

@@ -1,8 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Http;
-using Portal.Sandbox.Storage;
-
 namespace Portal.Sandbox.Api;
 
 /// <summary>Response writing: JSON straight to the response pipe, and metav1.Status for errors.</summary>

@@ -1,14 +1,7 @@
-using System.Globalization;
 using System.IO.Pipelines;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Portal.Sandbox.Registries;
-using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox.Api;
 

@@ -2,8 +2,6 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
 using System.Net.WebSockets;
-using System.Text;
-using System.Text.Json.Nodes;
 
 namespace Portal.Sandbox.Api;
 

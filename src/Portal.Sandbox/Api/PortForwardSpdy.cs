@@ -1,9 +1,6 @@
 using System.Buffers.Binary;
-using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net.WebSockets;
-using System.Text;
-using System.Text.Json.Nodes;
 using ICSharpCode.SharpZipLib.Zip.Compression;
 
 namespace Portal.Sandbox.Api;

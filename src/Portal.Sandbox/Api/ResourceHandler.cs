@@ -1,12 +1,4 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Portal.Sandbox.Faults;
-using Portal.Sandbox.Registries;
-using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox.Api;
 

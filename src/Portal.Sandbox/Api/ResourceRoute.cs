@@ -1,5 +1,3 @@
-using Portal.Sandbox.Storage;
-
 namespace Portal.Sandbox.Api;
 
 /// <summary>A request path resolved to a kind, plus namespace, name and subresource where given.</summary>

@@ -1,8 +1,3 @@
-using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Http;
-using Portal.Sandbox.Registries;
-using Portal.Sandbox.Storage;
-
 namespace Portal.Sandbox.Api;
 
 /// <summary>The <c>scale</c> subresource (autoscaling/v1 Scale) of deployments, statefulsets and replicasets.</summary>

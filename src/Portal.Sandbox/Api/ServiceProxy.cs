@@ -1,11 +1,3 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.Http;
-using Portal.Sandbox.Registries;
-using Portal.Sandbox.Spark;
-using Portal.Sandbox.Storage;
-
 namespace Portal.Sandbox.Api;
 
 /// <summary>

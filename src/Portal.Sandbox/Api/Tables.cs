@@ -1,8 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Portal.Sandbox.Storage;
-
 namespace Portal.Sandbox.Api;
 
 /// <summary>Server-side printing (meta.k8s.io/v1 Table), so <c>kubectl get</c> shows the familiar columns.</summary>

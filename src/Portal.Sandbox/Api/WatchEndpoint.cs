@@ -1,9 +1,4 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Http;
 using Portal.Sandbox.Faults;
-using Portal.Sandbox.Registries;
-using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox.Api;
 

@@ -1,8 +1,5 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
-using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox.Api;
 

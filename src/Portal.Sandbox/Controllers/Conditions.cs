@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using Portal.Sandbox.Storage;
-
 namespace Portal.Sandbox.Controllers;
 
 /// <summary>Status conditions whose lastTransitionTime changes only when their status flips.</summary>
@@ -30,11 +27,25 @@ internal static class Conditions
 /// Per-key retry delays like client-go's workqueue rate limiter: 5 ms doubling, capped at 30 s here
 /// (upstream caps at 1000 s; a sandbox should recover quickly once the cause is fixed).
 /// </summary>
-internal static class Backoff
+internal sealed class Backoff
 {
     static readonly TimeSpan First = TimeSpan.FromMilliseconds(5);
     static readonly TimeSpan Max = TimeSpan.FromSeconds(30);
+    readonly Dictionary<string, TimeSpan> _delays = [];
 
-    public static TimeSpan Next(TimeSpan? previous) =>
-        previous is { } p ? TimeSpan.FromTicks(Math.Min(p.Ticks * 2, Max.Ticks)) : First;
+    /// <summary>The keys waiting out a failure.</summary>
+    public IEnumerable<string> Keys => _delays.Keys;
+
+    /// <summary>After a pass: the key's next, longer delay if it failed; otherwise it is forgotten (null: no retry).</summary>
+    public TimeSpan? After(string key, bool failed)
+    {
+        if (!failed)
+        {
+            _delays.Remove(key);
+            return null;
+        }
+        var delay = _delays.TryGetValue(key, out var last) ? TimeSpan.FromTicks(Math.Min(last.Ticks * 2, Max.Ticks)) : First;
+        _delays[key] = delay;
+        return delay;
+    }
 }

@@ -1,7 +1,3 @@
-using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
-using Portal.Sandbox.Registries;
-using Portal.Sandbox.Storage;
 using Portal.Sandbox.Volumes;
 
 namespace Portal.Sandbox.Controllers;

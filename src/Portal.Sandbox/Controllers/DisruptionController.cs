@@ -1,8 +1,3 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
-using Portal.Sandbox.Registries;
-using Portal.Sandbox.Storage;
-
 namespace Portal.Sandbox.Controllers;
 
 /// <summary>The disruption controller: PodDisruptionBudget status from the pods its selector matches.</summary>

@@ -1,7 +1,4 @@
 using System.Security.Cryptography;
-using System.Text.Json.Nodes;
-using Portal.Sandbox.Registries;
-using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox.Controllers;
 

@@ -1,7 +1,3 @@
-using System.Globalization;
-using Portal.Sandbox.Registries;
-using Portal.Sandbox.Storage;
-
 namespace Portal.Sandbox.Controllers;
 
 /// <summary>Events expire one hour after they were last seen, like the API server's default --event-ttl.</summary>

@@ -1,7 +1,3 @@
-using System.Text.Json.Nodes;
-using Portal.Sandbox.Registries;
-using Portal.Sandbox.Storage;
-
 namespace Portal.Sandbox.Controllers;
 
 /// <summary>

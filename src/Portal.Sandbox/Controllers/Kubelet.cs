@@ -1,8 +1,4 @@
 using System.Security.Cryptography;
-using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
-using Portal.Sandbox.Registries;
-using Portal.Sandbox.Storage;
 using Portal.Sandbox.Volumes;
 
 namespace Portal.Sandbox.Controllers;

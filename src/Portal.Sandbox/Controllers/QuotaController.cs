@@ -1,7 +1,4 @@
-using System.Text.Json.Nodes;
 using Portal.Sandbox.Admission;
-using Portal.Sandbox.Registries;
-using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox.Controllers;
 

@@ -1,7 +1,3 @@
-using System.Text.Json.Nodes;
-using Portal.Sandbox.Registries;
-using Portal.Sandbox.Storage;
-
 namespace Portal.Sandbox.Controllers;
 
 /// <summary>
@@ -10,25 +6,15 @@ namespace Portal.Sandbox.Controllers;
 /// A refused pod (quota, Pod Security) becomes a FailedCreate warning Event and a ReplicaFailure condition,
 /// and is retried with backoff, as upstream does.
 /// </summary>
-internal sealed class ReplicaSetController(Registry registry, EventRecorder events) : IReconciler
+internal sealed class ReplicaSetController(Registry registry, EventRecorder events) : PodOwnerController(registry, ResourceCatalog.ReplicaSets)
 {
     const string Component = "replicaset-controller";
-    readonly Dictionary<string, TimeSpan> _backoff = [];
 
-    // Freed quota may let a blocked ReplicaSet proceed.
-    public IEnumerable<string> KeysFor(StoreEvent e) => ControllerKeys.ForPodOwner(e, ResourceCatalog.ReplicaSets, _backoff.Keys);
-
-    public TimeSpan? Reconcile(string key)
+    protected override ApiError? Sync(JsonObject rs)
     {
-        var (ns, name) = ControllerKeys.Split(key);
-        var rs = registry.TryGet(ResourceCatalog.ReplicaSets, ns, name);
-        if (rs is null || rs.IsDeleting())
-        {
-            _backoff.Remove(key);
-            return null;
-        }
+        var (ns, name) = (rs.Namespace(), rs.Name());
         var desired = rs.Int("spec", "replicas") ?? 1;
-        var pods = OwnedPods(rs);
+        var pods = ActivePods(rs);
         ApiError? failure = null;
 
         if (pods.Count < desired)
@@ -37,7 +23,7 @@ internal sealed class ReplicaSetController(Registry registry, EventRecorder even
             {
                 try
                 {
-                    var pod = registry.Create(ResourceCatalog.Pods, ns, PodFor(rs), new WriteOptions());
+                    var pod = Registry.Create(ResourceCatalog.Pods, ns, PodFor(rs), new WriteOptions());
                     events.Normal(ResourceCatalog.ReplicaSets, rs, "SuccessfulCreate", $"Created pod: {pod.Name()}", Component);
                 }
                 catch (ApiError e) when (e.Code is 403 or 422 or 404)
@@ -59,7 +45,7 @@ internal sealed class ReplicaSetController(Registry registry, EventRecorder even
             {
                 try
                 {
-                    registry.Delete(ResourceCatalog.Pods, ns, pod.Name(), new Registry.DeleteRequest());
+                    Registry.Delete(ResourceCatalog.Pods, ns, pod.Name(), new Registry.DeleteRequest());
                     events.Normal(ResourceCatalog.ReplicaSets, rs, "SuccessfulDelete", $"Deleted pod: {pod.Name()}", Component);
                 }
                 catch (ApiError e) when (e.Code == 404)
@@ -69,21 +55,12 @@ internal sealed class ReplicaSetController(Registry registry, EventRecorder even
             }
         }
 
-        UpdateStatus(registry.TryGet(ResourceCatalog.ReplicaSets, ns, name) ?? rs, OwnedPods(rs), failure);
-        if (failure is null)
-        {
-            _backoff.Remove(key);
-            return null;
-        }
-        var delay = Backoff.Next(_backoff.TryGetValue(key, out var last) ? last : null);
-        _backoff[key] = delay;
-        return delay;
+        UpdateStatus(Registry.TryGet(ResourceCatalog.ReplicaSets, ns, name) ?? rs, ActivePods(rs), failure);
+        return failure;
     }
 
-    List<JsonObject> OwnedPods(JsonObject rs) =>
-        registry.List(ResourceCatalog.Pods, rs.Namespace(), LabelSelector.Everything, FieldSelector.Everything).Items
-            .Where(p => ControllerKeys.ControllerOf(p)?.Str("uid") == rs.Uid() && !p.IsDeleting() && p.Str("status", "phase") is not ("Succeeded" or "Failed"))
-            .ToList();
+    List<JsonObject> ActivePods(JsonObject rs) =>
+        OwnedPods(rs).Where(p => p.Str("status", "phase") is not ("Succeeded" or "Failed")).ToList();
 
     static JsonObject PodFor(JsonObject rs)
     {
@@ -119,6 +96,6 @@ internal sealed class ReplicaSetController(Registry registry, EventRecorder even
             status["conditions"] = previous.DeepClone();
         var next = rs.Clone();
         next["status"] = status;
-        registry.Update(ResourceCatalog.ReplicaSets, rs.Namespace(), rs.Name(), next, statusOnly: true, new WriteOptions());
+        Registry.Update(ResourceCatalog.ReplicaSets, rs.Namespace(), rs.Name(), next, statusOnly: true, new WriteOptions());
     }
 }

@@ -1,8 +1,3 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
-using Portal.Sandbox.Registries;
-using Portal.Sandbox.Storage;
-
 namespace Portal.Sandbox.Controllers;
 
 /// <summary>
@@ -11,26 +6,17 @@ namespace Portal.Sandbox.Controllers;
 /// ordinal down, and replaced highest-first when the template changes.
 /// NOTE: volumeClaimTemplates are accepted but no PersistentVolumeClaims are simulated.
 /// </summary>
-internal sealed class StatefulSetController(Registry registry, EventRecorder events) : IReconciler
+internal sealed class StatefulSetController(Registry registry, EventRecorder events) : PodOwnerController(registry, ResourceCatalog.StatefulSets)
 {
     const string Component = "statefulset-controller";
-    readonly Dictionary<string, TimeSpan> _backoff = [];
 
-    public IEnumerable<string> KeysFor(StoreEvent e) => ControllerKeys.ForPodOwner(e, ResourceCatalog.StatefulSets, _backoff.Keys);
-
-    public TimeSpan? Reconcile(string key)
+    protected override ApiError? Sync(JsonObject sts)
     {
-        var (ns, name) = ControllerKeys.Split(key);
-        var sts = registry.TryGet(ResourceCatalog.StatefulSets, ns, name);
-        if (sts is null || sts.IsDeleting())
-        {
-            _backoff.Remove(key);
-            return null;
-        }
+        var (ns, name) = (sts.Namespace(), sts.Name());
         var replicas = sts.Int("spec", "replicas") ?? 1;
         var parallel = sts.Str("spec", "podManagementPolicy") == "Parallel";
         var revision = $"{name}-{ControllerKeys.TemplateHash(sts.Node("spec", "template"))}";
-        var pods = OwnedPods(sts);
+        var pods = OwnedPods(sts).ToDictionary(p => p.Name());
         ApiError? failure = null;
 
         for (var i = 0; i < replicas && failure is null; i++)
@@ -43,7 +29,7 @@ internal sealed class StatefulSetController(Registry registry, EventRecorder eve
             }
             try
             {
-                var pod = registry.Create(ResourceCatalog.Pods, ns, PodFor(sts, i, revision), new WriteOptions());
+                var pod = Registry.Create(ResourceCatalog.Pods, ns, PodFor(sts, i, revision), new WriteOptions());
                 pods[podName] = pod;
                 events.Normal(ResourceCatalog.StatefulSets, sts, "SuccessfulCreate", $"create Pod {podName} in StatefulSet {name} successful", Component);
             }
@@ -67,22 +53,15 @@ internal sealed class StatefulSetController(Registry registry, EventRecorder eve
             if (outdated is not null) DeletePod(sts, outdated);
         }
 
-        UpdateStatus(registry.TryGet(ResourceCatalog.StatefulSets, ns, name) ?? sts, OwnedPods(sts).Values.ToList(), revision);
-        if (failure is null)
-        {
-            _backoff.Remove(key);
-            return null;
-        }
-        var delay = Backoff.Next(_backoff.TryGetValue(key, out var last) ? last : null);
-        _backoff[key] = delay;
-        return delay;
+        UpdateStatus(Registry.TryGet(ResourceCatalog.StatefulSets, ns, name) ?? sts, OwnedPods(sts).ToList(), revision);
+        return failure;
     }
 
     void DeletePod(JsonObject sts, JsonObject pod)
     {
         try
         {
-            registry.Delete(ResourceCatalog.Pods, sts.Namespace(), pod.Name(), new Registry.DeleteRequest());
+            Registry.Delete(ResourceCatalog.Pods, sts.Namespace(), pod.Name(), new Registry.DeleteRequest());
             events.Normal(ResourceCatalog.StatefulSets, sts, "SuccessfulDelete", $"delete Pod {pod.Name()} in StatefulSet {sts.Name()} successful", Component);
         }
         catch (ApiError e) when (e.Code == 404)
@@ -95,11 +74,6 @@ internal sealed class StatefulSetController(Registry registry, EventRecorder eve
 
     static long Ordinal(JsonObject pod, string setName) =>
         long.TryParse(pod.Name().AsSpan(setName.Length + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : long.MaxValue;
-
-    Dictionary<string, JsonObject> OwnedPods(JsonObject sts) =>
-        registry.List(ResourceCatalog.Pods, sts.Namespace(), LabelSelector.Everything, FieldSelector.Everything).Items
-            .Where(p => ControllerKeys.ControllerOf(p)?.Str("uid") == sts.Uid() && !p.IsDeleting())
-            .ToDictionary(p => p.Name());
 
     static JsonObject PodFor(JsonObject sts, int ordinal, string revision)
     {
@@ -138,6 +112,6 @@ internal sealed class StatefulSetController(Registry registry, EventRecorder eve
         };
         var next = sts.Clone();
         next["status"] = status;
-        registry.Update(ResourceCatalog.StatefulSets, sts.Namespace(), sts.Name(), next, statusOnly: true, new WriteOptions());
+        Registry.Update(ResourceCatalog.StatefulSets, sts.Namespace(), sts.Name(), next, statusOnly: true, new WriteOptions());
     }
 }

@@ -1,5 +1,3 @@
-using Portal.Sandbox.Storage;
-
 namespace Portal.Sandbox.Faults;
 
 /// <summary>Applies <see cref="FaultOptions"/> to a resource request: latency first, then maybe an injected error.</summary>

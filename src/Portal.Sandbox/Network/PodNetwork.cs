@@ -1,18 +1,12 @@
 using System.Net;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Portal.Sandbox.Registries;
-using Portal.Sandbox.Spark;
 using Portal.Sandbox.SparkConnect;
-using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox.Network;
 

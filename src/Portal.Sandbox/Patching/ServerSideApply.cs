@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using Portal.Sandbox.Storage;
-
 namespace Portal.Sandbox.Patching;
 
 /// <summary>
@@ -248,19 +245,7 @@ internal static class ServerSideApply
 
         entries.RemoveAll(e => e != mine && e["fieldsV1"] is JsonObject s && !s.Any(p => p.Key != "."));
         if (mine is null || !JsonNode.DeepEquals(previousSet, newSet))
-        {
-            var entry = new JsonObject
-            {
-                ["manager"] = manager,
-                ["operation"] = "Apply",
-                ["apiVersion"] = kind.GroupVersion,
-                ["time"] = Json.Now(),
-                ["fieldsType"] = "FieldsV1",
-                ["fieldsV1"] = newSet,
-            };
-            if (mine is null) entries.Add(entry);
-            else entries[entries.IndexOf(mine)] = entry;
-        }
+            Record(entries, mine, kind, manager, "Apply", newSet);
         result.Metadata()["managedFields"] = new JsonArray([.. entries]);
         return result;
     }
@@ -291,19 +276,25 @@ internal static class ServerSideApply
         var mine = entries.FirstOrDefault(e => e.Str("manager") == manager && e.Str("operation") == "Update");
         var mineSet = mine?["fieldsV1"] as JsonObject ?? [];
         var newSet = Union([mineSet, FieldsFromPaths(changed)]);
+        Record(entries, mine, kind, manager, "Update", newSet);
+        entries.RemoveAll(e => e["fieldsV1"] is JsonObject s && !s.Any(p => p.Key != "."));
+        after.Metadata()["managedFields"] = new JsonArray([.. entries]);
+    }
+
+    /// <summary>Writes the manager's managedFields entry for this operation, in place of its previous one if any.</summary>
+    static void Record(List<JsonObject> entries, JsonObject? previous, ResourceKind kind, string manager, string operation, JsonObject fields)
+    {
         var entry = new JsonObject
         {
             ["manager"] = manager,
-            ["operation"] = "Update",
+            ["operation"] = operation,
             ["apiVersion"] = kind.GroupVersion,
             ["time"] = Json.Now(),
             ["fieldsType"] = "FieldsV1",
-            ["fieldsV1"] = newSet,
+            ["fieldsV1"] = fields,
         };
-        if (mine is null) entries.Add(entry);
-        else entries[entries.IndexOf(mine)] = entry;
-        entries.RemoveAll(e => e["fieldsV1"] is JsonObject s && !s.Any(p => p.Key != "."));
-        after.Metadata()["managedFields"] = new JsonArray([.. entries]);
+        if (previous is null) entries.Add(entry);
+        else entries[entries.IndexOf(previous)] = entry;
     }
 
     static JsonObject StripForDiff(JsonObject obj)

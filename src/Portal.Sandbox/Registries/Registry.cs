@@ -1,8 +1,6 @@
 using System.Security.Cryptography;
-using System.Text.Json.Nodes;
 using Portal.Sandbox.Admission;
 using Portal.Sandbox.Patching;
-using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox.Registries;
 

@@ -1,6 +1,4 @@
-using System.Text.Json.Nodes;
 using Portal.Sandbox.Admission;
-using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox.Registries;
 

@@ -1,9 +1,3 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
-using Portal.Sandbox.Storage;
-
 namespace Portal.Sandbox.Spark;
 
 /// <summary>

@@ -1,7 +1,4 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
 using Portal.Sandbox.Controllers;
-using Portal.Sandbox.Storage;
 using Portal.Sandbox.Volumes;
 
 namespace Portal.Sandbox.Spark;

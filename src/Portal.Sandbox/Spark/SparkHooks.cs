@@ -1,8 +1,4 @@
-using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.Http;
 using Portal.Sandbox.Api;
-using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox.Spark;
 

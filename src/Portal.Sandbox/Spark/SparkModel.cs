@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Portal.Sandbox.Spark;
 
 /// <summary>

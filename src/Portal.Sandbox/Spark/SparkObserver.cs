@@ -1,5 +1,4 @@
 using Portal.Sandbox.Controllers;
-using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox.Spark;
 

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using static System.Net.WebUtility;
 
 namespace Portal.Sandbox.Spark;

@@ -1,8 +1,3 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
-using Portal.Sandbox.Storage;
-
 namespace Portal.Sandbox.Spark;
 
 internal enum SparkRole { Master, Worker, Connect, HistoryServer }

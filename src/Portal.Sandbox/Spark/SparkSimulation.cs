@@ -1,10 +1,6 @@
-using System.Globalization;
 using System.Net;
-using System.Text.Json.Nodes;
 using Portal.Sandbox.Api;
 using Portal.Sandbox.Controllers;
-using Portal.Sandbox.Registries;
-using Portal.Sandbox.Storage;
 
 namespace Portal.Sandbox.Spark;
 

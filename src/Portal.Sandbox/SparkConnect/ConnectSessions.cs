@@ -1,7 +1,3 @@
-using System.Collections.Concurrent;
-using System.Text.RegularExpressions;
-using Portal.Sandbox.Spark;
-
 namespace Portal.Sandbox.SparkConnect;
 
 /// <summary>

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Grpc.Core;
 
 namespace Portal.Sandbox.SparkConnect;

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;

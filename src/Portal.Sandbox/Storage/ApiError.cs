@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Portal.Sandbox.Storage;
 
 /// <summary>A failure that the API answers with a metav1.Status, as the real server would.</summary>

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-
 namespace Portal.Sandbox.Storage;
 
 /// <summary>Small accessors over Kubernetes objects held as <see cref="JsonObject"/>.</summary>

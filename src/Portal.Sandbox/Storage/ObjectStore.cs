@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using System.Threading.Channels;
 
 namespace Portal.Sandbox.Storage;
@@ -141,13 +140,7 @@ internal sealed class ObjectStore(int historyLimit)
     {
         var rv = ++_revision;
         obj.Metadata()["resourceVersion"] = rv.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var ns = kind.Namespaced ? obj.Namespace() ?? "" : "";
-        if (!_objects[kind].TryGetValue(ns, out var byName))
-            _objects[kind][ns] = byName = new SortedDictionary<string, Stored>(StringComparer.Ordinal);
-        byName.TryGetValue(obj.Name(), out var previous);
-        var stored = new Stored(obj);
-        byName[obj.Name()] = stored;
-        Index(kind, ns, obj.Name(), previous, stored);
+        var previous = Store(kind, obj);
         Publish(new StoreEvent(rv, kind, type, obj, previous?.Object));
         return obj;
     }
@@ -170,6 +163,13 @@ internal sealed class ObjectStore(int historyLimit)
     /// <summary>Loads an object from saved state without an event (used before anyone can watch).</summary>
     public void Restore(ResourceKind kind, JsonObject obj, long revision)
     {
+        Store(kind, obj);
+        _revision = Math.Max(_revision, revision);
+    }
+
+    /// <summary>Puts <paramref name="obj"/> in place of its namesake and indexes it; returns what it replaced.</summary>
+    Stored? Store(ResourceKind kind, JsonObject obj)
+    {
         var ns = kind.Namespaced ? obj.Namespace() ?? "" : "";
         if (!_objects[kind].TryGetValue(ns, out var byName))
             _objects[kind][ns] = byName = new SortedDictionary<string, Stored>(StringComparer.Ordinal);
@@ -177,7 +177,7 @@ internal sealed class ObjectStore(int historyLimit)
         var stored = new Stored(obj);
         byName[obj.Name()] = stored;
         Index(kind, ns, obj.Name(), previous, stored);
-        _revision = Math.Max(_revision, revision);
+        return previous;
     }
 
     public IEnumerable<(ResourceKind Kind, JsonObject Object)> Everything() =>

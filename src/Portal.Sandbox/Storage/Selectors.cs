@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Portal.Sandbox.Storage;
 
 /// <summary>A parsed label selector: the string form of <c>?labelSelector=</c> and the JSON form of <c>spec.selector</c>.</summary>

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-
 namespace Portal.Sandbox.Storage;
 
 /// <summary>Saves and loads every stored object as one JSON document. Watch history is not kept.</summary>

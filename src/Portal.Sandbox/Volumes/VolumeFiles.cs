@@ -1,7 +1,3 @@
-using System.Text;
-using System.Text.Json.Nodes;
-using Portal.Sandbox.Storage;
-
 namespace Portal.Sandbox.Volumes;
 
 /// <summary>

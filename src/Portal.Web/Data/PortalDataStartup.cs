@@ -1,6 +1,3 @@
-using Microsoft.Extensions.Options;
-using Portal.Core;
-
 namespace Portal.Web.Data;
 
 /// <summary>

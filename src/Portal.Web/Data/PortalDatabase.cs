@@ -1,7 +1,3 @@
-using Microsoft.Extensions.Options;
-using Portal.Core;
-using Portal.Core.Data;
-
 namespace Portal.Web.Data;
 
 /// <summary>Which database provider the portal runs on.</summary>

@@ -1,8 +1,3 @@
-using Microsoft.Extensions.Options;
-using Portal.Core;
-using Portal.Core.Data;
-using Portal.Core.Tenants;
-
 namespace Portal.Web.Data;
 
 /// <summary>Prepares the data directory and migrates and seeds the configured database; shared by start-up and the migrate command.</summary>

@@ -1,5 +1,3 @@
-using Portal.Core.Identity;
-
 namespace Portal.Web.Features.Admin;
 
 /// <summary>

@@ -1,8 +1,3 @@
-using Microsoft.AspNetCore.Components;
-using MudBlazor;
-using Portal.Core.Clusters;
-using Portal.Core.Tenants;
-
 namespace Portal.Web.Features.Admin;
 
 /// <summary>

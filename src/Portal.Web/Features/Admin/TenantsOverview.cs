@@ -1,7 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Portal.Core.Clusters;
-using Portal.Core.Data;
-using Portal.Core.Tenants;
 using Portal.Web.Features.Usage;
 
 namespace Portal.Web.Features.Admin;

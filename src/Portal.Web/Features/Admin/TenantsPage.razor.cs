@@ -1,7 +1,3 @@
-using System.Globalization;
-using MudBlazor;
-using Portal.Core.Tenants;
-
 namespace Portal.Web.Features.Admin;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using Microsoft.AspNetCore.Components;
-using MudBlazor;
-using Portal.Core.Clusters;
-using Portal.Core.Identity;
 using Portal.Web.Features.Shell;
 
 namespace Portal.Web.Features.Admin;

@@ -1,9 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Metadata;
-using Microsoft.Extensions.Options;
 using Portal.Web.Features.Clusters;
-using Portal.Web.Features.Identity;
 using Portal.Web.Features.Storage;
 using Portal.Web.Features.Tenants;
 using Portal.Web.Features.Usage;

@@ -1,12 +1,8 @@
 using System.Collections;
-using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http.Metadata;
-using Microsoft.Extensions.Options;
-using Portal.Core;
-using Portal.Core.Clusters;
 
 namespace Portal.Web.Features.Api;
 

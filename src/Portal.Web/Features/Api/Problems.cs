@@ -1,6 +1,4 @@
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Portal.Core.Clusters;
 
 namespace Portal.Web.Features.Api;
 

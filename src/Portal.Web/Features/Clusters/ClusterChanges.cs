@@ -1,6 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using Microsoft.Extensions.Options;
-using Portal.Core.Data;
 
 namespace Portal.Web.Features.Clusters;
 

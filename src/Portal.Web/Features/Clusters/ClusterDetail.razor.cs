@@ -1,8 +1,3 @@
-using Microsoft.AspNetCore.Components;
-using MudBlazor;
-using Portal.Core.Clusters;
-using Portal.Core.Identity;
-using Portal.Core.Tenants;
 using Portal.Web.Features.Shell;
 
 namespace Portal.Web.Features.Clusters;

@@ -1,5 +1,3 @@
-using Portal.Core.Clusters;
-
 namespace Portal.Web.Features.Clusters;
 
 /// <summary>Reads for pages that show every cluster of a tenant, through <see cref="ClusterService"/>'s paging.</summary>

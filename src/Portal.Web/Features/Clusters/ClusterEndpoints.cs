@@ -1,9 +1,5 @@
 using System.ComponentModel;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
-using Portal.Core.Clusters;
-using Portal.Web.Features.Api;
 using Portal.Web.Features.Gateway;
 
 namespace Portal.Web.Features.Clusters;

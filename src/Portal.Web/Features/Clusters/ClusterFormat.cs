@@ -1,7 +1,3 @@
-using System.Globalization;
-using MudBlazor;
-using Portal.Core.Clusters;
-using Portal.Core.Tenants;
 using Portal.Provisioning.Reconciler;
 
 namespace Portal.Web.Features.Clusters;

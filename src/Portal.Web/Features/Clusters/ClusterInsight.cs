@@ -1,9 +1,4 @@
 using k8s;
-using Microsoft.EntityFrameworkCore;
-using Portal.Core.Clusters;
-using Portal.Core.Data;
-using Portal.Core.Storage;
-using Portal.Core.Tenants;
 using Portal.Provisioning.Kubernetes;
 using Portal.Provisioning.Manifests;
 using Portal.Provisioning.Reconciler;

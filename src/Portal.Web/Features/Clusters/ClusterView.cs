@@ -1,4 +1,3 @@
-using Portal.Core.Clusters;
 using Portal.Web.Features.Gateway;
 
 namespace Portal.Web.Features.Clusters;

@@ -1,7 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
-using Portal.Core.Clusters;
-
 namespace Portal.Web.Features.Clusters;
 
 /// <summary>An image a cluster may run, as <c>GET /api/v1/images</c> lists it.</summary>

@@ -1,9 +1,3 @@
-using System.Globalization;
-using Microsoft.AspNetCore.Components;
-using MudBlazor;
-using Portal.Core.Clusters;
-using Portal.Core.Storage;
-using Portal.Core.Tenants;
 using Portal.Web.Features.Usage;
 
 namespace Portal.Web.Features.Clusters;

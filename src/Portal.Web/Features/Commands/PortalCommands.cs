@@ -1,6 +1,3 @@
-using Portal.Web.Data;
-using Portal.Web.Features.Identity;
-
 namespace Portal.Web.Features.Commands;
 
 /// <summary>Runs one operations command and returns its exit code; messages to <c>errors</c>, results to <c>output</c>.</summary>

@@ -1,8 +1,3 @@
-using Portal.Core.Identity;
-using Portal.Core.Tenants;
-using Portal.Web.Data;
-using Portal.Web.Features.Identity;
-
 namespace Portal.Web.Features.Commands;
 
 /// <summary>

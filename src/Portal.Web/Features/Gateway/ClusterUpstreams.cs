@@ -2,8 +2,6 @@ using System.Collections.Concurrent;
 using System.Net;
 using k8s;
 using k8s.Models;
-using Microsoft.Extensions.Options;
-using Portal.Core.Clusters;
 using Portal.Provisioning.Kubernetes;
 using Portal.Provisioning.Manifests;
 

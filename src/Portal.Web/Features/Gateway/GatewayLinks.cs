@@ -1,8 +1,5 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Options;
-using Portal.Core.Clusters;
 
 namespace Portal.Web.Features.Gateway;
 

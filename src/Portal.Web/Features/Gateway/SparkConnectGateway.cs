@@ -4,9 +4,6 @@ using System.Text;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Caching.Memory;
-using Portal.Core;
-using Portal.Core.Clusters;
-using Portal.Web.Features.Identity;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Portal.Web.Features.Gateway;

@@ -1,6 +1,4 @@
 using System.Net;
-using Portal.Core.Clusters;
-using Portal.Core.Storage;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Portal.Web.Features.Gateway;

@@ -1,8 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
-using Portal.Core.Identity;
-using Portal.Core.Tenants;
-using Portal.Web.Features.Api;
-
 namespace Portal.Web.Features.Identity;
 
 /// <summary>

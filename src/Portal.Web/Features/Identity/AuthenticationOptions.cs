@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using Portal.Core.Tenants;
 
 namespace Portal.Web.Features.Identity;
 

@@ -1,11 +1,3 @@
-using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
-using Portal.Core.Data;
-using Portal.Core.Identity;
-using Portal.Core.Tenants;
-using Portal.Web.Data;
-
 namespace Portal.Web.Features.Identity;
 
 /// <summary>

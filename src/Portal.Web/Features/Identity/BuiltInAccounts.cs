@@ -1,7 +1,4 @@
-using System.Security.Claims;
 using System.Security.Cryptography;
-using Microsoft.AspNetCore.Identity;
-using Microsoft.Extensions.Options;
 
 namespace Portal.Web.Features.Identity;
 

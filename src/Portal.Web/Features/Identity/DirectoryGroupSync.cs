@@ -1,9 +1,4 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using Portal.Core.Audit;
-using Portal.Core.Data;
-using Portal.Core.Identity;
-using Portal.Core.Tenants;
 
 namespace Portal.Web.Features.Identity;
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Threading.RateLimiting;
-using Microsoft.Extensions.Options;
 
 namespace Portal.Web.Features.Identity;
 

@@ -1,13 +1,6 @@
-using System.Globalization;
-using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
-using Portal.Core.Data;
-using Portal.Core.Identity;
 
 namespace Portal.Web.Features.Identity;
 

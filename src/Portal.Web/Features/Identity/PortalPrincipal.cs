@@ -1,7 +1,4 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Components.Authorization;
-using Portal.Core.Identity;
-using Portal.Core.Tenants;
 
 namespace Portal.Web.Features.Identity;
 

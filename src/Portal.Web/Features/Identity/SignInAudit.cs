@@ -1,6 +1,4 @@
 using Portal.Core.Audit;
-using Portal.Core.Data;
-using Portal.Core.Identity;
 
 namespace Portal.Web.Features.Identity;
 

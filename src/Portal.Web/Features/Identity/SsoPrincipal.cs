@@ -1,9 +1,6 @@
-using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Caching.Memory;
-using Microsoft.Extensions.Options;
 using Portal.Core.Audit;
-using Portal.Core.Identity;
 
 namespace Portal.Web.Features.Identity;
 

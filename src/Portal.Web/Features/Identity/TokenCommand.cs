@@ -1,10 +1,3 @@
-using System.Globalization;
-using Microsoft.AspNetCore.Identity;
-using Microsoft.EntityFrameworkCore;
-using Portal.Core.Data;
-using Portal.Core.Identity;
-using Portal.Web.Data;
-
 namespace Portal.Web.Features.Identity;
 
 /// <summary>

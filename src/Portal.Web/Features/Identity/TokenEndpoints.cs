@@ -1,10 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
-using Portal.Core.Clusters;
-using Portal.Core.Data;
-using Portal.Core.Identity;
-using Portal.Core.Tenants;
-
 namespace Portal.Web.Features.Identity;
 
 /// <summary>The caller's personal access tokens: list, create (the secret is in the response, once), revoke.</summary>

@@ -1,7 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Portal.Core.Data;
-using Portal.Core.Identity;
-
 namespace Portal.Web.Features.Identity;
 
 /// <summary>

@@ -1,9 +1,3 @@
-using Microsoft.AspNetCore.Components;
-using MudBlazor;
-using Portal.Core.Clusters;
-using Portal.Core.Identity;
-using Portal.Core.Tenants;
-
 namespace Portal.Web.Features.Identity;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using MudBlazor;
-using Portal.Core.Data;
-using Portal.Core.Identity;
 using Portal.Web.Features.Shell;
 
 namespace Portal.Web.Features.Identity;

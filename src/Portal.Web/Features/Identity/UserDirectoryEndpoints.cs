@@ -1,7 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
-using Portal.Core.Identity;
-using Portal.Core.Tenants;
-
 namespace Portal.Web.Features.Identity;
 
 /// <summary>GET /api/v1/users: the known-users directory, for the "add member" picker of tenant administrators.</summary>

@@ -1,5 +1,4 @@
 using k8s;
-using Portal.Core;
 using Portal.Provisioning;
 using Portal.Provisioning.Kubernetes;
 using Portal.Sandbox;

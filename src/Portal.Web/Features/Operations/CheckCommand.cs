@@ -2,11 +2,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using k8s;
 using k8s.Models;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
-using Portal.Core.Data;
 using Portal.Provisioning.Kubernetes;
-using Portal.Web.Features.Identity;
 
 namespace Portal.Web.Features.Operations;
 

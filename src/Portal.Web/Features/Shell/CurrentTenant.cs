@@ -1,6 +1,3 @@
-using Portal.Core.Identity;
-using Portal.Core.Tenants;
-
 namespace Portal.Web.Features.Shell;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using MudBlazor;
-
 namespace Portal.Web.Features.Shell;
 
 /// <summary>The portal's colours, in one place so pages never style themselves.</summary>

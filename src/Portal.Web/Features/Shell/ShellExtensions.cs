@@ -1,7 +1,4 @@
-using MudBlazor;
 using MudBlazor.Services;
-using Portal.Core;
-using Portal.Core.Tenants;
 using Portal.Web.Features.Admin;
 using Portal.Web.Features.Clusters;
 

@@ -1,8 +1,3 @@
-using Microsoft.AspNetCore.Components;
-using MudBlazor;
-using Portal.Core.Clusters;
-using Portal.Core.Storage;
-
 namespace Portal.Web.Features.Storage;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using Portal.Core.Clusters;
-
 namespace Portal.Web.Features.Storage;
 
 /// <summary>

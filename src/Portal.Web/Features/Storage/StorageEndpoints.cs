@@ -1,8 +1,4 @@
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
-using Portal.Core.Storage;
-using Portal.Web.Features.Api;
 
 namespace Portal.Web.Features.Storage;
 

@@ -3,7 +3,6 @@ using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
-using Portal.Core;
 using Portal.Provisioning;
 
 namespace Portal.Web.Features.Telemetry;

@@ -1,8 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
-using Portal.Core.Clusters;
-using Portal.Core.Tenants;
-using Portal.Web.Features.Api;
-
 namespace Portal.Web.Features.Tenants;
 
 /// <summary>

@@ -1,8 +1,5 @@
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Portal.Core.Tenants;
-using Portal.Web.Features.Api;
 
 namespace Portal.Web.Features.Tenants;
 

@@ -1,7 +1,3 @@
-using MudBlazor;
-using Portal.Core.Clusters;
-using Portal.Core.Identity;
-using Portal.Core.Tenants;
 using Portal.Web.Features.Shell;
 
 namespace Portal.Web.Features.Tenants;

@@ -1,10 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
-using Portal.Core.Clusters;
-using Portal.Core.Data;
-using Portal.Core.Identity;
-using Portal.Core.Tenants;
-
 namespace Portal.Web.Features.Tenants;
 
 /// <summary>

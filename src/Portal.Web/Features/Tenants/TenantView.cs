@@ -1,6 +1,4 @@
 using System.Text.Json.Serialization;
-using Portal.Core.Clusters;
-using Portal.Core.Tenants;
 
 namespace Portal.Web.Features.Tenants;
 

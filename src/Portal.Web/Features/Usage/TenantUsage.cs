@@ -1,6 +1,3 @@
-using Portal.Core.Clusters;
-using Portal.Core.Tenants;
-
 namespace Portal.Web.Features.Usage;
 
 /// <summary>One resource of a tenant: how much its live clusters ask for, against the quota.</summary>

@@ -1,6 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
-using Portal.Web.Features.Api;
-
 namespace Portal.Web.Features.Usage;
 
 /// <summary>One point of <see cref="UsageView"/>: averages over an hour or a day.</summary>

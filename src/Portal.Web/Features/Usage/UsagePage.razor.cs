@@ -1,8 +1,3 @@
-using System.Globalization;
-using Microsoft.AspNetCore.Components;
-using MudBlazor;
-using Portal.Core.Tenants;
-
 namespace Portal.Web.Features.Usage;
 
 /// <summary>The time range the usage page shows.</summary>

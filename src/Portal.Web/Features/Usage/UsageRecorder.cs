@@ -1,7 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
-using Portal.Core.Clusters;
-using Portal.Core.Data;
 using Portal.Core.Usage;
 
 namespace Portal.Web.Features.Usage;

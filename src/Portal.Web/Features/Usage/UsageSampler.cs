@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace Portal.Web.Features.Usage;
 
 /// <summary>
