@@ -138,13 +138,8 @@ public sealed partial class StoragePage : TenantPage
         }
     }
 
-    private async Task NewVolumeAsync()
-    {
-        if (Access is null || await VolumeDialog.ShowAsync(Dialogs, Access.Tenant.Slug) is not { } created)
-            return;
-        Snackbar.Add($"Created volume {created.Name} ({created.Size})", Severity.Success);
-        await ReloadAsync();
-    }
+    private Task NewVolumeAsync() => AfterDialogAsync(
+        slug => VolumeDialog.ShowAsync(Dialogs, slug), created => $"Created volume {created.Name} ({created.Size})");
 
     private async Task DeleteVolumeAsync(VolumeView volume)
     {
@@ -154,21 +149,12 @@ public sealed partial class StoragePage : TenantPage
         await ChangeAsync("delete volume", (slug, ct) => Volumes.DeleteAsync(slug, volume.Name, ct), $"Deleted volume {volume.Name}");
     }
 
-    private async Task NewStoreAsync()
-    {
-        if (Access is null || await ObjectStoreDialog.ShowAsync(Dialogs, Access.Tenant.Slug) is not { } created)
-            return;
-        Snackbar.Add($"Registered object store {created.Name}", Severity.Success);
-        await ReloadAsync();
-    }
+    private Task NewStoreAsync() => AfterDialogAsync(
+        slug => ObjectStoreDialog.ShowAsync(Dialogs, slug), created => $"Registered object store {created.Name}");
 
-    private async Task RotateAsync(ObjectStoreView store)
-    {
-        if (Access is null || await RotateKeyDialog.ShowAsync(Dialogs, Access.Tenant.Slug, store) is not { } rotated)
-            return;
-        Snackbar.Add($"Rotated the key of {rotated.Name} (version {rotated.KeyVersion}); clusters using it restart", Severity.Success);
-        await ReloadAsync();
-    }
+    private Task RotateAsync(ObjectStoreView store) => AfterDialogAsync(
+        slug => RotateKeyDialog.ShowAsync(Dialogs, slug, store),
+        rotated => $"Rotated the key of {rotated.Name} (version {rotated.KeyVersion}); clusters using it restart");
 
     private async Task DeleteStoreAsync(ObjectStoreView store)
     {
@@ -210,7 +196,18 @@ public sealed partial class StoragePage : TenantPage
         await ChangeAsync("stop the history server", Histories.StopAsync, "Stopped the history server");
     }
 
-    private Task ReloadAsync() => ChangeAsync("reload the storage", (_, _) => Task.FromResult<Failure?>(null));
+    /// <summary>
+    /// Opens a dialog that makes a change itself; unless it was cancelled, says what it made and reloads, as every
+    /// change here does.
+    /// </summary>
+    private async Task AfterDialogAsync<T>(Func<string, Task<T?>> show, Func<T, string> done)
+        where T : class
+    {
+        if (Access is null || await show(Access.Tenant.Slug) is not { } made)
+            return;
+        Snackbar.Add(done(made), Severity.Success);
+        await ChangeAsync("reload the storage", (_, _) => Task.FromResult<Failure?>(null));
+    }
 
     private string? ErrorOf(string field) => _errors.TryGetValue(field, out var reasons) ? string.Join(" ", reasons) : null;
 
