@@ -20,13 +20,7 @@ public partial class ClusterDetail
     private DateTimeOffset _now;
     private readonly CoalescedReload _reload;
 
-    public ClusterDetail() => _reload = new(InvokeAsync, ReloadAsync, _disposed.Token);
-
-    private async Task ReloadAsync()
-    {
-        await LoadAsync();
-        StateHasChanged();
-    }
+    public ClusterDetail() => _reload = new(InvokeAsync, LoadAsync, StateHasChanged, _disposed.Token);
 
     [Parameter]
     public string Tenant { get; set; } = "";

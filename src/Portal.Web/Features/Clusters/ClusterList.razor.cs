@@ -16,13 +16,7 @@ public partial class ClusterList
     private IReadOnlyDictionary<string, KnownUser> _owners = new Dictionary<string, KnownUser>();
     private readonly CoalescedReload _reload;
 
-    public ClusterList() => _reload = new(InvokeAsync, ReloadAsync, _disposed.Token);
-
-    private async Task ReloadAsync()
-    {
-        await LoadAsync();
-        StateHasChanged();
-    }
+    public ClusterList() => _reload = new(InvokeAsync, LoadAsync, StateHasChanged, _disposed.Token);
 
     /// <summary>Slug of the tenant shown; the header's current tenant when the URL names none.</summary>
     [Parameter]

@@ -6,9 +6,10 @@ namespace Portal.Web.Features.Clusters;
 /// than queueing one each.
 /// </summary>
 /// <param name="invokeAsync">The component's InvokeAsync, to hop onto its renderer.</param>
-/// <param name="reload">Loads the page's data and re-renders it.</param>
+/// <param name="load">Loads the page's data.</param>
+/// <param name="render">Re-renders the page after each load (the component's StateHasChanged).</param>
 /// <param name="stopping">Cancelled when the component goes away.</param>
-internal sealed class CoalescedReload(Func<Func<Task>, Task> invokeAsync, Func<Task> reload, CancellationToken stopping)
+internal sealed class CoalescedReload(Func<Func<Task>, Task> invokeAsync, Func<Task> load, Action render, CancellationToken stopping)
 {
     private int _pending;
 
@@ -21,7 +22,8 @@ internal sealed class CoalescedReload(Func<Func<Task>, Task> invokeAsync, Func<T
             do
             {
                 Volatile.Write(ref _pending, 1);
-                await reload();
+                await load();
+                render();
             }
             while (Interlocked.Decrement(ref _pending) > 0 && !stopping.IsCancellationRequested);
         });

@@ -7,7 +7,7 @@ namespace Portal.Web.Features.Storage;
 /// <see cref="ObjectStoreService"/> and <see cref="HistoryServerService"/> decide who may do what; this page only hides
 /// controls a caller could not use, and never holds a secret key longer than the dialog that sends it.
 /// </summary>
-public sealed partial class StoragePage
+public sealed partial class StoragePage : TenantPage
 {
     /// <summary>The directory on a volume a history server reads when none is named (as the service defaults).</summary>
     private const string DefaultVolumePath = ClusterStorageRules.DefaultEventLogPath;
@@ -21,15 +21,10 @@ public sealed partial class StoragePage
         TimeSpan.FromHours(4), TimeSpan.FromHours(8), HistoryServerService.MaxIdleTimeout,
     ];
 
-    private readonly CancellationTokenSource _disposed = new();
-    private TenantAccess? _access;
     private IReadOnlyList<VolumeView>? _volumes;
     private IReadOnlyList<ObjectStoreView>? _stores;
     private HistoryServer? _history;
-    private bool _loading = true;
-    private bool _busy;
     private bool _polling;
-    private string? _message;
 
     // The start form: the source, its directory and how long the server may idle.
     private bool _fromStore;
@@ -39,78 +34,54 @@ public sealed partial class StoragePage
     private TimeSpan _idleTimeout = HistoryServerService.DefaultIdleTimeout;
     private IReadOnlyDictionary<string, string[]> _errors = new Dictionary<string, string[]>();
 
-    private readonly Dictionary<string, KnownUser> _names = new(StringComparer.Ordinal);
-
-    private bool MayAdminister => _access is { Role: TenantRole.Admin } || Caller.IsPlatformAdmin;
-
     // Viewers only look: the service refuses them a start or stop, so the controls are not offered.
-    private bool MayRunHistory => _access is { Role: TenantRole.Admin or TenantRole.Member } || Caller.IsPlatformAdmin;
+    private bool MayRunHistory => Access is { Role: TenantRole.Admin or TenantRole.Member } || Caller.IsPlatformAdmin;
 
-    private string HistoryUrl => Gateway.GatewayLinks.HistoryPath(_access?.Tenant.Slug ?? "");
+    private string HistoryUrl => Gateway.GatewayLinks.HistoryPath(Access?.Tenant.Slug ?? "");
 
-    protected override async Task OnInitializedAsync()
+    protected override string Contents => "storage";
+
+    protected override void ForgetInput()
     {
-        Current.Changed += OnTenantChanged;
-        await LoadAsync();
-    }
-
-    private void OnTenantChanged() => _ = InvokeAsync(async () =>
-    {
-        _message = null;
         _errors = new Dictionary<string, string[]>();
         _historyVolume = _historyStore = _historyPath = null;
-        await LoadAsync();
-        StateHasChanged();
-    });
+    }
 
-    private async Task LoadAsync()
+    protected override async Task LoadRowsAsync()
     {
-        try
-        {
-            _access = await Current.AccessAsync(_disposed.Token);
-            _volumes = null;
-            _stores = null;
-            _history = null;
-            if (_access is null)
-                return;
+        _volumes = null;
+        _stores = null;
+        _history = null;
+        if (Access is null)
+            return;
 
-            var slug = _access.Tenant.Slug;
-            var volumes = await Volumes.ListAsync(slug, _disposed.Token);
-            var mounts = await Volumes.MountsAsync(slug, _disposed.Token);
-            var stores = await Stores.ListAsync(slug, _disposed.Token);
-            var history = await Histories.GetAsync(slug, _disposed.Token);
-            // NotFound from the history server is "none runs", the start form's cue, not a refusal.
-            var failure = volumes.Failure ?? stores.Failure ?? (history.Failure is { Kind: not FailureKind.NotFound } h ? h : null);
-            if (failure is not null)
-            {
-                _message = failure.Detail ?? failure.Title;
-                _volumes = [];
-                _stores = [];
-                return;
-            }
+        var slug = Access.Tenant.Slug;
+        var volumes = await Volumes.ListAsync(slug, Stopping);
+        var mounts = await Volumes.MountsAsync(slug, Stopping);
+        var stores = await Stores.ListAsync(slug, Stopping);
+        var history = await Histories.GetAsync(slug, Stopping);
+        // NotFound from the history server is "none runs", the start form's cue, not a refusal.
+        var failure = volumes.Failure ?? stores.Failure ?? (history.Failure is { Kind: not FailureKind.NotFound } h ? h : null);
+        if (failure is not null)
+        {
+            LoadRefused(failure);
+            return;
+        }
 
-            _volumes = [.. volumes.Value!.Select(v => VolumeView.From(v, mounts))];
-            _stores = [.. stores.Value!.Select(ObjectStoreView.From)];
-            _history = history.Value;
-            var subjects = _volumes.Select(v => v.CreatedBy).Concat(_history is { } running ? [running.StartedBy] : []).Distinct();
-            foreach (var (subject, user) in await Users.NamesAsync(subjects, _disposed.Token))
-                _names[subject] = user;
-            _historyVolume ??= _volumes.FirstOrDefault()?.Name;
-            if (_historyStore is null && _stores.FirstOrDefault() is { } first)
-                _historyStore = first.Name;
-            PollWhileStarting();
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            LoadFailed(Logger, exception, Current.Slug);
-            _message = Portal.Web.Data.DatabaseOutage.Explain(exception, "The tenant's storage could not be loaded. Try again in a moment.");
-            _volumes = [];
-            _stores = [];
-        }
-        finally
-        {
-            _loading = false;
-        }
+        _volumes = [.. volumes.Value!.Select(v => VolumeView.From(v, mounts))];
+        _stores = [.. stores.Value!.Select(ObjectStoreView.From)];
+        _history = history.Value;
+        await LearnNamesAsync(_volumes.Select(v => v.CreatedBy).Concat(_history is { } running ? [running.StartedBy] : []).Distinct());
+        _historyVolume ??= _volumes.FirstOrDefault()?.Name;
+        if (_historyStore is null && _stores.FirstOrDefault() is { } first)
+            _historyStore = first.Name;
+        PollWhileStarting();
+    }
+
+    protected override void ShowNoRows()
+    {
+        _volumes = [];
+        _stores = [];
     }
 
     /// <summary>Looks at a Starting history server again every few seconds until it runs, fails or goes away.</summary>
@@ -119,7 +90,7 @@ public sealed partial class StoragePage
         if (_polling || _history is not { Phase: HistoryServerPhase.Starting })
             return;
         _polling = true;
-        _ = PollAsync(_disposed.Token);
+        _ = PollAsync(Stopping);
     }
 
     private async Task PollAsync(CancellationToken ct)
@@ -133,13 +104,13 @@ public sealed partial class StoragePage
                 await InvokeAsync(async () =>
                 {
                     // The page may have gone while the tick was queued.
-                    if (ct.IsCancellationRequested || _access is null)
+                    if (ct.IsCancellationRequested || Access is null)
                     {
                         starting = _polling = false;
                         return;
                     }
 
-                    var outcome = await Histories.GetAsync(_access.Tenant.Slug, ct);
+                    var outcome = await Histories.GetAsync(Access.Tenant.Slug, ct);
                     _history = outcome.Value;
                     starting = _history is { Phase: HistoryServerPhase.Starting };
                     // Cleared here, on the renderer's thread, so a start right after sees it and polls again.
@@ -163,56 +134,30 @@ public sealed partial class StoragePage
         }
     }
 
-    private async Task NewVolumeAsync()
-    {
-        if (_access is null || await VolumeDialog.ShowAsync(Dialogs, _access.Tenant.Slug) is not { } created)
-            return;
-        Snackbar.Add($"Created volume {created.Name} ({created.Size})", Severity.Success);
-        await ReloadAsync();
-    }
+    private Task NewVolumeAsync() => AfterDialogAsync(
+        slug => VolumeDialog.ShowAsync(Dialogs, slug), created => $"Created volume {created.Name} ({created.Size})");
 
     private async Task DeleteVolumeAsync(VolumeView volume)
     {
         if (!await ConfirmDialog.AskAsync(Dialogs, $"Delete volume {volume.Name}?",
                 $"Its claim and all {volume.Size} of its data are deleted. This can't be undone.", yesText: "Delete"))
             return;
-        await ChangeAsync("delete volume", async (slug, ct) =>
-        {
-            var outcome = await Volumes.DeleteAsync(slug, volume.Name, ct);
-            if (outcome.Failure is null)
-                Snackbar.Add($"Deleted volume {volume.Name}", Severity.Success);
-            return outcome.Failure;
-        });
+        await ChangeAsync("delete volume", (slug, ct) => Volumes.DeleteAsync(slug, volume.Name, ct), $"Deleted volume {volume.Name}");
     }
 
-    private async Task NewStoreAsync()
-    {
-        if (_access is null || await ObjectStoreDialog.ShowAsync(Dialogs, _access.Tenant.Slug) is not { } created)
-            return;
-        Snackbar.Add($"Registered object store {created.Name}", Severity.Success);
-        await ReloadAsync();
-    }
+    private Task NewStoreAsync() => AfterDialogAsync(
+        slug => ObjectStoreDialog.ShowAsync(Dialogs, slug), created => $"Registered object store {created.Name}");
 
-    private async Task RotateAsync(ObjectStoreView store)
-    {
-        if (_access is null || await RotateKeyDialog.ShowAsync(Dialogs, _access.Tenant.Slug, store) is not { } rotated)
-            return;
-        Snackbar.Add($"Rotated the key of {rotated.Name} (version {rotated.KeyVersion}); clusters using it restart", Severity.Success);
-        await ReloadAsync();
-    }
+    private Task RotateAsync(ObjectStoreView store) => AfterDialogAsync(
+        slug => RotateKeyDialog.ShowAsync(Dialogs, slug, store),
+        rotated => $"Rotated the key of {rotated.Name} (version {rotated.KeyVersion}); clusters using it restart");
 
     private async Task DeleteStoreAsync(ObjectStoreView store)
     {
         if (!await ConfirmDialog.AskAsync(Dialogs, $"Remove object store {store.Name}?",
                 $"Its Secret {store.SecretName} is deleted; the data in the store stays.", yesText: "Remove"))
             return;
-        await ChangeAsync("remove object store", async (slug, ct) =>
-        {
-            var outcome = await Stores.DeleteAsync(slug, store.Name, ct);
-            if (outcome.Failure is null)
-                Snackbar.Add($"Removed object store {store.Name}", Severity.Success);
-            return outcome.Failure;
-        });
+        await ChangeAsync("remove object store", (slug, ct) => Stores.DeleteAsync(slug, store.Name, ct), $"Removed object store {store.Name}");
     }
 
     private async Task StartHistoryAsync()
@@ -244,48 +189,23 @@ public sealed partial class StoragePage
         if (!await ConfirmDialog.AskAsync(Dialogs, "Stop the history server?",
                 "Whoever has it open loses it; the event logs stay, and it can be started again.", yesText: "Stop"))
             return;
-        await ChangeAsync("stop the history server", async (slug, ct) =>
-        {
-            var outcome = await Histories.StopAsync(slug, ct);
-            if (outcome.Failure is null)
-                Snackbar.Add("Stopped the history server", Severity.Success);
-            return outcome.Failure;
-        });
+        await ChangeAsync("stop the history server", Histories.StopAsync, "Stopped the history server");
     }
 
-    private Task ReloadAsync() => ChangeAsync("reload the storage", (_, _) => Task.FromResult<Failure?>(null));
-
     /// <summary>
-    /// Runs one change and reloads, so every row shows what the database holds. A refusal is shown once, above the
-    /// tabs, until closed; an exception as a friendly toast, details to the log.
+    /// Opens a dialog that makes a change itself; unless it was cancelled, says what it made and reloads, as every
+    /// change here does.
     /// </summary>
-    private async Task ChangeAsync(string action, Func<string, CancellationToken, Task<Failure?>> change)
+    private async Task AfterDialogAsync<T>(Func<string, Task<T?>> show, Func<T, string> done)
+        where T : class
     {
-        if (_access is null)
+        if (Access is null || await show(Access.Tenant.Slug) is not { } made)
             return;
-        _busy = true;
-        _message = null;
-        try
-        {
-            if (await change(_access.Tenant.Slug, _disposed.Token) is { } failure)
-                _message = failure.Detail ?? failure.Title;
-
-            await LoadAsync();
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            ChangeFailed(Logger, exception, action, _access.Tenant.Slug);
-            Snackbar.Add($"Could not {action}. Try again in a moment.", Severity.Error);
-        }
-        finally
-        {
-            _busy = false;
-        }
+        Snackbar.Add(done(made), Severity.Success);
+        await ChangeAsync("reload the storage", (_, _) => Task.FromResult<Failure?>(null));
     }
 
     private string? ErrorOf(string field) => _errors.TryGetValue(field, out var reasons) ? string.Join(" ", reasons) : null;
-
-    private string Name(string subject) => _names.TryGetValue(subject, out var user) ? user.DisplayName : subject;
 
     private static string SourceText(EventLogSpec source) =>
         source.Volume is { } volume ? $"Volume {volume}, directory {source.Path}" : $"Object store {source.ObjectStore}, s3a://{source.Path}";
@@ -300,19 +220,6 @@ public sealed partial class StoragePage
         _ => Color.Info,
     };
 
-    public void Dispose()
-    {
-        Current.Changed -= OnTenantChanged;
-        _disposed.Cancel();
-        _disposed.Dispose();
-    }
-
-    [LoggerMessage(LogLevel.Error, "Failed to load the storage of tenant {Tenant}")]
-    private static partial void LoadFailed(ILogger logger, Exception exception, string? tenant);
-
     [LoggerMessage(LogLevel.Warning, "Failed to poll the history server of tenant {Tenant}")]
     private static partial void PollFailed(ILogger logger, Exception exception, string? tenant);
-
-    [LoggerMessage(LogLevel.Error, "Failed to {Action} in tenant {Tenant}")]
-    private static partial void ChangeFailed(ILogger logger, Exception exception, string action, string tenant);
 }

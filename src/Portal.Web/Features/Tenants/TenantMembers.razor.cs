@@ -7,17 +7,12 @@ namespace Portal.Web.Features.Tenants;
 /// <see cref="MembershipService"/> and <see cref="TenantTokens"/> decide who may do what; this page only hides
 /// controls a caller could not use.
 /// </summary>
-public sealed partial class TenantMembers
+public sealed partial class TenantMembers : TenantPage
 {
     private static readonly TenantRole[] Roles = [TenantRole.Admin, TenantRole.Member, TenantRole.Viewer];
 
-    private readonly CancellationTokenSource _disposed = new();
-    private TenantAccess? _access;
     private IReadOnlyList<Membership>? _members;
     private IReadOnlyList<PersonalAccessToken>? _tokens;
-    private bool _loading = true;
-    private bool _busy;
-    private string? _message;
     private string? _newSubject;
     private string? _newText;
     private TenantRole _newRole = TenantRole.Member;
@@ -27,69 +22,44 @@ public sealed partial class TenantMembers
     private DateTimeOffset _now;
     private int _loads;
 
-    // Subject → who it is, for members, token owners and the people the picker last offered.
-    private readonly Dictionary<string, KnownUser> _names = new(StringComparer.Ordinal);
-
     // The warning is about the text as it is now: editing it away hides the warning.
     private bool UnknownShown => _unknownSubject is not null && (_newText ?? _newSubject)?.Trim() == _unknownSubject;
 
-    private bool MayAdminister => _access is { Role: TenantRole.Admin } || Caller.IsPlatformAdmin;
+    protected override string Contents => "members";
 
-    protected override async Task OnInitializedAsync()
+    protected override void ForgetInput()
     {
-        Current.Changed += OnTenantChanged;
-        await LoadAsync();
-    }
-
-    private void OnTenantChanged() => _ = InvokeAsync(async () =>
-    {
-        _message = null;
         _subjectError = null;
         _unknownSubject = null;
-        await LoadAsync();
-        StateHasChanged();
-    });
+    }
 
-    private async Task LoadAsync()
+    protected override async Task LoadRowsAsync()
     {
-        try
-        {
-            _access = await Current.AccessAsync(_disposed.Token);
-            _members = null;
-            _tokens = null;
-            if (_access is null || !MayAdminister)
-                return;
+        _members = null;
+        _tokens = null;
+        if (Access is null || !MayAdminister)
+            return;
 
-            var slug = _access.Tenant.Slug;
-            var members = await Memberships.ListAsync(slug, _disposed.Token);
-            var tokens = await TenantTokens.ListAsync(slug, _disposed.Token);
-            _now = Time.GetUtcNow();
-            if ((members.Failure ?? tokens.Failure) is { } failure)
-            {
-                _message = failure.Detail ?? failure.Title;
-                _members = [];
-                _tokens = [];
-                return;
-            }
+        var slug = Access.Tenant.Slug;
+        var members = await Memberships.ListAsync(slug, Stopping);
+        var tokens = await TenantTokens.ListAsync(slug, Stopping);
+        _now = Time.GetUtcNow();
+        if ((members.Failure ?? tokens.Failure) is { } failure)
+        {
+            LoadRefused(failure);
+            return;
+        }
 
-            _members = members.Value;
-            _tokens = tokens.Value;
-            var subjects = _members!.Select(m => m.Subject).Concat(_tokens!.Select(t => t.Owner)).Distinct();
-            foreach (var (subject, user) in await Users.NamesAsync(subjects, _disposed.Token))
-                _names[subject] = user;
-            _loads++;
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            LoadFailed(Logger, exception, Current.Slug);
-            _message = Portal.Web.Data.DatabaseOutage.Explain(exception, "The tenant's members could not be loaded. Try again in a moment.");
-            _members = [];
-            _tokens = [];
-        }
-        finally
-        {
-            _loading = false;
-        }
+        _members = members.Value;
+        _tokens = tokens.Value;
+        await LearnNamesAsync(_members!.Select(m => m.Subject).Concat(_tokens!.Select(t => t.Owner)).Distinct());
+        _loads++;
+    }
+
+    protected override void ShowNoRows()
+    {
+        _members = [];
+        _tokens = [];
     }
 
     private async Task AddAsync()
@@ -97,7 +67,7 @@ public sealed partial class TenantMembers
         _subjectError = null;
         // A person picked from the list, unless the text was edited since; else whatever was typed (the field turns
         // typed text into its value only when it loses focus).
-        var picked = _newSubject is { } chosen && _names.ContainsKey(chosen) && (_newText is null || _newText == UserLabel(chosen));
+        var picked = _newSubject is { } chosen && People.ContainsKey(chosen) && (_newText is null || _newText == UserLabel(chosen));
         var text = picked ? _newSubject : _newText ?? _newSubject;
         if (string.IsNullOrWhiteSpace(text))
         {
@@ -155,27 +125,16 @@ public sealed partial class TenantMembers
     {
         if (role == member.Role)
             return;
-        await ChangeAsync("change role", async (slug, ct) =>
-        {
-            var outcome = await Memberships.ChangeRoleAsync(slug, member.Subject, role, ct);
-            if (outcome.Failure is null)
-                Snackbar.Add($"{Name(member.Subject)} is now {role}", Severity.Success);
-            return outcome.Failure;
-        });
+        await ChangeAsync("change role", (slug, ct) => Memberships.ChangeRoleAsync(slug, member.Subject, role, ct),
+            $"{Name(member.Subject)} is now {role}");
     }
 
     private async Task RemoveAsync(Membership member)
     {
         if (!await ConfirmDialog.AskAsync(Dialogs, $"Remove {Name(member.Subject)}?",
-                $"They lose access to {_access!.Tenant.DisplayName} at once; their clusters stay.", yesText: "Remove"))
+                $"They lose access to {Access!.Tenant.DisplayName} at once; their clusters stay.", yesText: "Remove"))
             return;
-        await ChangeAsync("remove member", async (slug, ct) =>
-        {
-            var outcome = await Memberships.RemoveAsync(slug, member.Subject, ct);
-            if (outcome.Failure is null)
-                Snackbar.Add($"Removed {Name(member.Subject)}", Severity.Success);
-            return outcome.Failure;
-        });
+        await ChangeAsync("remove member", (slug, ct) => Memberships.RemoveAsync(slug, member.Subject, ct), $"Removed {Name(member.Subject)}");
     }
 
     private async Task RevokeAsync(PersonalAccessToken token)
@@ -183,20 +142,13 @@ public sealed partial class TenantMembers
         if (!await ConfirmDialog.AskAsync(Dialogs, $"Revoke {Name(token.Owner)}'s token {token.Name}?",
                 "Whatever uses it stops working at once. This can't be undone.", yesText: "Revoke"))
             return;
-        await ChangeAsync("revoke token", async (slug, ct) =>
-        {
-            var outcome = await TenantTokens.RevokeAsync(slug, token.Id, ct);
-            if (outcome.Failure is null)
-                Snackbar.Add($"Revoked {Name(token.Owner)}'s token {token.Name}", Severity.Success);
-            return outcome.Failure;
-        });
+        await ChangeAsync("revoke token", (slug, ct) => TenantTokens.RevokeAsync(slug, token.Id, ct),
+            $"Revoked {Name(token.Owner)}'s token {token.Name}");
     }
-
-    private string Name(string subject) => _names.TryGetValue(subject, out var user) ? user.DisplayName : subject;
 
     private string? UserLabel(string? subject) =>
         subject is null ? null
-        : _names.TryGetValue(subject, out var user) ? (user.Email is { } email ? $"{user.DisplayName} ({email})" : user.DisplayName)
+        : People.TryGetValue(subject, out var user) ? (user.Email is { } email ? $"{user.DisplayName} ({email})" : user.DisplayName)
         : subject;
 
     private async Task<IEnumerable<string>> SearchUsersAsync(string? text, CancellationToken ct)
@@ -205,7 +157,7 @@ public sealed partial class TenantMembers
         {
             var found = await Users.SearchAsync(text, 10, ct);
             foreach (var user in found)
-                _names[user.Subject] = user;
+                People[user.Subject] = user;
             return found.Select(u => u.Subject);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
@@ -225,8 +177,8 @@ public sealed partial class TenantMembers
         if (_members?.Any(m => m.Subject == text) == true)
             return [text];
         foreach (var user in await Users.SearchAsync(text, 10, ct))
-            _names[user.Subject] = user;
-        return _names.Values
+            People[user.Subject] = user;
+        return People.Values
             .Where(u => u.Subject == text
                 || string.Equals(u.DisplayName, text, StringComparison.OrdinalIgnoreCase)
                 || string.Equals(u.Email, text, StringComparison.OrdinalIgnoreCase)
@@ -236,48 +188,6 @@ public sealed partial class TenantMembers
             .ToList();
     }
 
-    /// <summary>
-    /// Runs one change and reloads, so every row shows what the database holds (a refused role change snaps back).
-    /// A refusal is shown once, above the tabs, where it stays until closed; an exception as a friendly toast,
-    /// details to the log.
-    /// </summary>
-    private async Task ChangeAsync(string action, Func<string, CancellationToken, Task<Failure?>> change)
-    {
-        if (_access is null)
-            return;
-        _busy = true;
-        _message = null;
-        try
-        {
-            if (await change(_access.Tenant.Slug, _disposed.Token) is { } failure)
-                _message = failure.Detail ?? failure.Title;
-
-            await LoadAsync();
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            ChangeFailed(Logger, exception, action, _access.Tenant.Slug);
-            Snackbar.Add($"Could not {action}. Try again in a moment.", Severity.Error);
-        }
-        finally
-        {
-            _busy = false;
-        }
-    }
-
-    public void Dispose()
-    {
-        Current.Changed -= OnTenantChanged;
-        _disposed.Cancel();
-        _disposed.Dispose();
-    }
-
-    [LoggerMessage(LogLevel.Error, "Failed to load the members of tenant {Tenant}")]
-    private static partial void LoadFailed(ILogger logger, Exception exception, string? tenant);
-
     [LoggerMessage(LogLevel.Warning, "Searching the user directory failed")]
     private static partial void SearchFailed(ILogger logger, Exception exception);
-
-    [LoggerMessage(LogLevel.Error, "Failed to {Action} in tenant {Tenant}")]
-    private static partial void ChangeFailed(ILogger logger, Exception exception, string action, string tenant);
 }
