@@ -35,14 +35,11 @@ public sealed class HistoryServerService(
     readonly StorageAudit _audit = new(contexts, caller);
 
     /// <summary>The tenant's history server; NotFound when none runs.</summary>
-    public async Task<Outcome<HistoryServer>> GetAsync(string tenant, CancellationToken ct)
-    {
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        if (await _audit.AccessAsync(db, tenant, ct) is not { } access)
-            return StorageAudit.TenantNotFound(tenant);
-        var server = await db.HistoryServers.AsNoTracking().SingleOrDefaultAsync(h => h.TenantId == access.Tenant.Id, ct);
-        return server is null ? NotRunning(tenant) : server;
-    }
+    public Task<Outcome<HistoryServer>> GetAsync(string tenant, CancellationToken ct) =>
+        _audit.ReadAsync<HistoryServer>(tenant, async (db, access) =>
+            await db.HistoryServers.AsNoTracking().SingleOrDefaultAsync(h => h.TenantId == access.Tenant.Id, ct) is { } server
+                ? server
+                : NotRunning(tenant), ct);
 
     /// <summary>
     /// Starts the tenant's history server; one already started is a conflict (stop it first to read elsewhere), and so

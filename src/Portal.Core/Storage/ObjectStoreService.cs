@@ -21,24 +21,16 @@ public sealed class ObjectStoreService(
     readonly StorageAudit _audit = new(contexts, caller);
 
     /// <summary>The tenant's object stores by name.</summary>
-    public async Task<Outcome<IReadOnlyList<ObjectStore>>> ListAsync(string tenant, CancellationToken ct)
-    {
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        if (await _audit.AccessAsync(db, tenant, ct) is not { } access)
-            return StorageAudit.TenantNotFound(tenant);
-        var stores = await db.ObjectStores.AsNoTracking().Where(s => s.TenantId == access.Tenant.Id).OrderBy(s => s.Name).ToListAsync(ct);
-        return stores;
-    }
+    public Task<Outcome<IReadOnlyList<ObjectStore>>> ListAsync(string tenant, CancellationToken ct) =>
+        _audit.ReadAsync<IReadOnlyList<ObjectStore>>(tenant, async (db, access) =>
+            await db.ObjectStores.AsNoTracking().Where(s => s.TenantId == access.Tenant.Id).OrderBy(s => s.Name).ToListAsync(ct), ct);
 
     /// <summary>One object store of the tenant.</summary>
-    public async Task<Outcome<ObjectStore>> GetAsync(string tenant, string name, CancellationToken ct)
-    {
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        if (await _audit.AccessAsync(db, tenant, ct) is not { } access)
-            return StorageAudit.TenantNotFound(tenant);
-        var store = await db.ObjectStores.AsNoTracking().SingleOrDefaultAsync(s => s.TenantId == access.Tenant.Id && s.Name == name, ct);
-        return store is null ? NotFound(tenant, name) : store;
-    }
+    public Task<Outcome<ObjectStore>> GetAsync(string tenant, string name, CancellationToken ct) =>
+        _audit.ReadAsync<ObjectStore>(tenant, async (db, access) =>
+            await db.ObjectStores.AsNoTracking().SingleOrDefaultAsync(s => s.TenantId == access.Tenant.Id && s.Name == name, ct) is { } store
+                ? store
+                : NotFound(tenant, name), ct);
 
     /// <summary>Registers an object store; its Secret is created in the tenant's namespace right after.</summary>
     public async Task<Outcome<ObjectStore>> CreateAsync(string tenant, CreateObjectStoreRequest request, CancellationToken ct)

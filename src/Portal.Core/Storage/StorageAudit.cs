@@ -18,6 +18,16 @@ internal sealed class StorageAudit(IDbContextFactory<PortalDb> contexts, Caller 
     public Task<TenantAccess?> AccessAsync(PortalDb db, string tenant, CancellationToken ct) =>
         TenantAccess.ForMemberAsync(db, caller, tenant, ct);
 
+    /// <summary>
+    /// Runs <paramref name="read"/> with the caller's view of <paramref name="tenant"/>; the same NotFound for a tenant
+    /// that doesn't exist and one they aren't in. Reads are not audited.
+    /// </summary>
+    public async Task<Outcome<T>> ReadAsync<T>(string tenant, Func<PortalDb, TenantAccess, Task<Outcome<T>>> read, CancellationToken ct)
+    {
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return await AccessAsync(db, tenant, ct) is { } access ? await read(db, access) : TenantNotFound(tenant);
+    }
+
     /// <summary>The subject acting.</summary>
     public string Subject => caller.Subject;
 

@@ -18,24 +18,16 @@ public sealed class VolumeService(
     readonly StorageAudit _audit = new(contexts, caller);
 
     /// <summary>The tenant's volumes by name.</summary>
-    public async Task<Outcome<IReadOnlyList<TenantVolume>>> ListAsync(string tenant, CancellationToken ct)
-    {
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        if (await _audit.AccessAsync(db, tenant, ct) is not { } access)
-            return StorageAudit.TenantNotFound(tenant);
-        var volumes = await db.Volumes.AsNoTracking().Where(v => v.TenantId == access.Tenant.Id).OrderBy(v => v.Name).ToListAsync(ct);
-        return volumes;
-    }
+    public Task<Outcome<IReadOnlyList<TenantVolume>>> ListAsync(string tenant, CancellationToken ct) =>
+        _audit.ReadAsync<IReadOnlyList<TenantVolume>>(tenant, async (db, access) =>
+            await db.Volumes.AsNoTracking().Where(v => v.TenantId == access.Tenant.Id).OrderBy(v => v.Name).ToListAsync(ct), ct);
 
     /// <summary>One volume of the tenant.</summary>
-    public async Task<Outcome<TenantVolume>> GetAsync(string tenant, string name, CancellationToken ct)
-    {
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        if (await _audit.AccessAsync(db, tenant, ct) is not { } access)
-            return StorageAudit.TenantNotFound(tenant);
-        var volume = await db.Volumes.AsNoTracking().SingleOrDefaultAsync(v => v.TenantId == access.Tenant.Id && v.Name == name, ct);
-        return volume is null ? NotFound(tenant, name) : volume;
-    }
+    public Task<Outcome<TenantVolume>> GetAsync(string tenant, string name, CancellationToken ct) =>
+        _audit.ReadAsync<TenantVolume>(tenant, async (db, access) =>
+            await db.Volumes.AsNoTracking().SingleOrDefaultAsync(v => v.TenantId == access.Tenant.Id && v.Name == name, ct) is { } volume
+                ? volume
+                : NotFound(tenant, name), ct);
 
     /// <summary>
     /// For each of the tenant's volumes that a cluster not yet Deleted mounts, those clusters' names; empty for a tenant
