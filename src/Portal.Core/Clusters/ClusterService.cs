@@ -78,28 +78,25 @@ public sealed partial class ClusterService(
     }
 
     /// <summary>One cluster of the tenant, including one being or already deleted.</summary>
-    public async Task<Outcome<Cluster>> GetAsync(string tenant, string name, CancellationToken ct)
-    {
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        if (await TenantAccess.ForMemberAsync(db, caller, tenant, ct) is not { } access)
-            return TenantNotFound(tenant);
-
-        var cluster = await Named(db.Clusters.AsNoTracking(), access.Tenant.Id, name).FirstOrDefaultAsync(ct);
-        return cluster is null ? ClusterNotFound(tenant, name) : cluster;
-    }
+    public Task<Outcome<Cluster>> GetAsync(string tenant, string name, CancellationToken ct) =>
+        GetAsync(tenant, (clusters, tenantId) => Named(clusters, tenantId, name), () => ClusterNotFound(tenant, name), ct);
 
     /// <summary>
     /// One cluster of the tenant by its id, which stays the cluster's for good: the way to a Deleted cluster whose
     /// name a newer cluster took.
     /// </summary>
-    public async Task<Outcome<Cluster>> GetAsync(string tenant, Guid id, CancellationToken ct)
+    public Task<Outcome<Cluster>> GetAsync(string tenant, Guid id, CancellationToken ct) =>
+        GetAsync(tenant, (clusters, tenantId) => WithId(clusters, tenantId, id), () => ClusterNotFound(tenant, id), ct);
+
+    private async Task<Outcome<Cluster>> GetAsync(
+        string tenant, Func<IQueryable<Cluster>, Guid, IQueryable<Cluster>> find, Func<Failure> notFound, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         if (await TenantAccess.ForMemberAsync(db, caller, tenant, ct) is not { } access)
             return TenantNotFound(tenant);
 
-        var cluster = await WithId(db.Clusters.AsNoTracking(), access.Tenant.Id, id).FirstOrDefaultAsync(ct);
-        return cluster is null ? ClusterNotFound(tenant, id) : cluster;
+        var cluster = await find(db.Clusters.AsNoTracking(), access.Tenant.Id).FirstOrDefaultAsync(ct);
+        return cluster is null ? notFound() : cluster;
     }
 
     /// <summary>

@@ -237,15 +237,13 @@ public sealed partial class Accounts(
         if (IsDisabled(account))
             return await DescribeAsync(account, ct);
 
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        Check(await users.SetLockoutEnabledAsync(account, true));
-        Check(await users.SetLockoutEndDateAsync(account, DisabledUntil));
-        // A new stamp ends the account's open sessions at their next check (Authentication:BuiltInAccounts:RevalidateSeconds).
-        Check(await users.UpdateSecurityStampAsync(account));
-        Audit(caller, DisabledAction, account, null);
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
-        return await DescribeAsync(account, ct);
+        return await ChangeAsync(caller, account, DisabledAction, async () =>
+        {
+            Check(await users.SetLockoutEnabledAsync(account, true));
+            Check(await users.SetLockoutEndDateAsync(account, DisabledUntil));
+            // A new stamp ends the account's open sessions at their next check (Authentication:BuiltInAccounts:RevalidateSeconds).
+            Check(await users.UpdateSecurityStampAsync(account));
+        }, ct);
     }
 
     /// <summary>Enables a disabled account again; its password and tokens work as before.</summary>
@@ -271,9 +269,21 @@ public sealed partial class Accounts(
         if (!affected)
             return await DescribeAsync(account, ct);
 
+        return await ChangeAsync(caller, account, action, async () =>
+        {
+            Check(await users.SetLockoutEndDateAsync(account, null));
+            Check(await users.ResetAccessFailedCountAsync(account));
+        }, ct);
+    }
+
+    /// <summary>
+    /// Makes <paramref name="change"/> to <paramref name="account"/> in one transaction with its audit entry, and
+    /// answers the account as it is then.
+    /// </summary>
+    async Task<Outcome<Account>> ChangeAsync(Caller caller, IdentityUser account, string action, Func<Task> change, CancellationToken ct)
+    {
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        Check(await users.SetLockoutEndDateAsync(account, null));
-        Check(await users.ResetAccessFailedCountAsync(account));
+        await change();
         Audit(caller, action, account, null);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);

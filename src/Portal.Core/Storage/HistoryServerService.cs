@@ -30,14 +30,11 @@ public sealed class HistoryServerService(
     readonly StorageAudit _audit = new(contexts, caller);
 
     /// <summary>The tenant's history server; NotFound when none runs.</summary>
-    public async Task<Outcome<HistoryServer>> GetAsync(string tenant, CancellationToken ct)
-    {
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        if (await _audit.AccessAsync(db, tenant, ct) is not { } access)
-            return StorageAudit.TenantNotFound(tenant);
-        var server = await db.HistoryServers.AsNoTracking().SingleOrDefaultAsync(h => h.TenantId == access.Tenant.Id, ct);
-        return server is null ? NotRunning(tenant) : server;
-    }
+    public Task<Outcome<HistoryServer>> GetAsync(string tenant, CancellationToken ct) =>
+        _audit.ReadAsync<HistoryServer>(tenant, async (db, access) =>
+            await db.HistoryServers.AsNoTracking().SingleOrDefaultAsync(h => h.TenantId == access.Tenant.Id, ct) is { } server
+                ? server
+                : NotRunning(tenant), ct);
 
     /// <summary>
     /// Starts the tenant's history server; one already started is a conflict (stop it first to read elsewhere), and so
@@ -79,16 +76,10 @@ public sealed class HistoryServerService(
             return await _audit.RefusedAsync(action, access.Tenant.Id, target, Failure.Invalid(errors), ct);
 
         // Under the tenant's lock, as cluster admission: its pod counts in the quota the clusters share.
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        await db.LockTenantAsync(access.Tenant.Id, ct);
-        async Task<Failure> Refuse(Failure failure)
-        {
-            await transaction.RollbackAsync(ct);
-            return await _audit.RefusedAsync(action, access.Tenant.Id, target, failure, ct);
-        }
+        await using var change = await _audit.LockAsync(db, action, access.Tenant.Id, target, ct);
 
         if (await db.HistoryServers.AnyAsync(h => h.TenantId == access.Tenant.Id, ct))
-            return await Refuse(AlreadyRunning(tenant));
+            return await change.RefuseAsync(AlreadyRunning(tenant));
 
         var now = time.GetUtcNow();
         var server = new HistoryServer
@@ -106,7 +97,7 @@ public sealed class HistoryServerService(
             .Where(c => c.TenantId == access.Tenant.Id && c.Status.Phase != ClusterPhase.Deleted)
             .ToListAsync(ct);
         if (ClusterAdmission.CheckHistoryServer(row, live, server) is { } full)
-            return await Refuse(full);
+            return await change.RefuseAsync(full);
 
         db.HistoryServers.Add(server);
         _audit.Record(db, action, access.Tenant.Id, target, AuditOutcome.Succeeded,
@@ -114,12 +105,12 @@ public sealed class HistoryServerService(
         try
         {
             await db.SaveChangesAsync(ct);
-            await transaction.CommitAsync(ct);
+            await change.CommitAsync();
         }
         catch (DbUpdateException) when (!ct.IsCancellationRequested)
         {
             // The unique index on the tenant: another start got there first.
-            return await Refuse(AlreadyRunning(tenant));
+            return await change.RefuseAsync(AlreadyRunning(tenant));
         }
 
         writes.Written(access.Tenant.Id);

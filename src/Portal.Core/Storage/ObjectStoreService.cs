@@ -15,24 +15,16 @@ public sealed class ObjectStoreService(
     readonly StorageAudit _audit = new(contexts, caller);
 
     /// <summary>The tenant's object stores by name.</summary>
-    public async Task<Outcome<IReadOnlyList<ObjectStore>>> ListAsync(string tenant, CancellationToken ct)
-    {
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        if (await _audit.AccessAsync(db, tenant, ct) is not { } access)
-            return StorageAudit.TenantNotFound(tenant);
-        var stores = await db.ObjectStores.AsNoTracking().Where(s => s.TenantId == access.Tenant.Id).OrderBy(s => s.Name).ToListAsync(ct);
-        return stores;
-    }
+    public Task<Outcome<IReadOnlyList<ObjectStore>>> ListAsync(string tenant, CancellationToken ct) =>
+        _audit.ReadAsync<IReadOnlyList<ObjectStore>>(tenant, async (db, access) =>
+            await db.ObjectStores.AsNoTracking().Where(s => s.TenantId == access.Tenant.Id).OrderBy(s => s.Name).ToListAsync(ct), ct);
 
     /// <summary>One object store of the tenant.</summary>
-    public async Task<Outcome<ObjectStore>> GetAsync(string tenant, string name, CancellationToken ct)
-    {
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        if (await _audit.AccessAsync(db, tenant, ct) is not { } access)
-            return StorageAudit.TenantNotFound(tenant);
-        var store = await db.ObjectStores.AsNoTracking().SingleOrDefaultAsync(s => s.TenantId == access.Tenant.Id && s.Name == name, ct);
-        return store is null ? NotFound(tenant, name) : store;
-    }
+    public Task<Outcome<ObjectStore>> GetAsync(string tenant, string name, CancellationToken ct) =>
+        _audit.ReadAsync<ObjectStore>(tenant, async (db, access) =>
+            await db.ObjectStores.AsNoTracking().SingleOrDefaultAsync(s => s.TenantId == access.Tenant.Id && s.Name == name, ct) is { } store
+                ? store
+                : NotFound(tenant, name), ct);
 
     /// <summary>Registers an object store; its Secret is created in the tenant's namespace right after.</summary>
     public async Task<Outcome<ObjectStore>> CreateAsync(string tenant, CreateObjectStoreRequest request, CancellationToken ct)
@@ -149,49 +141,24 @@ public sealed class ObjectStoreService(
     }
 
     /// <summary>Removes the store and its Secret; refused while a cluster that is not yet Deleted uses it.</summary>
-    public async Task<Outcome<ObjectStore>> DeleteAsync(string tenant, string name, CancellationToken ct)
-    {
-        const string action = "objectstore.delete";
-        var target = StorageAudit.Target(tenant, "object-stores", name);
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        if (await _audit.AccessAsync(db, tenant, ct) is not { } access)
-            return await _audit.RefusedAsync(action, null, target, StorageAudit.TenantNotFound(tenant), ct);
-
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        await db.LockTenantAsync(access.Tenant.Id, ct);
-        async Task<Failure> Refuse(Failure failure)
-        {
-            await transaction.RollbackAsync(ct);
-            return await _audit.RefusedAsync(action, access.Tenant.Id, target, failure, ct);
-        }
-
-        var store = await db.ObjectStores.SingleOrDefaultAsync(s => s.TenantId == access.Tenant.Id && s.Name == name, ct);
-        if (store is null)
-            return await Refuse(NotFound(tenant, name));
-        if (access.Role is not TenantRole.Admin)
-            return await Refuse(StorageAudit.AdminsOnly(tenant, "object stores"));
-        var users = await StorageAudit.LiveClustersUsingAsync(db, access.Tenant.Id, spec => spec.ObjectStore == name, ct);
-        if (users.Count > 0)
-            return await Refuse(new Failure(FailureKind.Conflict, "The object store is in use.",
-                $"Object store '{name}' is used by cluster(s) {string.Join(", ", users)}; delete them first.", Code: "objectstore.in-use"));
-
-        if (await db.HistoryServers.AnyAsync(h => h.TenantId == access.Tenant.Id && h.Source.ObjectStore == name, ct))
-            return await Refuse(new Failure(FailureKind.Conflict, "The object store is in use.",
-                $"The history server of tenant '{tenant}' reads object store '{name}'; stop it first.", Code: "objectstore.in-use"));
-
-        db.ObjectStores.Remove(store);
-        _audit.Record(db, action, access.Tenant.Id, target, AuditOutcome.Succeeded, null);
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
-        tenantWrites.Written(access.Tenant.Id);
-        return store;
-    }
+    public Task<Outcome<ObjectStore>> DeleteAsync(string tenant, string name, CancellationToken ct) =>
+        _audit.DeleteAsync(tenant, new StorageDeletion<ObjectStore>(
+            "objectstore.delete", "object-stores", "object stores", name,
+            (db, tenantId, token) => db.ObjectStores.SingleOrDefaultAsync(s => s.TenantId == tenantId && s.Name == name, token),
+            NotFound(tenant, name),
+            spec => spec.ObjectStore == name,
+            h => h.Source.ObjectStore == name,
+            users => InUse($"Object store '{name}' is used by cluster(s) {users}; delete them first."),
+            InUse($"The history server of tenant '{tenant}' reads object store '{name}'; stop it first."),
+            _ => null), tenantWrites, ct);
 
     static Failure NotFound(string tenant, string name) =>
         new(FailureKind.NotFound, "Object store not found.", $"Tenant '{tenant}' has no object store '{name}'.");
 
     static Failure NameTaken(string tenant, string name) =>
         new(FailureKind.Conflict, "An object store with this name exists.", $"Tenant '{tenant}' already has an object store '{name}'.", Code: "name.taken");
+
+    static Failure InUse(string detail) => new(FailureKind.Conflict, "The object store is in use.", detail, Code: "objectstore.in-use");
 
     static Failure Stale(string name, long expected) =>
         new(FailureKind.PreconditionFailed, "The object store has changed since you read it.",

@@ -13,24 +13,16 @@ public sealed class VolumeService(
     readonly StorageAudit _audit = new(contexts, caller);
 
     /// <summary>The tenant's volumes by name.</summary>
-    public async Task<Outcome<IReadOnlyList<TenantVolume>>> ListAsync(string tenant, CancellationToken ct)
-    {
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        if (await _audit.AccessAsync(db, tenant, ct) is not { } access)
-            return StorageAudit.TenantNotFound(tenant);
-        var volumes = await db.Volumes.AsNoTracking().Where(v => v.TenantId == access.Tenant.Id).OrderBy(v => v.Name).ToListAsync(ct);
-        return volumes;
-    }
+    public Task<Outcome<IReadOnlyList<TenantVolume>>> ListAsync(string tenant, CancellationToken ct) =>
+        _audit.ReadAsync<IReadOnlyList<TenantVolume>>(tenant, async (db, access) =>
+            await db.Volumes.AsNoTracking().Where(v => v.TenantId == access.Tenant.Id).OrderBy(v => v.Name).ToListAsync(ct), ct);
 
     /// <summary>One volume of the tenant.</summary>
-    public async Task<Outcome<TenantVolume>> GetAsync(string tenant, string name, CancellationToken ct)
-    {
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        if (await _audit.AccessAsync(db, tenant, ct) is not { } access)
-            return StorageAudit.TenantNotFound(tenant);
-        var volume = await db.Volumes.AsNoTracking().SingleOrDefaultAsync(v => v.TenantId == access.Tenant.Id && v.Name == name, ct);
-        return volume is null ? NotFound(tenant, name) : volume;
-    }
+    public Task<Outcome<TenantVolume>> GetAsync(string tenant, string name, CancellationToken ct) =>
+        _audit.ReadAsync<TenantVolume>(tenant, async (db, access) =>
+            await db.Volumes.AsNoTracking().SingleOrDefaultAsync(v => v.TenantId == access.Tenant.Id && v.Name == name, ct) is { } volume
+                ? volume
+                : NotFound(tenant, name), ct);
 
     /// <summary>
     /// For each of the tenant's volumes that a cluster not yet Deleted mounts, those clusters' names; empty for a tenant
@@ -74,26 +66,19 @@ public sealed class VolumeService(
             return await _audit.RefusedAsync(action, access.Tenant.Id, target, Failure.Invalid(errors), ct);
 
         // Under the tenant's lock, as cluster admission: concurrent creates are counted one after another.
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        await db.LockTenantAsync(access.Tenant.Id, ct);
-        async Task<Failure> Refuse(Failure failure)
-        {
-            await transaction.RollbackAsync(ct);
-            return await _audit.RefusedAsync(action, access.Tenant.Id, target, failure, ct);
-        }
+        await using var change = await _audit.LockAsync(db, action, access.Tenant.Id, target, ct);
 
         var quota = (await db.Tenants.AsNoTracking().SingleAsync(t => t.Id == access.Tenant.Id, ct)).Quota;
         var existing = await db.Volumes.AsNoTracking().Where(v => v.TenantId == access.Tenant.Id).ToListAsync(ct);
         if (existing.Any(v => v.Name == request.Name))
-            return await Refuse(new Failure(FailureKind.Conflict, "A volume with this name exists.",
-                $"Tenant '{tenant}' already has a volume '{request.Name}'.", Code: "name.taken"));
+            return await change.RefuseAsync(NameTaken(tenant, request.Name!));
         if (existing.Count + 1 > quota.MaxVolumes)
-            return await Refuse(QuotaFull(tenant, "maxVolumes", "volume count", quota.MaxVolumes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            return await change.RefuseAsync(QuotaFull(tenant, "maxVolumes", "volume count", quota.MaxVolumes.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 existing.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), "1"));
         var used = existing.Sum(v => KubernetesQuantity.TryParse(v.Size, out var b) ? b : 0);
         KubernetesQuantity.TryParse(request.Size, out var asked);
         if (!KubernetesQuantity.TryParse(quota.Storage, out var limit) || used + asked > limit)
-            return await Refuse(QuotaFull(tenant, "storage", "storage", quota.Storage, ClusterAdmission.Bytes(used), request.Size!));
+            return await change.RefuseAsync(QuotaFull(tenant, "storage", "storage", quota.Storage, ClusterAdmission.Bytes(used), request.Size!));
 
         var volume = new TenantVolume
         {
@@ -110,13 +95,12 @@ public sealed class VolumeService(
         try
         {
             await db.SaveChangesAsync(ct);
-            await transaction.CommitAsync(ct);
+            await change.CommitAsync();
         }
         catch (DbUpdateException) when (!ct.IsCancellationRequested)
         {
             // Only the unique (tenant, name) index can refuse this insert: another request created the name first.
-            return await Refuse(new Failure(FailureKind.Conflict, "A volume with this name exists.",
-                $"Tenant '{tenant}' already has a volume '{request.Name}'.", Code: "name.taken"));
+            return await change.RefuseAsync(NameTaken(tenant, request.Name!));
         }
 
         writes.Written(access.Tenant.Id);
@@ -126,48 +110,24 @@ public sealed class VolumeService(
     /// <summary>
     /// Deletes the volume and, with it, its claim and data; refused while a cluster that is not yet Deleted mounts it.
     /// </summary>
-    public async Task<Outcome<TenantVolume>> DeleteAsync(string tenant, string name, CancellationToken ct)
-    {
-        const string action = "volume.delete";
-        var target = StorageAudit.Target(tenant, "volumes", name);
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        if (await _audit.AccessAsync(db, tenant, ct) is not { } access)
-            return await _audit.RefusedAsync(action, null, target, StorageAudit.TenantNotFound(tenant), ct);
-
-        // Under the tenant's lock, so a cluster created meanwhile is either seen here or refused for a missing volume.
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        await db.LockTenantAsync(access.Tenant.Id, ct);
-        async Task<Failure> Refuse(Failure failure)
-        {
-            await transaction.RollbackAsync(ct);
-            return await _audit.RefusedAsync(action, access.Tenant.Id, target, failure, ct);
-        }
-
-        var volume = await db.Volumes.SingleOrDefaultAsync(v => v.TenantId == access.Tenant.Id && v.Name == name, ct);
-        if (volume is null)
-            return await Refuse(NotFound(tenant, name));
-        if (access.Role is not TenantRole.Admin)
-            return await Refuse(StorageAudit.AdminsOnly(tenant, "volumes"));
-        var users = await StorageAudit.LiveClustersUsingAsync(db, access.Tenant.Id,
-            spec => spec.Volumes.Any(m => m.Volume == name), ct);
-        if (users.Count > 0)
-            return await Refuse(new Failure(FailureKind.Conflict, "The volume is in use.",
-                $"Volume '{name}' is mounted by cluster(s) {string.Join(", ", users)}; delete them first.", Code: "volume.in-use"));
-
-        if (await db.HistoryServers.AnyAsync(h => h.TenantId == access.Tenant.Id && h.Source.Volume == name, ct))
-            return await Refuse(new Failure(FailureKind.Conflict, "The volume is in use.",
-                $"The history server of tenant '{tenant}' reads volume '{name}'; stop it first.", Code: "volume.in-use"));
-
-        db.Volumes.Remove(volume);
-        _audit.Record(db, action, access.Tenant.Id, target, AuditOutcome.Succeeded, $"size={volume.Size}");
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
-        writes.Written(access.Tenant.Id);
-        return volume;
-    }
+    public Task<Outcome<TenantVolume>> DeleteAsync(string tenant, string name, CancellationToken ct) =>
+        _audit.DeleteAsync(tenant, new StorageDeletion<TenantVolume>(
+            "volume.delete", "volumes", "volumes", name,
+            (db, tenantId, token) => db.Volumes.SingleOrDefaultAsync(v => v.TenantId == tenantId && v.Name == name, token),
+            NotFound(tenant, name),
+            spec => spec.Volumes.Any(m => m.Volume == name),
+            h => h.Source.Volume == name,
+            users => InUse($"Volume '{name}' is mounted by cluster(s) {users}; delete them first."),
+            InUse($"The history server of tenant '{tenant}' reads volume '{name}'; stop it first."),
+            volume => $"size={volume.Size}"), writes, ct);
 
     static Failure NotFound(string tenant, string name) =>
         new(FailureKind.NotFound, "Volume not found.", $"Tenant '{tenant}' has no volume '{name}'.");
+
+    static Failure NameTaken(string tenant, string name) =>
+        new(FailureKind.Conflict, "A volume with this name exists.", $"Tenant '{tenant}' already has a volume '{name}'.", Code: "name.taken");
+
+    static Failure InUse(string detail) => new(FailureKind.Conflict, "The volume is in use.", detail, Code: "volume.in-use");
 
     static Failure QuotaFull(string tenant, string limit, string what, string quota, string inUse, string requested) =>
         new(FailureKind.Conflict, $"The tenant's {what} quota has no room for this volume.",

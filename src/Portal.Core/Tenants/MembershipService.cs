@@ -46,43 +46,36 @@ public sealed class MembershipService(IDbContextFactory<PortalDb> contexts, Call
     }
 
     /// <summary>Gives <paramref name="subject"/> a new role; demoting the last admin is refused.</summary>
-    public async Task<Outcome<Membership>> ChangeRoleAsync(string slug, string subject, TenantRole role, CancellationToken ct)
-    {
-        var target = $"tenants/{slug}/members/{subject}";
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        var administered = await AdministeredAsync(db, slug, ct);
-        if (administered.Failure is { } refusal)
-            return await RefusedAsync(db, "membership.change", null, target, refusal, ct);
-        var tenant = administered.Value!;
-        var membership = await db.Memberships.SingleOrDefaultAsync(m => m.TenantId == tenant.Id && m.Subject == subject, ct);
-        if (membership is null)
-            return await RefusedAsync(db, "membership.change", tenant.Id, target, NoSuchMember(slug, subject), ct);
-        if (membership.Role == TenantRole.Admin && role != TenantRole.Admin && await IsLastAdminAsync(db, tenant.Id, ct))
-            return await RefusedAsync(db, "membership.change", tenant.Id, target, LastAdmin(slug), ct);
-
-        membership.Role = role;
-        Audit(db, "membership.change", tenant.Id, target, AuditOutcome.Succeeded, role.ToString());
-        await db.SaveChangesAsync(ct);
-        return membership;
-    }
+    public Task<Outcome<Membership>> ChangeRoleAsync(string slug, string subject, TenantRole role, CancellationToken ct) =>
+        ChangeMemberAsync(slug, subject, "membership.change", demotes: role != TenantRole.Admin,
+            (_, membership) => membership.Role = role, role.ToString(), ct);
 
     /// <summary>Removes <paramref name="subject"/> from the tenant; removing the last admin is refused.</summary>
-    public async Task<Outcome<Membership>> RemoveAsync(string slug, string subject, CancellationToken ct)
+    public Task<Outcome<Membership>> RemoveAsync(string slug, string subject, CancellationToken ct) =>
+        ChangeMemberAsync(slug, subject, "membership.remove", demotes: true,
+            (db, membership) => db.Memberships.Remove(membership), null, ct);
+
+    /// <summary>
+    /// Applies <paramref name="change"/> to an existing member, audited as <paramref name="action"/>; refused when it
+    /// <paramref name="demotes"/> an admin who is the tenant's last.
+    /// </summary>
+    async Task<Outcome<Membership>> ChangeMemberAsync(
+        string slug, string subject, string action, bool demotes, Action<PortalDb, Membership> change, string? detail, CancellationToken ct)
     {
         var target = $"tenants/{slug}/members/{subject}";
         await using var db = await contexts.CreateDbContextAsync(ct);
         var administered = await AdministeredAsync(db, slug, ct);
         if (administered.Failure is { } refusal)
-            return await RefusedAsync(db, "membership.remove", null, target, refusal, ct);
+            return await RefusedAsync(db, action, null, target, refusal, ct);
         var tenant = administered.Value!;
         var membership = await db.Memberships.SingleOrDefaultAsync(m => m.TenantId == tenant.Id && m.Subject == subject, ct);
         if (membership is null)
-            return await RefusedAsync(db, "membership.remove", tenant.Id, target, NoSuchMember(slug, subject), ct);
-        if (membership.Role == TenantRole.Admin && await IsLastAdminAsync(db, tenant.Id, ct))
-            return await RefusedAsync(db, "membership.remove", tenant.Id, target, LastAdmin(slug), ct);
+            return await RefusedAsync(db, action, tenant.Id, target, NoSuchMember(slug, subject), ct);
+        if (membership.Role == TenantRole.Admin && demotes && await IsLastAdminAsync(db, tenant.Id, ct))
+            return await RefusedAsync(db, action, tenant.Id, target, LastAdmin(slug), ct);
 
-        db.Memberships.Remove(membership);
-        Audit(db, "membership.remove", tenant.Id, target, AuditOutcome.Succeeded, null);
+        change(db, membership);
+        Audit(db, action, tenant.Id, target, AuditOutcome.Succeeded, detail);
         await db.SaveChangesAsync(ct);
         return membership;
     }

@@ -111,10 +111,7 @@ internal static class ClusterEndpoints
         [Description("1-based page number; default 1.")] int? page,
         [Description("Clusters per page, 1 to 200; default 50.")] int? pageSize,
         [Description("Only clusters in this phase: Requested, Provisioning, Starting, Running, Failed, Deleting or Deleted (any case).")] string? phase,
-        ClusterService clusters,
-        GatewayLinks links,
-        HttpContext http,
-        CancellationToken ct)
+        [AsParameters] ClusterCall call)
     {
         ClusterPhase? onlyPhase = null;
         if (phase is not null)
@@ -125,152 +122,93 @@ internal static class ClusterEndpoints
             onlyPhase = parsed;
         }
 
-        var outcome = await clusters.ListAsync(tenant,
-            new ClusterQuery(page ?? 1, pageSize ?? ClusterQuery.DefaultPageSize, onlyPhase), ct);
-        if (outcome.Failure is { } failure)
-            return failure.ToProblem();
-
-        var result = outcome.Value!;
-        return TypedResults.Ok(new ClusterPageView(
-            [.. result.Items.Select(c => ClusterView.From(c, tenant, links, http.Request))], result.Page, result.PageSize, result.TotalCount));
+        var outcome = await call.Clusters.ListAsync(tenant,
+            new ClusterQuery(page ?? 1, pageSize ?? ClusterQuery.DefaultPageSize, onlyPhase), call.Ct);
+        return outcome.Answer(result => TypedResults.Ok(new ClusterPageView(
+            [.. result.Items.Select(c => call.View(c, tenant))], result.Page, result.PageSize, result.TotalCount)));
     }
 
     private static async Task<Results<Accepted<ClusterView>, ProblemHttpResult>> Create(
-        string tenant,
-        CreateClusterRequest request,
-        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
-        ClusterService clusters,
-        GatewayLinks links,
-        HttpResponse response,
-        CancellationToken ct)
-    {
-        var outcome = await clusters.CreateAsync(tenant, request, idempotencyKey, ct);
-        return Created(outcome, tenant, links, response);
-    }
+        string tenant, CreateClusterRequest request, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        [AsParameters] ClusterCall call) =>
+        call.Accepted(await call.Clusters.CreateAsync(tenant, request, idempotencyKey, call.Ct), tenant);
 
-    private static Results<Accepted<ClusterView>, ProblemHttpResult> Created(
-        Outcome<ClusterCreated> outcome, string tenant, GatewayLinks links, HttpResponse response)
-    {
-        if (outcome.Failure is { } failure)
-            return failure.ToProblem();
+    private static async Task<Results<Ok<ClusterView>, ProblemHttpResult>> Get(string tenant, string name, [AsParameters] ClusterCall call) =>
+        call.Current(await call.Clusters.GetAsync(tenant, name, call.Ct), tenant);
 
-        var cluster = outcome.Value!.Cluster;
-        response.Headers.ETag = ETags.For(cluster.Version);
-        return TypedResults.Accepted(Location(tenant, cluster.Name), ClusterView.From(cluster, tenant, links, response.HttpContext.Request));
-    }
-
-    private static async Task<Results<Ok<ClusterView>, ProblemHttpResult>> Get(
-        string tenant, string name, ClusterService clusters, GatewayLinks links, HttpResponse response, CancellationToken ct)
-    {
-        var outcome = await clusters.GetAsync(tenant, name, ct);
-        if (outcome.Failure is { } failure)
-            return failure.ToProblem();
-
-        response.Headers.ETag = ETags.For(outcome.Value!.Version);
-        return TypedResults.Ok(ClusterView.From(outcome.Value, tenant, links, response.HttpContext.Request));
-    }
-
-    private static async Task<Results<Ok<ClusterView>, ProblemHttpResult>> GetById(
-        string tenant, Guid id, ClusterService clusters, GatewayLinks links, HttpResponse response, CancellationToken ct)
-    {
-        var outcome = await clusters.GetAsync(tenant, id, ct);
-        if (outcome.Failure is { } failure)
-            return failure.ToProblem();
-
-        response.Headers.ETag = ETags.For(outcome.Value!.Version);
-        return TypedResults.Ok(ClusterView.From(outcome.Value, tenant, links, response.HttpContext.Request));
-    }
+    private static async Task<Results<Ok<ClusterView>, ProblemHttpResult>> GetById(string tenant, Guid id, [AsParameters] ClusterCall call) =>
+        call.Current(await call.Clusters.GetAsync(tenant, id, call.Ct), tenant);
 
     private static async Task<Results<Accepted<ClusterView>, ProblemHttpResult>> CloneByName(
-        string tenant,
-        string name,
-        CloneClusterRequest? request,
-        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
-        ClusterService clusters,
-        GatewayLinks links,
-        HttpResponse response,
-        CancellationToken ct) =>
-        Created(await clusters.CreateAgainAsync(tenant, name, request?.Name, idempotencyKey, ct), tenant, links, response);
+        string tenant, string name, CloneClusterRequest? request, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        [AsParameters] ClusterCall call) =>
+        call.Accepted(await call.Clusters.CreateAgainAsync(tenant, name, request?.Name, idempotencyKey, call.Ct), tenant);
 
     private static async Task<Results<Accepted<ClusterView>, ProblemHttpResult>> CloneById(
-        string tenant,
-        Guid id,
-        CloneClusterRequest? request,
-        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
-        ClusterService clusters,
-        GatewayLinks links,
-        HttpResponse response,
-        CancellationToken ct) =>
-        Created(await clusters.CreateAgainAsync(tenant, id, request?.Name, idempotencyKey, ct), tenant, links, response);
+        string tenant, Guid id, CloneClusterRequest? request, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        [AsParameters] ClusterCall call) =>
+        call.Accepted(await call.Clusters.CreateAgainAsync(tenant, id, request?.Name, idempotencyKey, call.Ct), tenant);
 
     private static async Task<Results<Accepted<ClusterView>, ProblemHttpResult>> Scale(
-        string tenant,
-        string name,
-        ScaleClusterRequest request,
-        [FromHeader(Name = "If-Match")] string? ifMatch,
-        ClusterService clusters,
-        GatewayLinks links,
-        HttpResponse response,
-        CancellationToken ct)
-    {
-        if (!ETags.TryParseIfMatch(ifMatch, out var version))
-            return ETags.Unmatchable(ifMatch);
-
-        var outcome = await clusters.ScaleAsync(tenant, name, request, version, ct);
-        return Changed(outcome, tenant, links, response);
-    }
+        string tenant, string name, ScaleClusterRequest request, [FromHeader(Name = "If-Match")] string? ifMatch,
+        [AsParameters] ClusterCall call) =>
+        ETags.TryParseIfMatch(ifMatch, out var version)
+            ? call.Accepted(await call.Clusters.ScaleAsync(tenant, name, request, version, call.Ct), tenant)
+            : ETags.Unmatchable(ifMatch);
 
     private static async Task<Results<Accepted<ClusterView>, ProblemHttpResult>> Delete(
-        string tenant,
-        string name,
-        [FromHeader(Name = "If-Match")] string? ifMatch,
-        ClusterService clusters,
-        GatewayLinks links,
-        HttpResponse response,
-        CancellationToken ct)
-    {
-        if (!ETags.TryParseIfMatch(ifMatch, out var version))
-            return ETags.Unmatchable(ifMatch);
-
-        var outcome = await clusters.DeleteAsync(tenant, name, version, ct);
-        return Changed(outcome, tenant, links, response);
-    }
+        string tenant, string name, [FromHeader(Name = "If-Match")] string? ifMatch, [AsParameters] ClusterCall call) =>
+        ETags.TryParseIfMatch(ifMatch, out var version)
+            ? call.Accepted(await call.Clusters.DeleteAsync(tenant, name, version, call.Ct), tenant)
+            : ETags.Unmatchable(ifMatch);
 
     private static async Task<Results<Ok<ClusterView>, ProblemHttpResult>> Extend(
-        string tenant,
-        string name,
-        ExtendClusterRequest request,
-        [FromHeader(Name = "If-Match")] string? ifMatch,
-        ClusterService clusters,
-        GatewayLinks links,
-        HttpResponse response,
-        CancellationToken ct)
+        string tenant, string name, ExtendClusterRequest request, [FromHeader(Name = "If-Match")] string? ifMatch,
+        [AsParameters] ClusterCall call)
     {
         if (request.By is not { } by)
             return Failure.Invalid("by", "Required: how much longer the cluster may live, e.g. \"02:00:00\".").ToProblem();
         if (!ETags.TryParseIfMatch(ifMatch, out var version))
             return ETags.Unmatchable(ifMatch);
 
-        var outcome = await clusters.ExtendAsync(tenant, name, by, version, ct);
-        if (outcome.Failure is { } failure)
-            return failure.ToProblem();
-        response.Headers.ETag = ETags.For(outcome.Value!.Version);
-        return TypedResults.Ok(ClusterView.From(outcome.Value, tenant, links, response.HttpContext.Request));
+        return call.Current(await call.Clusters.ExtendAsync(tenant, name, by, version, call.Ct), tenant);
     }
 
-    private static Results<Accepted<ClusterView>, ProblemHttpResult> Changed(Outcome<Cluster> outcome, string tenant, GatewayLinks links, HttpResponse response)
-    {
-        if (outcome.Failure is { } failure)
-            return failure.ToProblem();
-
-        var cluster = outcome.Value!;
-        response.Headers.ETag = ETags.For(cluster.Version);
-        // 202: the change is recorded; Kubernetes catches up in the background.
-        return TypedResults.Accepted(Location(tenant, cluster.Name), ClusterView.From(cluster, tenant, links, response.HttpContext.Request));
-    }
-
-    private static string Location(string tenant, string name) =>
+    internal static string Location(string tenant, string name) =>
         $"/api/v1/tenants/{Uri.EscapeDataString(tenant)}/clusters/{Uri.EscapeDataString(name)}";
+}
+
+/// <summary>
+/// What every cluster handler works with, bound by [AsParameters] (services and the request's own objects, so the
+/// OpenAPI document is unchanged): the service, the gateway links a view carries, and the response that gets the ETag.
+/// </summary>
+internal readonly record struct ClusterCall(ClusterService Clusters, GatewayLinks Links, HttpResponse Response, CancellationToken Ct)
+{
+    public ClusterView View(Cluster cluster, string tenant) => ClusterView.From(cluster, tenant, Links, Response.HttpContext.Request);
+
+    /// <summary>The cluster as it is now, with its version as the ETag to send back as If-Match.</summary>
+    public Results<Ok<ClusterView>, ProblemHttpResult> Current(Outcome<Cluster> outcome, string tenant)
+    {
+        var call = this;
+        return outcome.Answer(cluster => TypedResults.Ok(call.View(cluster, tenant)).WithETag(call.Response, cluster.Version));
+    }
+
+    /// <summary>A cluster asked for: 202 with its Location, like a change.</summary>
+    public Results<Accepted<ClusterView>, ProblemHttpResult> Accepted(Outcome<ClusterCreated> outcome, string tenant)
+    {
+        var call = this;
+        return outcome.Answer(created => call.Accepted(created.Cluster, tenant));
+    }
+
+    /// <summary>A change of a cluster: 202, recorded; Kubernetes catches up in the background.</summary>
+    public Results<Accepted<ClusterView>, ProblemHttpResult> Accepted(Outcome<Cluster> outcome, string tenant)
+    {
+        var call = this;
+        return outcome.Answer(cluster => call.Accepted(cluster, tenant));
+    }
+
+    private Accepted<ClusterView> Accepted(Cluster cluster, string tenant) =>
+        TypedResults.Accepted(ClusterEndpoints.Location(tenant, cluster.Name), View(cluster, tenant)).WithETag(Response, cluster.Version);
 }
 
 /// <summary>A request to create a cluster again; the body may be left out.</summary>

@@ -57,23 +57,20 @@ internal static class AccountEndpoints
     {
         var outcome = await accounts.CreateAsync(
             caller, new NewAccount(request.UserName ?? "", request.DisplayName, request.Email, request.Invite ?? false), ct);
-        if (outcome.Failure is { } failure)
-            return failure.ToProblem();
-        var created = AccountCreatedView.From(outcome.Value!, http.Request);
-        return TypedResults.Created($"/api/v1/accounts/{Uri.EscapeDataString(created.Account.UserName)}", created);
+        return outcome.Answer(credential =>
+        {
+            var created = AccountCreatedView.From(credential, http.Request);
+            return TypedResults.Created($"/api/v1/accounts/{Uri.EscapeDataString(created.Account.UserName)}", created);
+        });
     }
 
     static async Task<Results<Ok<AccountView>, ProblemHttpResult>> Get(string userName, Accounts accounts, Caller caller, CancellationToken ct) =>
         Answer(await accounts.GetAsync(caller, userName, ct));
 
     static async Task<Results<Ok<AccountCreatedView>, ProblemHttpResult>> ResetPassword(
-        string userName, ResetPasswordRequest? request, HttpContext http, Accounts accounts, Caller caller, CancellationToken ct)
-    {
-        var outcome = await accounts.ResetPasswordAsync(caller, userName, request?.Invite ?? false, ct);
-        if (outcome.Failure is { } failure)
-            return failure.ToProblem();
-        return TypedResults.Ok(AccountCreatedView.From(outcome.Value!, http.Request));
-    }
+        string userName, ResetPasswordRequest? request, HttpContext http, Accounts accounts, Caller caller, CancellationToken ct) =>
+        (await accounts.ResetPasswordAsync(caller, userName, request?.Invite ?? false, ct))
+            .Answer(credential => TypedResults.Ok(AccountCreatedView.From(credential, http.Request)));
 
     static async Task<Results<Ok<AccountView>, ProblemHttpResult>> Disable(string userName, Accounts accounts, Caller caller, CancellationToken ct) =>
         Answer(await accounts.DisableAsync(caller, userName, ct));
@@ -85,7 +82,7 @@ internal static class AccountEndpoints
         Answer(await accounts.UnlockAsync(caller, userName, ct));
 
     static Results<Ok<AccountView>, ProblemHttpResult> Answer(Portal.Core.Clusters.Outcome<Account> outcome) =>
-        outcome.Failure is { } failure ? failure.ToProblem() : TypedResults.Ok(AccountView.From(outcome.Value!));
+        outcome.Answer(account => TypedResults.Ok(AccountView.From(account)));
 }
 
 /// <summary>A new built-in account.</summary>

@@ -89,27 +89,17 @@ internal static class StorageEndpoints
     }
 
     private static async Task<Results<Ok<HistoryServerView>, ProblemHttpResult>> GetHistory(
-        string tenant, HistoryServerService histories, HttpRequest request, CancellationToken ct)
-    {
-        var outcome = await histories.GetAsync(tenant, ct);
-        return outcome.Failure is { } failure ? failure.ToProblem() : TypedResults.Ok(HistoryServerView.From(outcome.Value!, tenant, request));
-    }
+        string tenant, HistoryServerService histories, HttpRequest request, CancellationToken ct) =>
+        (await histories.GetAsync(tenant, ct)).Answer(server => TypedResults.Ok(HistoryServerView.From(server, tenant, request)));
 
     private static async Task<Results<Created<HistoryServerView>, ProblemHttpResult>> StartHistory(
-        string tenant, StartHistoryServerRequest request, HistoryServerService histories, HttpRequest http, CancellationToken ct)
-    {
-        var outcome = await histories.StartAsync(tenant, request, ct);
-        if (outcome.Failure is { } failure)
-            return failure.ToProblem();
-        return TypedResults.Created($"/api/v1/tenants/{Uri.EscapeDataString(tenant)}/history-server", HistoryServerView.From(outcome.Value!, tenant, http));
-    }
+        string tenant, StartHistoryServerRequest request, HistoryServerService histories, HttpRequest http, CancellationToken ct) =>
+        (await histories.StartAsync(tenant, request, ct)).Answer(server =>
+            TypedResults.Created($"/api/v1/tenants/{Uri.EscapeDataString(tenant)}/history-server", HistoryServerView.From(server, tenant, http)));
 
     private static async Task<Results<NoContent, ProblemHttpResult>> StopHistory(
-        string tenant, HistoryServerService histories, CancellationToken ct)
-    {
-        var outcome = await histories.StopAsync(tenant, ct);
-        return outcome.Failure is { } failure ? failure.ToProblem() : TypedResults.NoContent();
-    }
+        string tenant, HistoryServerService histories, CancellationToken ct) =>
+        (await histories.StopAsync(tenant, ct)).NoContent();
 
     private static async Task<Results<Ok<VolumeView[]>, ProblemHttpResult>> ListVolumes(
         string tenant, VolumeService volumes, CancellationToken ct)
@@ -122,14 +112,10 @@ internal static class StorageEndpoints
     }
 
     private static async Task<Results<Created<VolumeView>, ProblemHttpResult>> CreateVolume(
-        string tenant, CreateVolumeRequest request, VolumeService volumes, CancellationToken ct)
-    {
-        var outcome = await volumes.CreateAsync(tenant, request, ct);
-        if (outcome.Failure is { } failure)
-            return failure.ToProblem();
-        var view = VolumeView.From(outcome.Value!, new Dictionary<string, string[]>());
-        return TypedResults.Created($"/api/v1/tenants/{Uri.EscapeDataString(tenant)}/volumes/{view.Name}", view);
-    }
+        string tenant, CreateVolumeRequest request, VolumeService volumes, CancellationToken ct) =>
+        (await volumes.CreateAsync(tenant, request, ct)).Answer(volume =>
+            TypedResults.Created($"/api/v1/tenants/{Uri.EscapeDataString(tenant)}/volumes/{volume.Name}",
+                VolumeView.From(volume, new Dictionary<string, string[]>())));
 
     private static async Task<Results<Ok<VolumeView>, ProblemHttpResult>> GetVolume(
         string tenant, string name, VolumeService volumes, CancellationToken ct)
@@ -141,41 +127,22 @@ internal static class StorageEndpoints
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteVolume(
-        string tenant, string name, VolumeService volumes, CancellationToken ct)
-    {
-        var outcome = await volumes.DeleteAsync(tenant, name, ct);
-        return outcome.Failure is { } failure ? failure.ToProblem() : TypedResults.NoContent();
-    }
+        string tenant, string name, VolumeService volumes, CancellationToken ct) =>
+        (await volumes.DeleteAsync(tenant, name, ct)).NoContent();
 
     private static async Task<Results<Ok<ObjectStoreView[]>, ProblemHttpResult>> ListStores(
-        string tenant, ObjectStoreService stores, CancellationToken ct)
-    {
-        var outcome = await stores.ListAsync(tenant, ct);
-        if (outcome.Failure is { } failure)
-            return failure.ToProblem();
-        return TypedResults.Ok(outcome.Value!.Select(ObjectStoreView.From).ToArray());
-    }
+        string tenant, ObjectStoreService stores, CancellationToken ct) =>
+        (await stores.ListAsync(tenant, ct)).Answer(list => TypedResults.Ok(list.Select(ObjectStoreView.From).ToArray()));
 
     private static async Task<Results<Created<ObjectStoreView>, ProblemHttpResult>> CreateStore(
-        string tenant, CreateObjectStoreRequest request, ObjectStoreService stores, HttpResponse response, CancellationToken ct)
-    {
-        var outcome = await stores.CreateAsync(tenant, request, ct);
-        if (outcome.Failure is { } failure)
-            return failure.ToProblem();
-        var view = ObjectStoreView.From(outcome.Value!);
-        response.Headers.ETag = ETags.For(view.Version);
-        return TypedResults.Created($"/api/v1/tenants/{Uri.EscapeDataString(tenant)}/object-stores/{view.Name}", view);
-    }
+        string tenant, CreateObjectStoreRequest request, ObjectStoreService stores, HttpResponse response, CancellationToken ct) =>
+        (await stores.CreateAsync(tenant, request, ct)).Answer(store =>
+            TypedResults.Created($"/api/v1/tenants/{Uri.EscapeDataString(tenant)}/object-stores/{store.Name}", ObjectStoreView.From(store))
+                .WithETag(response, store.Version));
 
     private static async Task<Results<Ok<ObjectStoreView>, ProblemHttpResult>> GetStore(
-        string tenant, string name, ObjectStoreService stores, HttpResponse response, CancellationToken ct)
-    {
-        var outcome = await stores.GetAsync(tenant, name, ct);
-        if (outcome.Failure is { } failure)
-            return failure.ToProblem();
-        response.Headers.ETag = ETags.For(outcome.Value!.Version);
-        return TypedResults.Ok(ObjectStoreView.From(outcome.Value!));
-    }
+        string tenant, string name, ObjectStoreService stores, HttpResponse response, CancellationToken ct) =>
+        (await stores.GetAsync(tenant, name, ct)).Answer(store => Current(store, response));
 
     private static async Task<Results<Ok<ObjectStoreView>, ProblemHttpResult>> RotateStore(
         string tenant, string name, RotateObjectStoreKeyRequest request, [FromHeader(Name = "If-Match")] string? ifMatch,
@@ -183,19 +150,16 @@ internal static class StorageEndpoints
     {
         if (!ETags.TryParseIfMatch(ifMatch, out var version))
             return ETags.Unmatchable(ifMatch);
-        var outcome = await stores.RotateAsync(tenant, name, request, version, ct);
-        if (outcome.Failure is { } failure)
-            return failure.ToProblem();
-        response.Headers.ETag = ETags.For(outcome.Value!.Version);
-        return TypedResults.Ok(ObjectStoreView.From(outcome.Value!));
+        return (await stores.RotateAsync(tenant, name, request, version, ct)).Answer(store => Current(store, response));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteStore(
-        string tenant, string name, ObjectStoreService stores, CancellationToken ct)
-    {
-        var outcome = await stores.DeleteAsync(tenant, name, ct);
-        return outcome.Failure is { } failure ? failure.ToProblem() : TypedResults.NoContent();
-    }
+        string tenant, string name, ObjectStoreService stores, CancellationToken ct) =>
+        (await stores.DeleteAsync(tenant, name, ct)).NoContent();
+
+    /// <summary>The store as it is now, with its version as the ETag to send back as If-Match.</summary>
+    private static Ok<ObjectStoreView> Current(ObjectStore store, HttpResponse response) =>
+        TypedResults.Ok(ObjectStoreView.From(store)).WithETag(response, store.Version);
 }
 
 /// <summary>A tenant volume as the API shows it.</summary>

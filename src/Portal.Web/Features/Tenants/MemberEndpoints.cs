@@ -28,13 +28,8 @@ internal static class MemberEndpoints
     }
 
     private static async Task<Results<Ok<MemberView[]>, ProblemHttpResult>> List(
-        string tenant, MembershipService memberships, CancellationToken ct)
-    {
-        var outcome = await memberships.ListAsync(tenant, ct);
-        if (outcome.Failure is { } failure)
-            return failure.ToProblem();
-        return TypedResults.Ok(outcome.Value!.Select(MemberView.From).ToArray());
-    }
+        string tenant, MembershipService memberships, CancellationToken ct) =>
+        (await memberships.ListAsync(tenant, ct)).Answer(members => TypedResults.Ok(members.Select(MemberView.From).ToArray()));
 
     private static async Task<Results<Created<MemberView>, Ok<MemberView>, ProblemHttpResult>> Put(
         string tenant, string subject, PutMemberRequest request, MembershipService memberships, CancellationToken ct)
@@ -61,13 +56,8 @@ internal static class MemberEndpoints
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Remove(
-        string tenant, string subject, MembershipService memberships, CancellationToken ct)
-    {
-        var outcome = await memberships.RemoveAsync(tenant, subject, ct);
-        if (outcome.Failure is { } failure)
-            return failure.ToProblem();
-        return TypedResults.NoContent();
-    }
+        string tenant, string subject, MembershipService memberships, CancellationToken ct) =>
+        (await memberships.RemoveAsync(tenant, subject, ct)).NoContent();
 }
 
 /// <summary>Body of PUT /api/v1/tenants/{tenant}/members/{subject}.</summary>

@@ -44,27 +44,15 @@ internal static class TenantEndpoints
         TypedResults.Ok((await tenants.ListAsync(ct)).Select(TenantView.From).ToArray());
 
     private static async Task<Results<Ok<TenantView>, ProblemHttpResult>> Get(
-        string tenant, TenantService tenants, HttpResponse response, CancellationToken ct)
-    {
-        var outcome = await tenants.GetAsync(tenant, ct);
-        if (outcome.Failure is { } failure)
-            return failure.ToProblem();
-
-        response.Headers.ETag = ETags.For(outcome.Value!.Tenant.Version);
-        return TypedResults.Ok(TenantView.From(outcome.Value));
-    }
+        string tenant, TenantService tenants, HttpResponse response, CancellationToken ct) =>
+        (await tenants.GetAsync(tenant, ct)).Answer(access => TypedResults.Ok(TenantView.From(access)).WithETag(response, access.Tenant.Version));
 
     private static async Task<Results<Created<TenantView>, ProblemHttpResult>> Create(
         CreateTenantRequest request, TenantService tenants, HttpResponse response, CancellationToken ct)
     {
         var outcome = await tenants.CreateAsync(request, ct);
-        if (outcome.Failure is { } failure)
-            return failure.ToProblem();
-
-        var tenant = outcome.Value!;
-        response.Headers.ETag = ETags.For(tenant.Version);
-        return TypedResults.Created($"/api/v1/tenants/{Uri.EscapeDataString(tenant.Slug)}",
-            TenantView.From(new TenantAccess(tenant, TenantRole.Admin)));
+        return outcome.Answer(tenant => TypedResults.Created($"/api/v1/tenants/{Uri.EscapeDataString(tenant.Slug)}",
+            TenantView.From(new TenantAccess(tenant, TenantRole.Admin))).WithETag(response, tenant.Version));
     }
 
     private static async Task<Results<Ok<TenantView>, ProblemHttpResult>> Update(
@@ -81,10 +69,7 @@ internal static class TenantEndpoints
         // Read before the change, against the quota it replaces; a caller the update refuses gets that refusal instead.
         var overruns = request.Quota is { } quota ? (await tenants.QuotaOverrunsAsync(tenant, quota, ct)).Value : null;
         var outcome = await tenants.UpdateAsync(tenant, request, version, ct);
-        if (outcome.Failure is { } failure)
-            return failure.ToProblem();
-
-        response.Headers.ETag = ETags.For(outcome.Value!.Tenant.Version);
-        return TypedResults.Ok(TenantView.From(outcome.Value) with { Warnings = overruns is { Count: > 0 } ? overruns : null });
+        return outcome.Answer(access => TypedResults.Ok(TenantView.From(access) with { Warnings = overruns is { Count: > 0 } ? overruns : null })
+            .WithETag(response, access.Tenant.Version));
     }
 }

@@ -68,8 +68,6 @@ internal static class UsageEndpoints
             return invalid.ToProblem();
 
         var outcome = await history.ForTenantAsync(tenant, range.Value!, ct);
-        if (outcome.Failure is { } failure)
-            return failure.ToProblem();
-        return TypedResults.Ok(UsageView.Of(outcome.Value!, range.Value!, history.SampleInterval));
+        return outcome.Answer(series => TypedResults.Ok(UsageView.Of(series, range.Value!, history.SampleInterval)));
     }
 }
