@@ -22,10 +22,7 @@ public static class PortalDataExtensions
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
 
-        services.AddOptions<PortalOptions>()
-            .BindConfiguration(PortalOptions.Section)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddValidatedOptions<PortalOptions>(PortalOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<PortalDatabase>(PortalDatabase.From);
 

@@ -23,7 +23,7 @@ internal static class ApiEndpoints
 {
     public static IServiceCollection AddApi(this IServiceCollection services)
     {
-        services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedOptions<ApiOptions>(ApiOptions.Section);
         services.ConfigureHttpJsonOptions(options =>
         {
             // Phases and roles travel as their names, as the OpenAPI document says; only as names: a number (0, "1")

@@ -12,7 +12,7 @@ internal static class ClusterEndpoints
 {
     public static IServiceCollection AddClusters(this IServiceCollection services)
     {
-        services.AddOptions<ClusterOptions>().BindConfiguration(ClusterOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedOptions<ClusterOptions>(ClusterOptions.Section);
         services.AddScoped<ClusterService>();
         return services;
     }

@@ -5,7 +5,7 @@ internal static class GatewayExtensions
 {
     public static WebApplicationBuilder AddGateway(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddValidatedOptions<GatewayOptions>(GatewayOptions.Section);
         builder.Services.AddSingleton<GatewayLinks>();
         builder.Services.AddSingleton<GatewaySessions>();
         builder.Services.AddSingleton<GatewayAdmissions>();

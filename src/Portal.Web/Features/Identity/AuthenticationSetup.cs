@@ -42,16 +42,14 @@ public static class AuthenticationSetup
         var sso = builder.Configuration.GetSection(OpenIdConnectSettings.Section).Get<OpenIdConnectSettings>() ?? new();
         var limits = builder.Configuration.GetSection(SignInLimitOptions.Section).Get<SignInLimitOptions>() ?? new();
 
-        services.AddOptions<OpenIdConnectSettings>().BindConfiguration(OpenIdConnectSettings.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<GroupMappingOptions>().BindConfiguration(GroupMappingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<BuiltInAccountOptions>().BindConfiguration(BuiltInAccountOptions.Section)
-            .ValidateDataAnnotations()
+        services.AddValidatedOptions<OpenIdConnectSettings>(OpenIdConnectSettings.Section);
+        services.AddValidatedOptions<GroupMappingOptions>(GroupMappingOptions.Section);
+        services.AddValidatedOptions<BuiltInAccountOptions>(BuiltInAccountOptions.Section)
             .Validate(accounts => accounts.Enabled || sso.Enabled,
-                "Authentication:BuiltInAccounts:Enabled is false and Authentication:OpenIdConnect:Authority is empty: nobody could sign in.")
-            .ValidateOnStart();
-        services.AddOptions<BootstrapOptions>().BindConfiguration(BootstrapOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<SignInLimitOptions>().BindConfiguration(SignInLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<PersonalAccessTokenOptions>().BindConfiguration(PersonalAccessTokenOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+                "Authentication:BuiltInAccounts:Enabled is false and Authentication:OpenIdConnect:Authority is empty: nobody could sign in.");
+        services.AddValidatedOptions<BootstrapOptions>(BootstrapOptions.Section);
+        services.AddValidatedOptions<SignInLimitOptions>(SignInLimitOptions.Section);
+        services.AddValidatedOptions<PersonalAccessTokenOptions>(PersonalAccessTokenOptions.Section);
 
         // Sign-in cookies, antiforgery tokens and circuits are protected with these keys. They live in the portal
         // database, so every replica unprotects what another protected (a cookie issued by one replica signs the

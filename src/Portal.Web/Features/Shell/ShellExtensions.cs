@@ -21,8 +21,7 @@ internal static class ShellExtensions
         services.AddScoped<MembershipService>();
 
         // One change loop per process, shared by every circuit; see ClusterChanges for why it polls the database.
-        services.AddOptions<ClusterChangesOptions>().BindConfiguration(ClusterChangesOptions.Section)
-            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedOptions<ClusterChangesOptions>(ClusterChangesOptions.Section);
         services.AddSingleton<ClusterChanges>();
         services.AddHostedService(sp => sp.GetRequiredService<ClusterChanges>());
 

@@ -11,7 +11,7 @@ internal static class StorageEndpoints
 {
     public static IServiceCollection AddStorage(this IServiceCollection services)
     {
-        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedOptions<StorageOptions>(StorageOptions.Section);
         services.AddSingleton<ObjectStoreSecrets>();
         services.AddScoped<VolumeService>();
         services.AddScoped<ObjectStoreService>();

@@ -9,7 +9,7 @@ internal static class TenantEndpoints
     public static IServiceCollection AddTenants(this IServiceCollection services)
     {
         // Also read by the data layer's seeding of the default tenant.
-        services.AddOptions<TenantNamingOptions>().BindConfiguration(TenantNamingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedOptions<TenantNamingOptions>(TenantNamingOptions.Section);
         services.AddScoped<TenantTokens>();
         // Read by the provisioning leader (AddProvisioning registers the same singleton).
         services.TryAddSingleton<TenantWrites>();

@@ -37,7 +37,7 @@ internal static class UsageEndpoints
     /// <summary>Registers <see cref="UsageOptions"/> (validated at start), the recorder, the sampler and the query.</summary>
     public static IServiceCollection AddUsage(this IServiceCollection services)
     {
-        services.AddOptions<UsageOptions>().BindConfiguration(UsageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddValidatedOptions<UsageOptions>(UsageOptions.Section);
         services.AddSingleton<UsageRecorder>();
         services.AddHostedService<UsageSampler>();
         // Per request or circuit: it answers for the Caller.
