@@ -90,6 +90,9 @@ internal static partial class GatewayBenchmark
 
         var mib = messages * (double)bytes / (1024 * 1024);
         var streamed = mib * streams;
+        // Each gateway stream with the direct one timed right after it: a pair shares the machine's load of the moment,
+        // so the spread of the pairs' ratios shows how far one run's ratio of medians can be trusted.
+        var pairs = gatewayStream.Zip(directStream, (gateway, directly) => directly / gateway).ToList();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
 
             Run on {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, .NET {Environment.Version}, load average at the end {LoadAverage()}
@@ -104,6 +107,7 @@ internal static partial class GatewayBenchmark
             | CPU per MiB streamed, both | {(gatewayCpu.Portal + gatewayCpu.Client) / streamed:F2} ms | {(directCpu.Portal + directCpu.Client) / streamed:F2} ms | {(gatewayCpu.Portal + gatewayCpu.Client) / (directCpu.Portal + directCpu.Client):F2} |
 
             Added per call by the gateway (difference of medians): {Median(gatewayUnary) - Median(directUnary):F3} ms
+            Stream throughput ratio of each pair (gateway, then direct): median {Median(pairs):F2}, quartiles {Percentile(pairs, 0.25):F2}–{Percentile(pairs, 0.75):F2}, range {pairs.Min():F2}–{pairs.Max():F2}
             """));
     }
 
