@@ -143,14 +143,17 @@ public sealed class ObjectStoreService(
     /// <summary>Removes the store and its Secret; refused while a cluster that is not yet Deleted uses it.</summary>
     public Task<Outcome<ObjectStore>> DeleteAsync(string tenant, string name, CancellationToken ct) =>
         _audit.DeleteAsync(tenant, new StorageDeletion<ObjectStore>(
-            "objectstore.delete", "object-stores", "object stores", name,
-            (db, tenantId, token) => db.ObjectStores.SingleOrDefaultAsync(s => s.TenantId == tenantId && s.Name == name, token),
-            NotFound(tenant, name),
-            spec => spec.ObjectStore == name,
-            h => h.Source.ObjectStore == name,
-            users => InUse($"Object store '{name}' is used by cluster(s) {users}; delete them first."),
-            InUse($"The history server of tenant '{tenant}' reads object store '{name}'; stop it first."),
-            _ => null), tenantWrites, ct);
+            Action: "objectstore.delete",
+            Kind: "object-stores",
+            What: "object stores",
+            Name: name,
+            FindAsync: (db, tenantId, token) => db.ObjectStores.SingleOrDefaultAsync(s => s.TenantId == tenantId && s.Name == name, token),
+            NotFound: NotFound(tenant, name),
+            UsedByCluster: spec => spec.ObjectStore == name,
+            ReadByHistoryServer: h => h.Source.ObjectStore == name,
+            InUseByClusters: users => InUse($"Object store '{name}' is used by cluster(s) {users}; delete them first."),
+            InUseByHistoryServer: InUse($"The history server of tenant '{tenant}' reads object store '{name}'; stop it first."),
+            Detail: _ => null), tenantWrites, ct);
 
     static Failure NotFound(string tenant, string name) =>
         new(FailureKind.NotFound, "Object store not found.", $"Tenant '{tenant}' has no object store '{name}'.");

@@ -112,14 +112,17 @@ public sealed class VolumeService(
     /// </summary>
     public Task<Outcome<TenantVolume>> DeleteAsync(string tenant, string name, CancellationToken ct) =>
         _audit.DeleteAsync(tenant, new StorageDeletion<TenantVolume>(
-            "volume.delete", "volumes", "volumes", name,
-            (db, tenantId, token) => db.Volumes.SingleOrDefaultAsync(v => v.TenantId == tenantId && v.Name == name, token),
-            NotFound(tenant, name),
-            spec => spec.Volumes.Any(m => m.Volume == name),
-            h => h.Source.Volume == name,
-            users => InUse($"Volume '{name}' is mounted by cluster(s) {users}; delete them first."),
-            InUse($"The history server of tenant '{tenant}' reads volume '{name}'; stop it first."),
-            volume => $"size={volume.Size}"), writes, ct);
+            Action: "volume.delete",
+            Kind: "volumes",
+            What: "volumes",
+            Name: name,
+            FindAsync: (db, tenantId, token) => db.Volumes.SingleOrDefaultAsync(v => v.TenantId == tenantId && v.Name == name, token),
+            NotFound: NotFound(tenant, name),
+            UsedByCluster: spec => spec.Volumes.Any(m => m.Volume == name),
+            ReadByHistoryServer: h => h.Source.Volume == name,
+            InUseByClusters: users => InUse($"Volume '{name}' is mounted by cluster(s) {users}; delete them first."),
+            InUseByHistoryServer: InUse($"The history server of tenant '{tenant}' reads volume '{name}'; stop it first."),
+            Detail: volume => $"size={volume.Size}"), writes, ct);
 
     static Failure NotFound(string tenant, string name) =>
         new(FailureKind.NotFound, "Volume not found.", $"Tenant '{tenant}' has no volume '{name}'.");

@@ -181,6 +181,8 @@ internal static class ClusterEndpoints
 /// <summary>
 /// What every cluster handler works with, bound by [AsParameters] (services and the request's own objects, so the
 /// OpenAPI document is unchanged): the service, the gateway links a view carries, and the response that gets the ETag.
+/// A struct, not a class: PlainTextFilter takes a handler's Portal class argument that is no service for a request
+/// body and walks it.
 /// </summary>
 internal readonly record struct ClusterCall(ClusterService Clusters, GatewayLinks Links, HttpResponse Response, CancellationToken Ct)
 {
@@ -189,7 +191,7 @@ internal readonly record struct ClusterCall(ClusterService Clusters, GatewayLink
     /// <summary>The cluster as it is now, with its version as the ETag to send back as If-Match.</summary>
     public Results<Ok<ClusterView>, ProblemHttpResult> Current(Outcome<Cluster> outcome, string tenant)
     {
-        var call = this;
+        var call = this; // a struct's lambdas can't capture this
         return outcome.Answer(cluster => TypedResults.Ok(call.View(cluster, tenant)).WithETag(call.Response, cluster.Version));
     }
 
