@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using Portal.Core;
@@ -10,7 +11,10 @@ namespace Portal.Provisioning.Reconciler;
 /// Drives one cluster from its row in the database to its objects in Kubernetes and back into its status.
 /// Level-triggered: every pass reads the row, applies every manifest (server-side apply, so an unchanged object is
 /// untouched), observes the workloads and writes the phase; it never asks what changed. Any pass can be cut short
-/// at any point and the next one converges from whatever it finds.
+/// at any point and the next one converges from whatever it finds. A Running cluster is looked at again every
+/// <see cref="KubernetesOptions.SparkStatusSeconds"/> for what only Spark knows (workers registered, activity); such
+/// a look (<see cref="LookAsync"/>) asks only Spark when nothing has changed since the last whole pass, since every
+/// object a pass applies, and the Deployments and pods it assesses, is watched and a change to one queues a whole pass.
 /// </summary>
 public sealed partial class ClusterReconciler(IDbContextFactory<PortalDb> dbs, KubernetesApi kube, SparkObserver observer,
     ObjectStoreSecrets secrets, IOptions<KubernetesOptions> options, TimeProvider time,
@@ -18,22 +22,40 @@ public sealed partial class ClusterReconciler(IDbContextFactory<PortalDb> dbs, K
 {
     readonly KubernetesOptions _options = options.Value;
     readonly string? _publicUrl = portal?.Value.PublicUrl;
+    // What the last whole pass of each Running and Ready cluster saw of its workloads, for the looks after it.
+    readonly ConcurrentDictionary<Guid, (long Generation, ObservedCluster Observed)> _ready = new();
 
     TimeSpan Waiting => TimeSpan.FromSeconds(_options.WaitingRequeueSeconds);
 
     TimeSpan SparkStatus => TimeSpan.FromSeconds(_options.SparkStatusSeconds);
 
-    /// <summary>One pass for the cluster <paramref name="clusterId"/>.</summary>
+    /// <summary>One whole pass for the cluster <paramref name="clusterId"/>.</summary>
     public Task<ReconcileResult> ReconcileAsync(Guid clusterId, CancellationToken ct) =>
-        RowPass.RunAsync(dbs, logger, "cluster", clusterId, db => PassAsync(db, clusterId, ct), ct);
+        RowPass.RunAsync(dbs, logger, "cluster", clusterId, db => PassAsync(db, clusterId, look: false, ct), ct);
 
-    async Task<ReconcileResult> PassAsync(PortalDb db, Guid clusterId, CancellationToken ct)
+    /// <summary>
+    /// The periodic look at the cluster <paramref name="clusterId"/>, for a caller that knows none of its objects has
+    /// changed since the last whole pass (the work queue: no watch event, write or resync queued it since). When that
+    /// pass found it Running and Ready at its current generation, only Spark is asked and the workloads are taken as
+    /// that pass saw them; anything else, or Spark no longer saying what that pass saw, makes it a whole pass.
+    /// </summary>
+    public Task<ReconcileResult> LookAsync(Guid clusterId, CancellationToken ct) =>
+        RowPass.RunAsync(dbs, logger, "cluster", clusterId, db => PassAsync(db, clusterId, look: true, ct), ct);
+
+    /// <summary>
+    /// Forgets what whole passes saw, so the next pass of every cluster is a whole one: for a new term as leader, since
+    /// nothing watched the objects while this replica wasn't leading.
+    /// </summary>
+    public void ForgetObservations() => _ready.Clear();
+
+    async Task<ReconcileResult> PassAsync(PortalDb db, Guid clusterId, bool look, CancellationToken ct)
     {
         var cluster = await db.Clusters.SingleOrDefaultAsync(c => c.Id == clusterId, ct).ConfigureAwait(false);
 
         // No row: its objects, if any, are orphans for the sweep. Deleted: the row is history only.
         if (cluster is null || cluster.Status.Phase == ClusterPhase.Deleted)
         {
+            _ready.TryRemove(clusterId, out _);
             return ReconcileResult.Done;
         }
 
@@ -46,29 +68,49 @@ public sealed partial class ClusterReconciler(IDbContextFactory<PortalDb> dbs, K
             await ExpireAsync(db, cluster, tenant, now, ct).ConfigureAwait(false);
         }
 
+        // Whatever this pass finds, only a whole pass that finds the cluster Ready again may vouch for its workloads.
+        _ready.TryRemove(cluster.Id, out var seen);
         if (cluster.IsDeleting)
         {
             return await DeleteAsync(db, cluster, live, ct).ConfigureAwait(false);
         }
 
-        if (await ApplyAsync(db, cluster, tenant, live, ct).ConfigureAwait(false) is { } refused)
+        var looking = look && seen.Observed is not null && seen.Generation == cluster.Generation
+            && cluster.Status is { Phase: ClusterPhase.Running, Reason: "Ready" };
+        ObservedCluster observed;
+        if (looking)
         {
-            return refused;
+            observed = seen.Observed!;
+        }
+        else
+        {
+            if (await ApplyAsync(db, cluster, tenant, live, ct).ConfigureAwait(false) is { } refused)
+            {
+                return refused;
+            }
+
+            // Starting means "everything applied, waiting for pods"; recorded even when the pods turn out ready
+            // already (as after a restart), so every cluster's history reads the same.
+            if (cluster.Status.Phase == ClusterPhase.Provisioning)
+            {
+                await TransitionAsync(db, cluster, ClusterPhase.Starting, "Applied", "Every object is applied; waiting for pods", ct).ConfigureAwait(false);
+            }
+
+            observed = await ObserveAsync(live, ct).ConfigureAwait(false);
         }
 
-        // Starting means "everything applied, waiting for pods"; recorded even when the pods turn out ready
-        // already (as after a restart), so every cluster's history reads the same.
-        if (cluster.Status.Phase == ClusterPhase.Provisioning)
-        {
-            await TransitionAsync(db, cluster, ClusterPhase.Starting, "Applied", "Every object is applied; waiting for pods", ct).ConfigureAwait(false);
-        }
-
-        var observed = await ObserveAsync(live, ct).ConfigureAwait(false);
         // Spark is asked only once its master's pod is up: before that the proxy can only say "no endpoints".
         var spark = ClusterHealth.MasterPodReady(cluster, observed)
             ? await observer.ObserveAsync(cluster, tenant.Namespace, ct).ConfigureAwait(false)
             : SparkObservation.None;
         var assessment = ClusterHealth.Assess(cluster, observed, spark, wasRunning: cluster.Status.RunningSince is not null);
+        var ready = assessment is { Phase: ClusterPhase.Running, Reason: "Ready" };
+        if (looking && !ready)
+        {
+            // Spark says something the last whole pass didn't see (a worker lost, a master restarted): look at everything.
+            return await PassAsync(db, clusterId, look: false, ct).ConfigureAwait(false);
+        }
+
         var firstRunning = cluster.Status.RunningSince is null;
         await RecordAsync(db, cluster, tenant.Namespace, assessment, spark, ct).ConfigureAwait(false);
         if (firstRunning && cluster.Status.RunningSince is { } runningSince)
@@ -85,6 +127,11 @@ public sealed partial class ClusterReconciler(IDbContextFactory<PortalDb> dbs, K
             return await DeleteAsync(db, cluster, live, ct).ConfigureAwait(false);
         }
 
+        if (ready)
+        {
+            _ready[cluster.Id] = (cluster.Generation, Kept(observed));
+        }
+
         // A converged cluster is looked at again when its Spark status is due, or at the next deadline (expiry, the
         // end of its idle time) if that comes first; watches bring it back sooner when its objects change.
         now = time.GetUtcNow();
@@ -92,7 +139,7 @@ public sealed partial class ClusterReconciler(IDbContextFactory<PortalDb> dbs, K
         // A failed cluster is still watched, only less eagerly: a raised quota or a fixed registry turns it around.
         var next = assessment.Phase switch
         {
-            ClusterPhase.Running when assessment.Reason == "Ready" => SparkStatus,
+            ClusterPhase.Running when ready => SparkStatus,
             ClusterPhase.Failed => Waiting * 10,
             _ => Waiting,
         };
@@ -101,7 +148,25 @@ public sealed partial class ClusterReconciler(IDbContextFactory<PortalDb> dbs, K
             next = untilIdle;
         }
 
-        return ReconcileResult.After(untilExpiry < next ? untilExpiry : next);
+        next = untilExpiry < next ? untilExpiry : next;
+        return ready ? ReconcileResult.LookAfter(next) : ReconcileResult.After(next);
+    }
+
+    /// <summary>
+    /// <paramref name="observed"/> as kept between passes: without the objects' managed fields, which no assessment
+    /// reads and which are most of their size.
+    /// </summary>
+    static ObservedCluster Kept(ObservedCluster observed)
+    {
+        foreach (var o in observed.Deployments.Cast<IMetadata<V1ObjectMeta>>().Concat(observed.Pods).Concat(observed.Events))
+        {
+            if (o.Metadata is { } metadata)
+            {
+                metadata.ManagedFields = null;
+            }
+        }
+
+        return observed;
     }
 
     /// <summary>

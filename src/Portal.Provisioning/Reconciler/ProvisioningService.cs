@@ -37,6 +37,7 @@ public sealed partial class ProvisioningService(KubernetesConnection connection,
     /// <summary>One term as leader: everything stops when <paramref name="ct"/> does.</summary>
     async Task LeadAsync(CancellationToken ct)
     {
+        clusters.ForgetObservations();
         var (watching, listed) = _watches.Start(ct);
         Task[] tasks =
         [
@@ -61,7 +62,7 @@ public sealed partial class ProvisioningService(KubernetesConnection connection,
             return;
         }
 
-        var clusterLoop = new ReconcileLoop<Guid>("cluster", queues.Clusters, clusters.ReconcileAsync, logger);
+        var clusterLoop = new ReconcileLoop<Guid>("cluster", queues.Clusters, clusters.ReconcileAsync, logger, clusters.LookAsync);
         var tenantLoop = new ReconcileLoop<Guid>("tenant", queues.Tenants, tenants.ReconcileAsync, logger);
         var resynced = false;
         await Task.WhenAll(

@@ -5,13 +5,15 @@ namespace Portal.Provisioning.WorkQueue;
 
 /// <summary>
 /// Workers that take keys from a <see cref="WorkQueue{TKey}"/> and reconcile them: a result's RequeueAfter queues
-/// the key again later, an exception backs it off, and success resets its backoff.
+/// the key again later, an exception backs it off, and success resets its backoff. A key taken for a look only goes
+/// to <paramref name="look"/> when there is one.
 /// </summary>
 public sealed partial class ReconcileLoop<TKey>(
     string name,
     WorkQueue<TKey> queue,
     Func<TKey, CancellationToken, Task<ReconcileResult>> reconcile,
-    ILogger logger)
+    ILogger logger,
+    Func<TKey, CancellationToken, Task<ReconcileResult>>? look = null)
     where TKey : notnull
 {
     /// <summary>Runs <paramref name="workers"/> workers until <paramref name="ct"/> is cancelled.</summary>
@@ -22,9 +24,10 @@ public sealed partial class ReconcileLoop<TKey>(
     public async Task<bool> ProcessNextAsync(CancellationToken ct)
     {
         TKey key;
+        bool lookOnly;
         try
         {
-            key = await queue.TakeAsync(ct).ConfigureAwait(false);
+            (key, lookOnly) = await queue.TakeNextAsync(ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -34,16 +37,25 @@ public sealed partial class ReconcileLoop<TKey>(
         // One span per pass, a root of its own: the reconcilers add the tenant and cluster once they have read them.
         using var activity = PortalTelemetry.ActivitySource.StartActivity($"reconcile {name}", ActivityKind.Internal, parentContext: default);
         activity?.SetTag($"portal.{name}.id", key.ToString());
+        var looking = lookOnly && look is not null;
+        activity?.SetTag("portal.pass", looking ? "look" : "whole");
         var started = Stopwatch.GetTimestamp();
         var outcome = "done";
         try
         {
-            var result = await reconcile(key, ct).ConfigureAwait(false);
+            var result = await (looking ? look! : reconcile)(key, ct).ConfigureAwait(false);
             queue.Forget(key);
             if (result.RequeueAfter is { } delay)
             {
                 outcome = "requeued";
-                queue.AddAfter(key, delay);
+                if (result.LookOnly)
+                {
+                    queue.LookAfter(key, delay);
+                }
+                else
+                {
+                    queue.AddAfter(key, delay);
+                }
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

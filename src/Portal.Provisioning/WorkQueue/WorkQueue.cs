@@ -4,7 +4,9 @@ namespace Portal.Provisioning.WorkQueue;
 /// A queue of keys (never events), after client-go's workqueue: a key queued twice before it is taken is processed
 /// once; a key added while it is being processed is processed again after <see cref="Done"/>, never by two workers
 /// at once. Failures back off per key, exponentially from one second to five minutes with ±10 % jitter, until
-/// <see cref="Forget"/> resets them.
+/// <see cref="Forget"/> resets them. A key can also be queued for a look only (<see cref="LookAfter"/>): the periodic
+/// check of something converged, which its reconciler may make cheaper than a whole pass; any <see cref="Add"/> before
+/// it is taken makes it a whole pass again.
 /// </summary>
 /// <typeparam name="TKey">The identity of the thing to reconcile.</typeparam>
 public sealed class WorkQueue<TKey> : IDisposable
@@ -20,7 +22,9 @@ public sealed class WorkQueue<TKey> : IDisposable
     readonly Queue<TKey> _ready = new();
     readonly HashSet<TKey> _dirty = [];
     readonly HashSet<TKey> _processing = [];
-    readonly Dictionary<TKey, (DateTimeOffset Due, ITimer Timer)> _waiting = [];
+    // Queued keys that only a look queued: no Add since.
+    readonly HashSet<TKey> _looks = [];
+    readonly Dictionary<TKey, (DateTimeOffset Due, ITimer Timer, bool Look)> _waiting = [];
     readonly Dictionary<TKey, int> _failures = [];
     readonly SemaphoreSlim _available = new(0);
     readonly TimeProvider _time;
@@ -48,14 +52,32 @@ public sealed class WorkQueue<TKey> : IDisposable
         }
     }
 
-    /// <summary>Queues <paramref name="key"/> now, unless it is already queued.</summary>
-    public void Add(TKey key)
+    /// <summary>Queues <paramref name="key"/> now, unless it is already queued, for a whole pass.</summary>
+    public void Add(TKey key) => Queue(key, look: false);
+
+    void Queue(TKey key, bool look)
     {
         lock (_lock)
         {
-            if (_disposed || !_dirty.Add(key))
+            if (_disposed)
             {
                 return;
+            }
+
+            // A change makes the next pass a whole one, even when a look had queued the key already.
+            if (!look)
+            {
+                _looks.Remove(key);
+            }
+
+            if (!_dirty.Add(key))
+            {
+                return;
+            }
+
+            if (look)
+            {
+                _looks.Add(key);
             }
 
             // Taken again by whoever finishes it: two workers never reconcile one key at once.
@@ -70,12 +92,21 @@ public sealed class WorkQueue<TKey> : IDisposable
         _available.Release();
     }
 
-    /// <summary>Queues <paramref name="key"/> after <paramref name="delay"/>; an earlier pending time wins.</summary>
-    public void AddAfter(TKey key, TimeSpan delay)
+    /// <summary>Queues <paramref name="key"/> after <paramref name="delay"/> for a whole pass; an earlier pending time wins.</summary>
+    public void AddAfter(TKey key, TimeSpan delay) => QueueAfter(key, delay, look: false);
+
+    /// <summary>
+    /// Queues <paramref name="key"/> after <paramref name="delay"/> for a look only (<see cref="TakeNextAsync"/> says
+    /// so), unless an <see cref="Add"/> or <see cref="AddAfter(TKey, TimeSpan)"/> asks for a whole pass meanwhile; an
+    /// earlier pending time wins.
+    /// </summary>
+    public void LookAfter(TKey key, TimeSpan delay) => QueueAfter(key, delay, look: true);
+
+    void QueueAfter(TKey key, TimeSpan delay, bool look)
     {
         if (delay <= TimeSpan.Zero)
         {
-            Add(key);
+            Queue(key, look);
             return;
         }
 
@@ -91,14 +122,17 @@ public sealed class WorkQueue<TKey> : IDisposable
             {
                 if (pending.Due <= due)
                 {
+                    // The earlier time stays; it is a look only if both asked for one.
+                    _waiting[key] = pending with { Look = pending.Look && look };
                     return;
                 }
 
                 pending.Timer.Dispose();
+                look &= pending.Look;
             }
 
             var timer = _time.CreateTimer(Fire, key, delay, Timeout.InfiniteTimeSpan);
-            _waiting[key] = (due, timer);
+            _waiting[key] = (due, timer, look);
         }
     }
 
@@ -135,7 +169,13 @@ public sealed class WorkQueue<TKey> : IDisposable
     }
 
     /// <summary>Waits for the next ready key and marks it as being processed; call <see cref="Done"/> after.</summary>
-    public async ValueTask<TKey> TakeAsync(CancellationToken ct)
+    public async ValueTask<TKey> TakeAsync(CancellationToken ct) => (await TakeNextAsync(ct).ConfigureAwait(false)).Key;
+
+    /// <summary>
+    /// As <see cref="TakeAsync"/>, and whether only a look is due: only <see cref="LookAfter"/> queued the key, nothing
+    /// asked for a whole pass since.
+    /// </summary>
+    public async ValueTask<(TKey Key, bool Look)> TakeNextAsync(CancellationToken ct)
     {
         await _available.WaitAsync(ct).ConfigureAwait(false);
         lock (_lock)
@@ -144,7 +184,7 @@ public sealed class WorkQueue<TKey> : IDisposable
             var key = _ready.Dequeue();
             _dirty.Remove(key);
             _processing.Add(key);
-            return key;
+            return (key, _looks.Remove(key));
         }
     }
 
@@ -171,7 +211,7 @@ public sealed class WorkQueue<TKey> : IDisposable
         lock (_lock)
         {
             _disposed = true;
-            foreach (var (_, timer) in _waiting.Values)
+            foreach (var (_, timer, _) in _waiting.Values)
             {
                 timer.Dispose();
             }
@@ -191,6 +231,7 @@ public sealed class WorkQueue<TKey> : IDisposable
     void Fire(object? state)
     {
         var key = (TKey)state!;
+        bool look;
         lock (_lock)
         {
             if (!_waiting.Remove(key, out var pending))
@@ -199,8 +240,9 @@ public sealed class WorkQueue<TKey> : IDisposable
             }
 
             pending.Timer.Dispose();
+            look = pending.Look;
         }
 
-        Add(key);
+        Queue(key, look);
     }
 }

@@ -77,5 +77,36 @@ public sealed class ReconcileLoopTests : IDisposable
         Assert.Equal(0, _queue.Count);
     }
 
+    [Fact]
+    public async Task A_pass_that_asks_for_a_look_is_followed_by_a_look()
+    {
+        var passes = new List<string>();
+        var loop = new ReconcileLoop<string>("test", _queue,
+            (_, _) => { passes.Add("whole"); return Task.FromResult(ReconcileResult.LookAfter(TimeSpan.FromSeconds(30))); },
+            NullLogger.Instance,
+            (_, _) => { passes.Add("look"); return Task.FromResult(ReconcileResult.LookAfter(TimeSpan.FromSeconds(30))); });
+        _queue.Add("a");
+        await loop.ProcessNextAsync(Ct);
+        _time.Advance(TimeSpan.FromSeconds(30));
+
+        await loop.ProcessNextAsync(Ct);
+
+        Assert.Equal(["whole", "look"], passes);
+    }
+
+    [Fact]
+    public async Task A_loop_without_looks_makes_every_pass_a_whole_one()
+    {
+        var passes = 0;
+        var loop = LoopOf((_, _) => { passes++; return Task.FromResult(ReconcileResult.LookAfter(TimeSpan.FromSeconds(30))); });
+        _queue.Add("a");
+        await loop.ProcessNextAsync(Ct);
+        _time.Advance(TimeSpan.FromSeconds(30));
+
+        await loop.ProcessNextAsync(Ct);
+
+        Assert.Equal(2, passes);
+    }
+
     public void Dispose() => _queue.Dispose();
 }

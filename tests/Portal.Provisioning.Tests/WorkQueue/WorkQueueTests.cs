@@ -87,6 +87,58 @@ public sealed class WorkQueueTests : IDisposable
     }
 
     [Fact]
+    public async Task A_key_queued_for_a_look_is_taken_as_a_look()
+    {
+        _queue.LookAfter("a", TimeSpan.FromSeconds(30));
+        _time.Advance(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(("a", true), await _queue.TakeNextAsync(Ct));
+    }
+
+    [Fact]
+    public async Task A_change_before_a_look_is_taken_makes_it_a_whole_pass()
+    {
+        _queue.LookAfter("a", TimeSpan.FromSeconds(30));
+        _time.Advance(TimeSpan.FromSeconds(30));
+
+        _queue.Add("a");
+
+        Assert.Equal(("a", false), await _queue.TakeNextAsync(Ct));
+    }
+
+    [Fact]
+    public async Task A_change_while_a_look_is_processed_makes_the_next_pass_a_whole_one()
+    {
+        _queue.LookAfter("a", TimeSpan.FromSeconds(30));
+        _time.Advance(TimeSpan.FromSeconds(30));
+        var (key, _) = await _queue.TakeNextAsync(Ct);
+        _queue.Add("a");
+
+        _queue.Done(key);
+
+        Assert.Equal(("a", false), await _queue.TakeNextAsync(Ct));
+    }
+
+    [Fact]
+    public async Task A_whole_pass_asked_for_after_a_pending_look_keeps_the_earlier_time_and_is_whole()
+    {
+        _queue.LookAfter("a", TimeSpan.FromSeconds(2));
+        _queue.AddAfter("a", TimeSpan.FromSeconds(60));
+
+        _time.Advance(TimeSpan.FromSeconds(2));
+
+        Assert.Equal(("a", false), await _queue.TakeNextAsync(Ct));
+    }
+
+    [Fact]
+    public async Task A_key_added_for_a_whole_pass_is_not_taken_as_a_look()
+    {
+        _queue.Add("a");
+
+        Assert.Equal(("a", false), await _queue.TakeNextAsync(Ct));
+    }
+
+    [Fact]
     public void Backoff_starts_at_one_second_and_doubles()
     {
         var delays = Enumerable.Range(0, 4).Select(_ => _queue.AddRateLimited("a").TotalSeconds).ToList();
