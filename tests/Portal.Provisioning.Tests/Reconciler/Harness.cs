@@ -279,6 +279,13 @@ internal sealed class Harness : IAsyncDisposable
         return list.Items.SingleOrDefault(d => d.Metadata.Name == name);
     }
 
+    /// <summary>The newest master pod of <paramref name="namespace"/> that isn't being deleted.</summary>
+    public async Task<V1Pod> MasterPodAsync(string @namespace)
+    {
+        var pods = await Client.CoreV1.ListNamespacedPodAsync(@namespace, labelSelector: "app.kubernetes.io/component=master", cancellationToken: Ct);
+        return pods.Items.Where(p => p.Metadata.DeletionTimestamp is null).OrderByDescending(p => p.Metadata.CreationTimestamp).First();
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var provider in Enumerable.Reverse(_providers))

@@ -106,7 +106,7 @@ public sealed class PeriodicLookTests(PostgresServer postgres)
         var cluster = await h.AddClusterAsync(ASparkCluster().Named("etl").In(tenant).WithWorkers(2).Build());
         var portal = h.NewPortal();
         await h.ReconcileUntilAsync(portal, cluster.Id, ClusterPhase.Running);
-        var master = await MasterPodAsync(h, tenant.Namespace);
+        var master = await h.MasterPodAsync(tenant.Namespace);
         await h.Client.CoreV1.DeleteNamespacedPodAsync(master.Metadata.Name, tenant.Namespace, cancellationToken: Ct);
 
         // Spark stops answering, so the looks turn into whole passes, which see the new pod and wait for its workers.
@@ -114,7 +114,7 @@ public sealed class PeriodicLookTests(PostgresServer postgres)
         {
             await portal.Clusters.LookAsync(cluster.Id, Ct);
             var now = await h.ReadClusterAsync(cluster.Id);
-            var current = await MasterPodAsync(h, tenant.Namespace);
+            var current = await h.MasterPodAsync(tenant.Namespace);
             return current.Metadata.Uid != master.Metadata.Uid && now.Status is { Phase: ClusterPhase.Running, Reason: "Ready", RegisteredWorkers: 2 };
         }, seconds: 60));
     }
@@ -132,12 +132,6 @@ public sealed class PeriodicLookTests(PostgresServer postgres)
         await h.NewPortal().Clusters.LookAsync(cluster.Id, Ct);
 
         Assert.NotNull(await h.Client.CoreV1.ReadNamespacedServiceAsync("etl-master", tenant.Namespace, cancellationToken: Ct));
-    }
-
-    static async Task<k8s.Models.V1Pod> MasterPodAsync(Harness h, string @namespace)
-    {
-        var pods = await h.Client.CoreV1.ListNamespacedPodAsync(@namespace, labelSelector: "app.kubernetes.io/component=master", cancellationToken: Ct);
-        return pods.Items.Where(p => p.Metadata.DeletionTimestamp is null).OrderByDescending(p => p.Metadata.CreationTimestamp).First();
     }
 
     /// <summary>Every request the portal's Kubernetes client sends, as its method and unescaped path.</summary>

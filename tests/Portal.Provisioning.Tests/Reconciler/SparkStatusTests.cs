@@ -71,7 +71,7 @@ public sealed class SparkStatusTests(PostgresServer postgres)
         var cluster = await h.AddClusterAsync(ASparkCluster().Named("etl").In(tenant).WithWorkers(2).Build());
         var portal = h.NewPortal();
         await h.ReconcileUntilAsync(portal, cluster.Id, ClusterPhase.Running);
-        var master = await MasterPodAsync(h, tenant.Namespace);
+        var master = await h.MasterPodAsync(tenant.Namespace);
 
         await h.Client.CoreV1.DeleteNamespacedPodAsync(master.Metadata.Name, tenant.Namespace, cancellationToken: Ct);
 
@@ -79,7 +79,7 @@ public sealed class SparkStatusTests(PostgresServer postgres)
         {
             await portal.Clusters.ReconcileAsync(cluster.Id, Ct);
             var now = await h.ReadClusterAsync(cluster.Id);
-            var current = await MasterPodAsync(h, tenant.Namespace);
+            var current = await h.MasterPodAsync(tenant.Namespace);
             return current.Metadata.Uid != master.Metadata.Uid && now.Status is { Phase: ClusterPhase.Running, Reason: "Ready", RegisteredWorkers: 2 };
         }, seconds: 60));
     }
@@ -180,11 +180,5 @@ public sealed class SparkStatusTests(PostgresServer postgres)
         var failed = await h.ReconcileUntilAsync(h.NewPortal(), cluster.Id, ClusterPhase.Failed);
 
         Assert.Equal("ExceededQuota", failed.Status.Reason);
-    }
-
-    static async Task<k8s.Models.V1Pod> MasterPodAsync(Harness h, string @namespace)
-    {
-        var pods = await h.Client.CoreV1.ListNamespacedPodAsync(@namespace, labelSelector: "app.kubernetes.io/component=master", cancellationToken: Ct);
-        return pods.Items.Where(p => p.Metadata.DeletionTimestamp is null).OrderByDescending(p => p.Metadata.CreationTimestamp).First();
     }
 }
