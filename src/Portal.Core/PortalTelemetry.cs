@@ -36,20 +36,23 @@ public static class PortalTelemetry
     /// <summary>Label: how a reconcile pass ended (done, requeued, failed).</summary>
     public const string OutcomeTag = "outcome";
 
+    /// <summary>Label: what the queue handed a reconcile pass over for (whole, or a periodic look).</summary>
+    public const string PassTag = "pass";
+
     /// <summary>Label: a refusal's machine-readable code (quota.cpu, quota.clusters, …).</summary>
     public const string ReasonTag = "reason";
 
-    /// <summary>Reconcile passes, by kind and outcome.</summary>
+    /// <summary>Reconcile passes, by kind, pass and outcome.</summary>
     public static readonly Counter<long> ReconcilePasses = Meter.CreateCounter<long>(
-        "portal.reconcile.passes", "{pass}", "Reconcile passes, by kind (cluster, tenant) and outcome (done, requeued, failed).");
+        "portal.reconcile.passes", "{pass}", "Reconcile passes, by kind (cluster, tenant), pass (whole, look) and outcome (done, requeued, failed).");
 
     /// <summary>Reconcile passes that threw and were backed off, by kind.</summary>
     public static readonly Counter<long> ReconcileErrors = Meter.CreateCounter<long>(
         "portal.reconcile.errors", "{error}", "Reconcile passes that failed and were retried with backoff, by kind.");
 
-    /// <summary>How long reconcile passes take, by kind.</summary>
+    /// <summary>How long reconcile passes take, by kind and pass.</summary>
     public static readonly Histogram<double> ReconcileDuration = Meter.CreateHistogram<double>(
-        "portal.reconcile.duration", "s", "Duration of reconcile passes, by kind.");
+        "portal.reconcile.duration", "s", "Duration of reconcile passes, by kind and pass (whole, look).");
 
     /// <summary>From a cluster's request to its first Running, by tenant.</summary>
     public static readonly Histogram<double> TimeToRunning = Meter.CreateHistogram<double>(

@@ -38,7 +38,8 @@ public sealed partial class ReconcileLoop<TKey>(
         using var activity = PortalTelemetry.ActivitySource.StartActivity($"reconcile {name}", ActivityKind.Internal, parentContext: default);
         activity?.SetTag($"portal.{name}.id", key.ToString());
         var looking = lookOnly && look is not null;
-        activity?.SetTag("portal.pass", looking ? "look" : "whole");
+        var passTag = new KeyValuePair<string, object?>(PortalTelemetry.PassTag, looking ? "look" : "whole");
+        activity?.SetTag("portal.pass", passTag.Value);
         var started = Stopwatch.GetTimestamp();
         var outcome = "done";
         try
@@ -75,8 +76,8 @@ public sealed partial class ReconcileLoop<TKey>(
         {
             queue.Done(key);
             var kind = new KeyValuePair<string, object?>(PortalTelemetry.KindTag, name);
-            PortalTelemetry.ReconcilePasses.Add(1, kind, new KeyValuePair<string, object?>(PortalTelemetry.OutcomeTag, outcome));
-            PortalTelemetry.ReconcileDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, kind);
+            PortalTelemetry.ReconcilePasses.Add(1, kind, passTag, new KeyValuePair<string, object?>(PortalTelemetry.OutcomeTag, outcome));
+            PortalTelemetry.ReconcileDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, kind, passTag);
         }
 
         return true;

@@ -26,7 +26,7 @@ public sealed class MetricsTests(MeteredPortalApp app) : IClassFixture<MeteredPo
         Assert.Multiple(
             () => Assert.Contains(samples, s => s.Name == "portal_clusters" && s.Labels.GetValueOrDefault("tenant") == tenant.Slug && s.Labels.GetValueOrDefault("phase") == "Running" && s.Value == 1),
             () => Assert.Contains(samples, s => s.Name == "portal_cluster_time_to_running_seconds_count" && s.Labels.GetValueOrDefault("tenant") == tenant.Slug && s.Value >= 1),
-            () => Assert.Contains(samples, s => s.Name == "portal_reconcile_passes_total" && s.Labels.GetValueOrDefault("kind") == "cluster" && s.Labels.ContainsKey("outcome")),
+            () => Assert.Contains(samples, s => s.Name == "portal_reconcile_passes_total" && s.Labels.GetValueOrDefault("kind") == "cluster" && s.Labels.ContainsKey("pass") && s.Labels.ContainsKey("outcome")),
             () => Assert.Contains(samples, s => s.Name == "portal_reconcile_queue_depth" && s.Labels.GetValueOrDefault("kind") == "tenant"),
             // The framework's own: ASP.NET Core's request duration, by route template.
             () => Assert.Contains(samples, s => s.Name.StartsWith("http_server_request_duration_seconds", StringComparison.Ordinal)));
