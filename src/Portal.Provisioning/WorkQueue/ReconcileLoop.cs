@@ -37,14 +37,14 @@ public sealed partial class ReconcileLoop<TKey>(
         // One span per pass, a root of its own: the reconcilers add the tenant and cluster once they have read them.
         using var activity = PortalTelemetry.ActivitySource.StartActivity($"reconcile {name}", ActivityKind.Internal, parentContext: default);
         activity?.SetTag($"portal.{name}.id", key.ToString());
-        var looking = lookOnly && look is not null;
-        var passTag = new KeyValuePair<string, object?>(PortalTelemetry.PassTag, looking ? "look" : "whole");
-        activity?.SetTag("portal.pass", passTag.Value);
+        var (pass, passName) = lookOnly && look is not null ? (look, "look") : (reconcile, "whole");
+        var passTag = new KeyValuePair<string, object?>(PortalTelemetry.PassTag, passName);
+        activity?.SetTag("portal.pass", passName);
         var started = Stopwatch.GetTimestamp();
         var outcome = "done";
         try
         {
-            var result = await (looking ? look! : reconcile)(key, ct).ConfigureAwait(false);
+            var result = await pass(key, ct).ConfigureAwait(false);
             queue.Forget(key);
             if (result.RequeueAfter is { } delay)
             {

@@ -286,6 +286,25 @@ internal sealed class Harness : IAsyncDisposable
         return pods.Items.Where(p => p.Metadata.DeletionTimestamp is null).OrderByDescending(p => p.Metadata.CreationTimestamp).First();
     }
 
+    /// <summary>
+    /// Deletes the master's pod of <paramref name="clusterId"/> in <paramref name="namespace"/>, then runs
+    /// <paramref name="pass"/> until a new master pod serves and the cluster is Running and Ready with
+    /// <paramref name="workers"/> workers registered again; false when that took over 60 s.
+    /// </summary>
+    public async Task<bool> RestartMasterUntilReadyAsync(string @namespace, Guid clusterId, int workers, Func<Task> pass)
+    {
+        var master = await MasterPodAsync(@namespace);
+        await Client.CoreV1.DeleteNamespacedPodAsync(master.Metadata.Name, @namespace, cancellationToken: Ct);
+        return await EventuallyAsync(async () =>
+        {
+            await pass();
+            var now = await ReadClusterAsync(clusterId);
+            var current = await MasterPodAsync(@namespace);
+            return current.Metadata.Uid != master.Metadata.Uid
+                && now.Status is { Phase: ClusterPhase.Running, Reason: "Ready" } && now.Status.RegisteredWorkers == workers;
+        }, seconds: 60);
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var provider in Enumerable.Reverse(_providers))

@@ -52,12 +52,12 @@ public sealed class PeriodicLookTests(PostgresServer postgres)
     public async Task A_look_records_an_application_that_ran_since_the_last_one()
     {
         await using var h = await Harness.StartAsync(postgres);
-        var tenant = await h.ATenantWithNamespaceAsync(t => t.Policy = t.Policy with { IdleTimeout = TimeSpan.FromMinutes(10) });
+        var tenant = await h.ATenantWithNamespaceAsync(SparkStatusTests.WithIdleTimeout);
         var cluster = await h.AddClusterAsync(ASparkCluster().Named("etl").In(tenant).Build());
         var portal = h.NewPortal();
         await h.ReconcileUntilAsync(portal, cluster.Id, ClusterPhase.Running);
         await portal.Clusters.ReconcileAsync(cluster.Id, Ct);
-        h.Time.Advance(TimeSpan.FromMinutes(5));
+        h.Time.Advance(SparkStatusTests.IdleTimeout / 2);
         var app = h.Sandbox.Spark.StartApplication(tenant.Namespace, "etl-master", "nightly job");
         h.Sandbox.Spark.FinishApplication(tenant.Namespace, app);
 
@@ -71,11 +71,11 @@ public sealed class PeriodicLookTests(PostgresServer postgres)
     public async Task A_look_ends_a_cluster_idle_for_its_tenants_idle_timeout()
     {
         await using var h = await Harness.StartAsync(postgres);
-        var tenant = await h.ATenantWithNamespaceAsync(t => t.Policy = t.Policy with { IdleTimeout = TimeSpan.FromMinutes(10) });
+        var tenant = await h.ATenantWithNamespaceAsync(SparkStatusTests.WithIdleTimeout);
         var cluster = await h.AddClusterAsync(ASparkCluster().Named("etl").In(tenant).Build());
         var portal = h.NewPortal();
         await h.ReconcileUntilAsync(portal, cluster.Id, ClusterPhase.Running);
-        h.Time.Advance(TimeSpan.FromMinutes(10));
+        h.Time.Advance(SparkStatusTests.IdleTimeout);
 
         await portal.Clusters.LookAsync(cluster.Id, Ct);
 
@@ -106,17 +106,11 @@ public sealed class PeriodicLookTests(PostgresServer postgres)
         var cluster = await h.AddClusterAsync(ASparkCluster().Named("etl").In(tenant).WithWorkers(2).Build());
         var portal = h.NewPortal();
         await h.ReconcileUntilAsync(portal, cluster.Id, ClusterPhase.Running);
-        var master = await h.MasterPodAsync(tenant.Namespace);
-        await h.Client.CoreV1.DeleteNamespacedPodAsync(master.Metadata.Name, tenant.Namespace, cancellationToken: Ct);
 
         // Spark stops answering, so the looks turn into whole passes, which see the new pod and wait for its workers.
-        Assert.True(await Harness.EventuallyAsync(async () =>
-        {
-            await portal.Clusters.LookAsync(cluster.Id, Ct);
-            var now = await h.ReadClusterAsync(cluster.Id);
-            var current = await h.MasterPodAsync(tenant.Namespace);
-            return current.Metadata.Uid != master.Metadata.Uid && now.Status is { Phase: ClusterPhase.Running, Reason: "Ready", RegisteredWorkers: 2 };
-        }, seconds: 60));
+        var ready = await h.RestartMasterUntilReadyAsync(tenant.Namespace, cluster.Id, workers: 2, () => portal.Clusters.LookAsync(cluster.Id, Ct));
+
+        Assert.True(ready);
     }
 
     [Fact]

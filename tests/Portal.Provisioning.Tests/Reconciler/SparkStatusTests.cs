@@ -18,9 +18,10 @@ public sealed class SparkStatusTests(PostgresServer postgres)
 {
     static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    static readonly TimeSpan IdleTimeout = TimeSpan.FromMinutes(10);
+    internal static readonly TimeSpan IdleTimeout = TimeSpan.FromMinutes(10);
 
-    static void WithIdleTimeout(Tenant tenant) => tenant.Policy = tenant.Policy with { IdleTimeout = IdleTimeout };
+    /// <summary>A tenant policy with <see cref="IdleTimeout"/>, for the tests of idle shutdown.</summary>
+    internal static void WithIdleTimeout(Tenant tenant) => tenant.Policy = tenant.Policy with { IdleTimeout = IdleTimeout };
 
     [Fact]
     public async Task A_cluster_whose_pods_are_ready_waits_for_its_workers_to_register_with_the_master()
@@ -71,17 +72,10 @@ public sealed class SparkStatusTests(PostgresServer postgres)
         var cluster = await h.AddClusterAsync(ASparkCluster().Named("etl").In(tenant).WithWorkers(2).Build());
         var portal = h.NewPortal();
         await h.ReconcileUntilAsync(portal, cluster.Id, ClusterPhase.Running);
-        var master = await h.MasterPodAsync(tenant.Namespace);
 
-        await h.Client.CoreV1.DeleteNamespacedPodAsync(master.Metadata.Name, tenant.Namespace, cancellationToken: Ct);
+        var ready = await h.RestartMasterUntilReadyAsync(tenant.Namespace, cluster.Id, workers: 2, () => portal.Clusters.ReconcileAsync(cluster.Id, Ct));
 
-        Assert.True(await Harness.EventuallyAsync(async () =>
-        {
-            await portal.Clusters.ReconcileAsync(cluster.Id, Ct);
-            var now = await h.ReadClusterAsync(cluster.Id);
-            var current = await h.MasterPodAsync(tenant.Namespace);
-            return current.Metadata.Uid != master.Metadata.Uid && now.Status is { Phase: ClusterPhase.Running, Reason: "Ready", RegisteredWorkers: 2 };
-        }, seconds: 60));
+        Assert.True(ready);
     }
 
     [Fact]
