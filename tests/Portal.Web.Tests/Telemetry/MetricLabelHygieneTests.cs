@@ -7,7 +7,7 @@ public sealed class MetricLabelHygieneTests(MeteredPortalApp app) : IClassFixtur
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static readonly HashSet<string> PortalLabels = ["tenant", "phase", "kind", "outcome", "reason", "otel_scope_name", "otel_scope_version", "le"];
+    private static readonly HashSet<string> PortalLabels = ["tenant", "phase", "kind", "pass", "outcome", "reason", "otel_scope_name", "otel_scope_version", "le"];
 
     [Fact]
     public async Task No_label_carries_a_token_a_password_or_an_e_mail_address()
